@@ -1,0 +1,137 @@
+# vsx build. `make` builds everything into $(O); `make test` builds a sanitizer build into
+# build/test and runs every test level. Sources are found by wildcard, so adding a file in
+# the right directory is enough:
+#   lib/*.c                 -> $(O)/libvsx.a (user-space library)
+#   bpf/*.bpf.c             -> $(O)/bpf/*.bpf.o and $(O)/include/*.skel.h
+#   vsxd/*.c, vsxctl/*.c    -> $(O)/vsxd, $(O)/vsxctl
+#   tests/unit/test_*.c     -> one cmocka binary each (linked with libvsx)
+#   tests/bpf/*.bpf.c       -> test-only BPF programs (skeletons like bpf/)
+#   tests/bpf/test_*.c      -> one cmocka binary each (with tests/bpf/lib/*.c, libbpf)
+#   tests/fuzz/fuzz_*.c     -> libFuzzer targets (`make fuzz`)
+#   bench/*.c               -> benchmark helpers (bench/ scripts run them)
+
+O ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+SANITIZE ?= 0
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	  -Wno-unused-parameter -D_GNU_SOURCE -Iinclude -Ilib -I$(O)/include -MMD -MP
+LDLIBS += -lbpf -lelf -lz
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Wno-unused-function -Iinclude -Ibpf \
+	      -I$(ARCH_INC) -D__TARGET_ARCH_x86
+
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+LIBVSX := $(O)/libvsx.a
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c) $(wildcard tests/bpf/*.bpf.c)
+BPF_OBJS := $(BPF_SRCS:%.bpf.c=$(O)/%.bpf.o)
+SKELS := $(foreach s,$(BPF_SRCS),$(O)/include/$(notdir $(s:.bpf.c=.skel.h)))
+
+VSXD_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard vsxd/*.c))
+VSXCTL_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard vsxctl/*.c))
+PROGS := $(if $(VSXD_OBJS),$(O)/vsxd) $(if $(VSXCTL_OBJS),$(O)/vsxctl)
+
+UNIT_TESTS := $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
+BPF_TEST_LIB := $(patsubst %.c,$(O)/%.o,$(wildcard tests/bpf/lib/*.c))
+BPF_TESTS := $(patsubst %.c,$(O)/%,$(wildcard tests/bpf/test_*.c))
+BENCH_PROGS := $(patsubst %.c,$(O)/%,$(wildcard bench/*.c))
+FUZZ_TARGETS := $(patsubst %.c,$(O)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: all deps progs tests test test-unit test-bpf test-ns test-interop fuzz bench demo \
+	install clean format
+
+all: deps progs tests
+
+deps:
+	@scripts/install-deps
+
+progs: $(PROGS) $(BPF_OBJS)
+tests: $(UNIT_TESTS) $(BPF_TESTS) $(BENCH_PROGS)
+
+$(O)/%.bpf.o: %.bpf.c $(wildcard include/vsx/*.h bpf/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(O)/include/%.skel.h: $(O)/bpf/%.bpf.o
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+$(O)/include/%.skel.h: $(O)/tests/bpf/%.bpf.o
+	@mkdir -p $(dir $@)
+	$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+# Everything user-space may include a skeleton, so skeletons come first.
+$(O)/%.o: %.c | $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBVSX): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(O)/vsxd: $(VSXD_OBJS) $(LIBVSX)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(O)/vsxctl: $(VSXCTL_OBJS) $(LIBVSX)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBVSX)
+	$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) -o $@
+
+$(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(BPF_TEST_LIB) $(LIBVSX)
+	$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) -o $@
+
+$(O)/bench/%: $(O)/bench/%.o $(BPF_TEST_LIB) $(LIBVSX)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# libFuzzer targets: clang, sanitizers always on, linked with the library sources directly.
+$(O)/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(O)/include \
+		-fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+
+# Tests run from a sanitizer build of their own, so `make` and `make test` never mix objects.
+TEST_O := build/test
+test: deps
+	$(MAKE) O=$(TEST_O) SANITIZE=1 progs tests
+	O=$(TEST_O) tests/run all
+test-unit test-bpf test-ns test-interop: deps
+	$(MAKE) O=$(TEST_O) SANITIZE=1 progs tests
+	O=$(TEST_O) tests/run $(@:test-%=%)
+
+fuzz: deps $(FUZZ_TARGETS)
+	tests/fuzz/run $(O) $(FUZZ_SECONDS)
+
+bench: deps all
+	O=$(O) bench/run
+
+demo: deps all
+	O=$(O) lab/demo
+
+install: progs
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/vsx $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(O)/vsxd $(O)/vsxctl $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 lab/vsx-lab $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 $(wildcard $(O)/bpf/*.bpf.o) $(DESTDIR)$(PREFIX)/lib/vsx/
+	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
+
+format:
+	clang-format -i $(wildcard include/vsx/*.h lib/*.[ch] bpf/*.c bpf/lib/*.h vsxd/*.[ch] vsxctl/*.[ch] tests/*/*.[ch])
+
+clean:
+	rm -rf build
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

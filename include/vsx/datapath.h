@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Keys and values of every BPF map the datapath shares with the agent, and the named
+ * counters (verdict reasons) it keeps. Map definitions themselves are in bpf/lib/maps.h.
+ */
+#ifndef VSX_DATAPATH_H
+#define VSX_DATAPATH_H
+
+#include "compat.h"
+#include "limits.h"
+#include "flow_key.h"
+#include "core_table.h"
+
+/* Steering modes, switchable at run time through vsx_config.mode. */
+enum vsx_mode {
+	VSX_MODE_DEFAULT = 0, /* no steering: everything stays on the receiving core */
+	VSX_MODE_RSS = 1,     /* hash to a core as RPS does (the paper's baseline) */
+	VSX_MODE_VSX = 2,     /* steering rules, core table, flow decision cache */
+	VSX_MODE_COUNT
+};
+
+/* vsx_config.flags */
+enum {
+	VSX_CFG_FCF = 1 << 0, /* outer ToS of VXLAN packets is an FCF (read, then restore) */
+};
+
+/* Single-entry array "vsx_config", written by the agent. */
+struct vsx_config {
+	__u32 mode;        /* enum vsx_mode */
+	__u32 flags;       /* VSX_CFG_* */
+	__be16 vxlan_port; /* UDP destination port of VXLAN, network order */
+	__u16 _pad;
+	__u32 n_masks;     /* classifier subtables in use, <= VSX_MAX_MASKS */
+	__u32 rules_gen;   /* bumped on every rule change: older cache entries are stale */
+	__u32 flow_slots_mask; /* flow cache slots - 1 (slots is a power of two) */
+	__u32 rss_n_cpus;  /* CPUs the rss mode hashes over */
+	__u32 _pad2;
+	__u16 rss_cpus[VSX_MAX_CPUS];
+};
+VSX_ASSERT_SIZE(struct vsx_config, 32 + 2 * VSX_MAX_CPUS);
+
+/* ---- classifier (tuple space search) ---- */
+
+/* Array "vsx_masks" [VSX_MAX_MASKS]: subtables in descending max_priority order. */
+struct vsx_cls_mask {
+	struct vsx_flow_key mask;
+	__u32 max_priority; /* highest rule priority in this subtable: lets lookup stop early */
+	__u32 _pad;
+};
+VSX_ASSERT_SIZE(struct vsx_cls_mask, 104);
+
+/* Hash "vsx_rules" key: the subtable and the masked packet key. */
+struct vsx_cls_key {
+	__u32 mask_id;
+	__u32 _pad;
+	struct vsx_flow_key key;
+};
+VSX_ASSERT_SIZE(struct vsx_cls_key, 104);
+
+enum vsx_action_kind {
+	VSX_ACT_IRQ_CORE = 1, /* irq:N */
+	VSX_ACT_IRQ_AUTO = 2, /* irq:auto - choose from the core table at the first packet */
+	VSX_ACT_SET_FCF = 3,  /* egress: write the FCF byte into the outer header */
+};
+
+struct vsx_cls_val {
+	__u32 rule_id;  /* index into vsx_rule_state / vsx_rule_stats */
+	__u32 priority; /* higher wins */
+	__u8 action;    /* enum vsx_action_kind */
+	__u8 fcf;       /* VSX_ACT_SET_FCF: the byte to write */
+	__u16 core;     /* VSX_ACT_IRQ_CORE: the core */
+};
+VSX_ASSERT_SIZE(struct vsx_cls_val, 12);
+
+/* Array "vsx_rule_state" [VSX_MAX_RULES]: per-rule decision of irq:auto. */
+struct vsx_rule_state {
+	__s32 core;  /* chosen core, VSX_CORE_NONE until decided */
+	__u32 gen;   /* rules_gen the decision belongs to; older means "not decided" */
+};
+VSX_ASSERT_SIZE(struct vsx_rule_state, 8);
+
+/* Per-CPU arrays "vsx_rule_stats" [VSX_MAX_RULES] and "vsx_core_stats" [VSX_MAX_CPUS]. */
+struct vsx_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+VSX_ASSERT_SIZE(struct vsx_counter, 16);
+
+/* ---- flow decision cache ---- */
+
+/* slot.flags */
+enum {
+	VSX_SLOT_VALID = 1 << 0,
+	VSX_SLOT_PRIO = 1 << 1,    /* the rule's flows are priority flows */
+	VSX_SLOT_STAY = 1 << 2,    /* no core qualified / no rule: stay on the receiving core */
+};
+
+/*
+ * Array "vsx_flow_cache": 2-way set-associative, slot pairs (2i, 2i+1) form a set, the
+ * least recently seen way is replaced. A hit is one array read and a key compare.
+ */
+struct vsx_flow_slot {
+	struct vsx_flow_key key;
+	__u32 rule_id;   /* 0 when no rule matched */
+	__s16 core;      /* target core; VSX_CORE_NONE with VSX_SLOT_STAY */
+	__u8 flags;      /* VSX_SLOT_* */
+	__u8 _pad;
+	__u32 gen;       /* vsx_config.rules_gen at decision time */
+	__u32 tag;       /* changes whenever the slot gets a new flow (see vsx_flow_stats) */
+	__u64 first_ns;  /* bpf_ktime_get_ns() of the first packet */
+	__u64 last_ns;   /* of the latest packet, for LRU replacement and ageing */
+};
+VSX_ASSERT_SIZE(struct vsx_flow_slot, 128);
+
+/*
+ * Per-CPU array "vsx_flow_stats", indexed like the cache. A CPU that finds tag different
+ * from its slot's tag restarts the counters: the slot has a new flow.
+ */
+struct vsx_flow_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u32 tag;
+	__u32 _pad;
+};
+VSX_ASSERT_SIZE(struct vsx_flow_stats, 24);
+
+/* LRU hash "vsx_frags": the first fragment's decision, for the later fragments. */
+struct vsx_frag_key {
+	__be32 src[4];
+	__be32 dst[4];
+	__be32 id;     /* IPv4 identification (16 bits) or IPv6 fragment id */
+	__be32 vni;
+	__u8 proto;
+	__u8 flags;    /* VSX_KEY_TUNNEL | VSX_KEY_OUTER_V6 bits of the flow key */
+	__u16 _pad;
+};
+VSX_ASSERT_SIZE(struct vsx_frag_key, 44);
+
+struct vsx_frag_val {
+	__s16 core;
+	__u16 _pad;
+	__u32 slot; /* flow cache slot of the datagram's flow, for its counters */
+};
+VSX_ASSERT_SIZE(struct vsx_frag_val, 8);
+
+/*
+ * Named datapath counters, per-CPU array "vsx_stats" [VSX_STAT_COUNT]. The names in
+ * vsx_stat_names (lib/stat_names.c) double as metric labels.
+ */
+enum vsx_stat {
+	VSX_STAT_RX = 0,          /* packets seen */
+	VSX_STAT_PARSE_TRUNCATED, /* a header ran past the end of the packet */
+	VSX_STAT_PARSE_MALFORMED, /* a header field is impossible (IHL < 5, ...) */
+	VSX_STAT_NON_IP,          /* neither IPv4 nor IPv6 (ARP, LLDP, ...) */
+	VSX_STAT_UNMATCHED,       /* no rule matched: stays on the receiving core */
+	VSX_STAT_CACHE_HIT,
+	VSX_STAT_CACHE_MISS,
+	VSX_STAT_FRAG_FOLLOW,     /* later fragment sent after its first fragment */
+	VSX_STAT_FRAG_ORPHAN,     /* later fragment whose first fragment was not seen */
+	VSX_STAT_NO_CORE,         /* irq:auto found no qualifying core */
+	VSX_STAT_REDIRECT,        /* handed to another core through the cpumap */
+	VSX_STAT_LOCAL,           /* target was the receiving core itself */
+	VSX_STAT_REDIRECT_FAIL,   /* cpumap had no entry for the target: passed locally */
+	VSX_STAT_FCF_RESTORED,    /* outer ToS rewritten from the inner header */
+	VSX_STAT_FCF_WRITTEN,     /* egress: FCF written into an outer header */
+	VSX_STAT_COUNT
+};
+
+#endif
