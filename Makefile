@@ -3,7 +3,7 @@
 # the right directory is enough:
 #   lib/*.c                 -> $(O)/libvsx.a (user-space library)
 #   bpf/*.bpf.c             -> $(O)/bpf/*.bpf.o and $(O)/include/*.skel.h
-#   vsxd/*.c, vsxctl/*.c    -> $(O)/vsxd, $(O)/vsxctl
+#   vsxd/*.c, vsxctl/*.c    -> $(O)/bin/vsxd, $(O)/bin/vsxctl
 #   tests/unit/test_*.c     -> one cmocka binary each (linked with libvsx)
 #   tests/bpf/*.bpf.c       -> test-only BPF programs (skeletons like bpf/)
 #   tests/bpf/test_*.c      -> one cmocka binary each (with tests/bpf/lib/*.c, libbpf)
@@ -29,7 +29,7 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Wno-unused-function -Iinclude -Ibpf \
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Werror -Wno-unused-function -Iinclude -Ibpf \
 	      -I$(ARCH_INC) -D__TARGET_ARCH_x86
 
 LIB_SRCS := $(wildcard lib/*.c)
@@ -42,7 +42,7 @@ SKELS := $(foreach s,$(BPF_SRCS),$(O)/include/$(notdir $(s:.bpf.c=.skel.h)))
 
 VSXD_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard vsxd/*.c))
 VSXCTL_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard vsxctl/*.c))
-PROGS := $(if $(VSXD_OBJS),$(O)/vsxd) $(if $(VSXCTL_OBJS),$(O)/vsxctl)
+PROGS := $(if $(VSXD_OBJS),$(O)/bin/vsxd) $(if $(VSXCTL_OBJS),$(O)/bin/vsxctl)
 
 UNIT_TESTS := $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 BPF_TEST_LIB := $(patsubst %.c,$(O)/%.o,$(wildcard tests/bpf/lib/*.c))
@@ -82,10 +82,12 @@ $(LIBVSX): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(O)/vsxd: $(VSXD_OBJS) $(LIBVSX)
+$(O)/bin/vsxd: $(VSXD_OBJS) $(LIBVSX)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(O)/vsxctl: $(VSXCTL_OBJS) $(LIBVSX)
+$(O)/bin/vsxctl: $(VSXCTL_OBJS) $(LIBVSX)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBVSX)
@@ -123,7 +125,7 @@ demo: deps all
 
 install: progs
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/vsx $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(O)/vsxd $(O)/vsxctl $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(O)/bin/vsxd $(O)/bin/vsxctl $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 lab/vsx-lab $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 $(wildcard $(O)/bpf/*.bpf.o) $(DESTDIR)$(PREFIX)/lib/vsx/
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/

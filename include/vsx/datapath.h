@@ -24,13 +24,16 @@ enum {
 	VSX_CFG_FCF = 1 << 0, /* outer ToS of VXLAN packets is an FCF (read, then restore) */
 };
 
-/* Single-entry array "vsx_config", written by the agent. */
+/*
+ * Single-entry array "vsx_config", written by the agent through mmap, one field at a time
+ * with atomic stores: the datapath reads it on every packet.
+ */
 struct vsx_config {
 	__u32 mode;        /* enum vsx_mode */
 	__u32 flags;       /* VSX_CFG_* */
 	__be16 vxlan_port; /* UDP destination port of VXLAN, network order */
 	__u16 _pad;
-	__u32 n_masks;     /* classifier subtables in use, <= VSX_MAX_MASKS */
+	__u32 cls_bank;    /* active classifier: VSX_CLS_BANK(base, n_masks), see below */
 	__u32 rules_gen;   /* bumped on every rule change: older cache entries are stale */
 	__u32 flow_slots_mask; /* flow cache slots - 1 (slots is a power of two) */
 	__u32 rss_n_cpus;  /* CPUs the rss mode hashes over */
@@ -41,7 +44,16 @@ VSX_ASSERT_SIZE(struct vsx_config, 32 + 2 * VSX_MAX_CPUS);
 
 /* ---- classifier (tuple space search) ---- */
 
-/* Array "vsx_masks" [VSX_MAX_MASKS]: subtables in descending max_priority order. */
+/*
+ * The classifier is double-buffered so that a rule change is one atomic switch: the agent
+ * writes the new subtables into the inactive bank (mask ids base..base+n-1, base 0 or
+ * VSX_MAX_MASKS), then stores vsx_config.cls_bank, then deletes the old bank's entries.
+ */
+#define VSX_CLS_BANK(base, n_masks) (((__u32)(base) << 16) | (__u32)(n_masks))
+#define VSX_CLS_BANK_BASE(bank) ((bank) >> 16)
+#define VSX_CLS_BANK_N(bank) ((bank) & 0xffff)
+
+/* Array "vsx_masks" [2 * VSX_MAX_MASKS]: per bank, subtables in descending max_priority. */
 struct vsx_cls_mask {
 	struct vsx_flow_key mask;
 	__u32 max_priority; /* highest rule priority in this subtable: lets lookup stop early */
@@ -72,10 +84,15 @@ struct vsx_cls_val {
 };
 VSX_ASSERT_SIZE(struct vsx_cls_val, 12);
 
-/* Array "vsx_rule_state" [VSX_MAX_RULES]: per-rule decision of irq:auto. */
+/*
+ * Array "vsx_rule_state" [VSX_MAX_RULES]: the decision of an irq:auto rule, as the paper's
+ * "IRQ:-" entry becomes "IRQ:n": made once, at the rule's first packet, by compare-and-swap
+ * so that CPUs racing on a first packet agree. The agent writes VSX_CORE_NONE when it
+ * installs a rule, and so decides when a rule forgets its core.
+ */
 struct vsx_rule_state {
-	__s32 core;  /* chosen core, VSX_CORE_NONE until decided */
-	__u32 gen;   /* rules_gen the decision belongs to; older means "not decided" */
+	__s32 core;    /* chosen core, VSX_CORE_NONE until decided */
+	__u32 prio;    /* 1 when the decision was made for a priority flow */
 };
 VSX_ASSERT_SIZE(struct vsx_rule_state, 8);
 

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Core choice per packet, for each steering mode:
+ *   rss - hash to a core as RPS does: outer addresses and ports, addresses only for IP
+ *         fragments (so every fragment between two hosts shares a core: the paper's problem);
+ *   vsx - the flow decision cache, then the rules: irq:N, or irq:auto whose core is chosen
+ *         from the core table at the rule's first packet and kept in vsx_rule_state; later
+ *         fragments follow their datagram's first fragment.
+ * Each returns the target core, or VSX_CORE_NONE to stay on the receiving core.
+ */
+#ifndef VSX_BPF_STEER_H
+#define VSX_BPF_STEER_H
+
+#include <vsx/core_choice.h>
+#include <vsx/fcf.h>
+#include "parse.h"
+#include "steer_maps.h"
+#include "classify.h"
+#include "flow_cache.h"
+
+/* ---- rss ---- */
+
+static __always_inline int vsx_rss_core(const struct vsx_config *cfg, const struct vsx_pkt *pkt,
+					void *data, void *data_end)
+{
+	const struct vsx_flow_key *k = &pkt->key;
+	const __u64 mul = 0x9e3779b97f4a7c15ull;
+	__u32 ports = 0, n = cfg->rss_n_cpus, idx;
+	__u64 h;
+
+	if (n == 0 || n > VSX_MAX_CPUS)
+		return VSX_CORE_NONE;
+	if (k->flags & VSX_KEY_TUNNEL) {
+		/* The outer UDP header sits right before the 8-byte VXLAN header. */
+		__u32 off = pkt->inner_l2_off - 16u;
+		struct udphdr *uh;
+
+		if (off > 256) /* also catches inner_l2_off < 16 */
+			return VSX_CORE_NONE;
+		uh = data + off;
+		if ((void *)(uh + 1) > data_end)
+			return VSX_CORE_NONE;
+		ports = ((__u32)uh->source << 16) | uh->dest;
+		h = (((__u64)k->outer_src[0] << 32) | k->outer_dst[0]) * mul;
+		h = (h ^ (((__u64)k->outer_src[3] << 32) | k->outer_dst[3])) * mul;
+		h = (h ^ (((__u64)ports << 8) | IPPROTO_UDP)) * mul;
+	} else {
+		if (!(k->flags & VSX_KEY_FRAG))
+			ports = ((__u32)k->tp_src << 16) | k->tp_dst;
+		h = (((__u64)k->nw_src[0] << 32) | k->nw_dst[0]) * mul;
+		h = (h ^ (((__u64)k->nw_src[3] << 32) | k->nw_dst[3])) * mul;
+		h = (h ^ (((__u64)ports << 8) | k->nw_proto)) * mul;
+	}
+	idx = (__u32)(((h >> 32) * n) >> 32);
+	if (idx >= VSX_MAX_CPUS)
+		return VSX_CORE_NONE;
+	return cfg->rss_cpus[idx];
+}
+
+/* ---- vsx ---- */
+
+struct vsx_choice_loop {
+	const struct vsx_core_table *t;
+	const struct vsx_core_assign *a;
+	int prio;
+	struct vsx_choice_state s;
+};
+
+static long vsx_choice_loop_step(__u32 cpu, void *ctx)
+{
+	struct vsx_choice_loop *l = ctx;
+
+	vsx_choice_consider(&l->s, l->t, l->a, l->prio, cpu);
+	return 0;
+}
+
+/* vsx_choose_core() with its per-core step run by bpf_loop(): verified once, not 256 times. */
+static __always_inline int vsx_choose_core_bpf(const struct vsx_core_table *t,
+					       const struct vsx_core_assign *a, int prio,
+					       __u32 rx_cpu)
+{
+	struct vsx_choice_loop l = { .t = t, .a = a, .prio = prio };
+
+	vsx_choice_init(&l.s);
+	bpf_loop(vsx_choice_n_cpus(t), vsx_choice_loop_step, &l, 0);
+	return vsx_choice_finish(&l.s, t, a, prio, rx_cpu);
+}
+
+/* The core of an irq:auto rule: its remembered decision, or a new one from the core table. */
+static __always_inline int vsx_auto_core(__u32 rule_id, int prio, __u32 rx_cpu)
+{
+	struct vsx_core_assign *assign;
+	struct vsx_core_table *table;
+	struct vsx_rule_state *st;
+	__u32 zero = 0;
+	int core, old;
+
+	st = bpf_map_lookup_elem(&vsx_rule_state, &rule_id);
+	if (!st)
+		return VSX_CORE_NONE;
+	if (st->core >= 0)
+		return st->core;
+	table = bpf_map_lookup_elem(&vsx_core_table, &zero);
+	assign = bpf_map_lookup_elem(&vsx_core_assign, &zero);
+	if (!table || !assign)
+		return VSX_CORE_NONE;
+	core = vsx_choose_core_bpf(table, assign, prio, rx_cpu);
+	if (core < 0 || core >= VSX_MAX_CPUS) {
+		vsx_count(VSX_STAT_NO_CORE);
+		return VSX_CORE_NONE;
+	}
+	old = __sync_val_compare_and_swap(&st->core, VSX_CORE_NONE, core);
+	if (old != VSX_CORE_NONE)
+		return old; /* another CPU decided first */
+	st->prio = prio;
+	if (prio)
+		__sync_fetch_and_add(&assign->prio[core & (VSX_MAX_CPUS - 1)], 1);
+	else
+		__sync_fetch_and_add(&assign->normal[core & (VSX_MAX_CPUS - 1)], 1);
+	return core;
+}
+
+/* Classifies a flow the cache did not know. Fills rule_id and slot flags. */
+static __always_inline int vsx_classify_flow(const struct vsx_config *cfg,
+					     const struct vsx_flow_key *key, __u32 rx_cpu,
+					     __u32 *rule_id, __u8 *flags)
+{
+	struct vsx_cls_val *v = vsx_classify(&vsx_masks, &vsx_rules, key, cfg->cls_bank);
+	int prio = vsx_fcf_prio(key->fcf);
+	int core = VSX_CORE_NONE;
+
+	*rule_id = 0;
+	*flags = VSX_SLOT_VALID | (prio ? VSX_SLOT_PRIO : 0);
+	if (!v) {
+		vsx_count(VSX_STAT_UNMATCHED);
+	} else {
+		*rule_id = v->rule_id;
+		if (v->action == VSX_ACT_IRQ_CORE)
+			core = v->core;
+		else if (v->action == VSX_ACT_IRQ_AUTO)
+			core = vsx_auto_core(v->rule_id, prio, rx_cpu);
+	}
+	if (core < 0)
+		*flags |= VSX_SLOT_STAY;
+	return core;
+}
+
+static __always_inline void vsx_frag_key(struct vsx_frag_key *fk, const struct vsx_pkt *pkt)
+{
+	const struct vsx_flow_key *k = &pkt->key;
+
+	__builtin_memcpy(fk->src, k->nw_src, sizeof(fk->src));
+	__builtin_memcpy(fk->dst, k->nw_dst, sizeof(fk->dst));
+	fk->id = pkt->frag_id;
+	fk->vni = k->vni;
+	fk->proto = k->nw_proto;
+	fk->flags = k->flags & (VSX_KEY_TUNNEL | VSX_KEY_OUTER_V6);
+	fk->_pad = 0;
+}
+
+static __always_inline int vsx_steer(const struct vsx_config *cfg, struct vsx_pkt *pkt,
+				     __u32 rx_cpu, __u32 bytes)
+{
+	const struct vsx_flow_key *key = &pkt->key;
+	__u32 set = vsx_flow_hash(key) & cfg->flow_slots_mask & ~1u;
+	__u32 gen = cfg->rules_gen, index, rule_id;
+	struct vsx_frag_key fk;
+	struct vsx_flow_slot *s;
+	__u8 flags;
+	int core;
+
+	if (key->flags & VSX_KEY_LATER_FRAG) {
+		struct vsx_frag_val *fv;
+
+		vsx_frag_key(&fk, pkt);
+		fv = bpf_map_lookup_elem(&vsx_frags, &fk);
+		if (fv) {
+			vsx_count(VSX_STAT_FRAG_FOLLOW);
+			s = bpf_map_lookup_elem(&vsx_flow_cache, &fv->slot);
+			if (s)
+				vsx_flow_count(fv->slot, s->tag, bytes);
+			return fv->core;
+		}
+		/* First fragment not seen: classify what we have (rules on ports cannot match). */
+		vsx_count(VSX_STAT_FRAG_ORPHAN);
+	}
+
+	s = vsx_cache_lookup(key, set, gen, &index);
+	if (s) {
+		vsx_count(VSX_STAT_CACHE_HIT);
+		s->last_ns = bpf_ktime_get_coarse_ns();
+		vsx_flow_count(index, s->tag, bytes);
+		if (s->rule_id)
+			vsx_counter_add(&vsx_rule_stats, s->rule_id, bytes);
+		return s->core;
+	}
+
+	vsx_count(VSX_STAT_CACHE_MISS);
+	core = vsx_classify_flow(cfg, key, rx_cpu, &rule_id, &flags);
+	if (rule_id)
+		vsx_counter_add(&vsx_rule_stats, rule_id, bytes);
+	s = vsx_cache_victim(set, gen, &index);
+	if (s) {
+		__u64 now = bpf_ktime_get_coarse_ns();
+
+		s->flags = 0; /* readers on other CPUs skip the slot while it is rewritten */
+		s->key = *key;
+		s->rule_id = rule_id;
+		s->core = (__s16)core;
+		s->gen = gen;
+		s->tag += 1;
+		s->first_ns = now;
+		s->last_ns = now;
+		s->flags = flags;
+		vsx_flow_count(index, s->tag, bytes);
+	}
+	if ((key->flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG) {
+		struct vsx_frag_val fv = { .core = (__s16)core, .slot = s ? index : 0 };
+
+		vsx_frag_key(&fk, pkt);
+		bpf_map_update_elem(&vsx_frags, &fk, &fv, BPF_ANY);
+	}
+	return core;
+}
+
+#endif

@@ -1,0 +1,1127 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vsxd.conf: a line-based tokenizer (words, "quoted strings", braces, # comments), one
+ * statement per line, a table of global keywords and one of vm-block keywords. Every error
+ * names the file and line; the first error stops the parse.
+ */
+#include "config.h"
+#include "rule.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_WORDS 16
+
+struct word {
+	const char *s;
+	bool quoted; /* a quoted "{" is a word, not a brace */
+};
+
+enum global_kw {
+	G_UPLINK,
+	G_VXLAN_PORT,
+	G_MODE,
+	G_FCF,
+	G_EGRESS_FCF,
+	G_THRESHOLD,
+	G_SAMPLE_INTERVAL,
+	G_FLOW_CACHE_SLOTS,
+	G_BPFFS,
+	G_SOCKET,
+	G_RSS_CPUS,
+	G_XDP_MODE,
+	G_LOG_LEVEL,
+	G_COUNT
+};
+
+enum vm_kw { V_VM_ID, V_TENANT, V_VNI, V_PORT, V_CPUS, V_PID, V_PID_FILE, V_PRIORITY, V_COUNT };
+
+struct parser {
+	struct vsxd_conf *conf;
+	const char *name;
+	unsigned int line;
+	char *err;
+	size_t errlen;
+	unsigned int global_line[G_COUNT]; /* where each global keyword was set, 0 if not */
+	struct vsxd_vm *vm;		    /* the open vm block, if any */
+	unsigned int vm_line[V_COUNT];
+	/* the current line, split into words */
+	char buf[VSXD_CONF_LINE_MAX + 1 + 2 * MAX_WORDS];
+	struct word w[MAX_WORDS];
+	int n;
+};
+
+/* ---- messages ---- */
+
+static int __attribute__((format(printf, 3, 0)))
+vreport(struct parser *p, unsigned int line, const char *fmt, va_list ap)
+{
+	size_t off = 0;
+	int n;
+
+	if (!p->err || !p->errlen)
+		return -EINVAL;
+	if (line)
+		n = snprintf(p->err, p->errlen, "%s:%u: ", p->name, line);
+	else
+		n = snprintf(p->err, p->errlen, "%s: ", p->name);
+	if (n > 0)
+		off = (size_t)n < p->errlen ? (size_t)n : p->errlen - 1;
+	if (p->vm) {
+		n = snprintf(p->err + off, p->errlen - off, "vm \"%s\": ", p->vm->name);
+		if (n > 0)
+			off += (size_t)n < p->errlen - off ? (size_t)n : p->errlen - off - 1;
+	}
+	vsnprintf(p->err + off, p->errlen - off, fmt, ap);
+	return -EINVAL;
+}
+
+/* An error at the current line. Returns -EINVAL. */
+static int __attribute__((format(printf, 2, 3))) perr(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vreport(p, p->line, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* An error at a given line (0: the file as a whole). Returns -EINVAL. */
+static int __attribute__((format(printf, 3, 4)))
+perr_at(struct parser *p, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = vreport(p, line, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- words ---- */
+
+static bool bad_char(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+static bool ends_word(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '#' || c == '{' || c == '}';
+}
+
+/* Splits line s[0..len) (no newline, no NUL) into p->w. */
+static int split_line(struct parser *p, const char *s, size_t len)
+{
+	char *o = p->buf;
+	size_t i = 0;
+
+	p->n = 0;
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		struct word *w;
+
+		if (c == ' ' || c == '\t') {
+			i++;
+			continue;
+		}
+		if (c == '#')
+			break;
+		if (bad_char(c))
+			return perr(p, "invalid character 0x%02x", c);
+		if (p->n == MAX_WORDS)
+			return perr(p, "too many words on one line (at most %d)", MAX_WORDS);
+		w = &p->w[p->n++];
+		w->s = o;
+		w->quoted = false;
+
+		if (c == '{' || c == '}') {
+			*o++ = (char)c;
+			*o++ = '\0';
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			w->quoted = true;
+			i++;
+			for (;;) {
+				if (i == len)
+					return perr(p, "unterminated quoted string");
+				c = (unsigned char)s[i++];
+				if (c == '"')
+					break;
+				if (c == '\\') {
+					if (i == len)
+						return perr(p, "unterminated quoted string");
+					c = (unsigned char)s[i++];
+					if (c != '"' && c != '\\') {
+						if (bad_char(c))
+							return perr(p, "invalid character 0x%02x", c);
+						return perr(p,
+							    "invalid escape '\\%c' in quoted string "
+							    "(only \\\" and \\\\)",
+							    c);
+					}
+				} else if (bad_char(c)) {
+					return perr(p, "invalid character 0x%02x", c);
+				}
+				*o++ = (char)c;
+			}
+			*o++ = '\0';
+			if (i < len && !ends_word((unsigned char)s[i]))
+				return perr(p, "missing space after quoted string");
+			continue;
+		}
+		while (i < len) {
+			c = (unsigned char)s[i];
+			if (ends_word(c))
+				break;
+			if (c == '"')
+				return perr(p, "unexpected '\"' inside a word");
+			if (bad_char(c))
+				return perr(p, "invalid character 0x%02x", c);
+			*o++ = (char)c;
+			i++;
+		}
+		*o++ = '\0';
+	}
+	return 0;
+}
+
+static bool is_brace(const struct word *w, char brace)
+{
+	return !w->quoted && w->s[0] == brace && w->s[1] == '\0';
+}
+
+static bool is_any_brace(const struct word *w)
+{
+	return is_brace(w, '{') || is_brace(w, '}');
+}
+
+/* "keyword value": exactly one value that is not a brace. */
+static int need_one_value(struct parser *p)
+{
+	const char *kw = p->w[0].s;
+
+	if (p->n < 2)
+		return perr(p, "%s: missing value", kw);
+	if (is_any_brace(&p->w[1]))
+		return perr(p, "%s: unexpected '%s'", kw, p->w[1].s);
+	if (p->n > 2)
+		return perr(p, "%s: unexpected '%s' after the value", kw, p->w[2].s);
+	return 0;
+}
+
+/* ---- values ---- */
+
+/* Decimal digits only; -EINVAL when empty or not a number, -ERANGE on overflow. */
+static int parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	bool overflow = false;
+
+	if (len == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned int d;
+
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		d = (unsigned int)(s[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			overflow = true;
+		else
+			v = v * 10 + d;
+	}
+	if (overflow)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/*
+ * The number in s[0..len) times mult, in min..max. Messages quote the whole value s.
+ */
+static int get_num_mult(struct parser *p, const char *kw, const char *s, size_t len,
+			uint64_t mult, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	int r = parse_u64(s, len, &v);
+
+	if (r == -EINVAL)
+		return perr(p, "%s: invalid number '%s'", kw, s);
+	if (r == 0 && v > UINT64_MAX / mult)
+		r = -ERANGE;
+	if (r == 0)
+		v *= mult;
+	if (r == -ERANGE || v < min || v > max)
+		return perr(p, "%s %s out of range %llu..%llu", kw, s, (unsigned long long)min,
+			    (unsigned long long)max);
+	*out = v;
+	return 0;
+}
+
+static int get_num(struct parser *p, const char *kw, const char *s, uint64_t min, uint64_t max,
+		   uint64_t *out)
+{
+	return get_num_mult(p, kw, s, strlen(s), 1, min, max, out);
+}
+
+static int get_bool(struct parser *p, const char *kw, const char *s, bool *out)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "yes")) {
+		*out = true;
+		return 0;
+	}
+	if (!strcmp(s, "off") || !strcmp(s, "no")) {
+		*out = false;
+		return 0;
+	}
+	return perr(p, "%s: expected on or off (yes or no), got '%s'", kw, s);
+}
+
+/* As the kernel's dev_valid_name(). */
+static int get_ifname(struct parser *p, const char *kw, const char *s, char *dst)
+{
+	size_t len = strlen(s);
+
+	if (len == 0)
+		return perr(p, "%s: empty interface name", kw);
+	if (len >= VSXD_IFNAME_SIZE)
+		return perr(p, "%s: interface name '%s' too long (max %d characters)", kw, s,
+			    VSXD_IFNAME_SIZE - 1);
+	if (!strcmp(s, ".") || !strcmp(s, "..") || strpbrk(s, "/: \t"))
+		return perr(p, "%s: invalid interface name '%s'", kw, s);
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+static int get_path(struct parser *p, const char *kw, const char *s, char *dst, size_t size)
+{
+	size_t len = strlen(s);
+
+	if (s[0] != '/')
+		return perr(p, "%s: path '%s' is not absolute", kw, s);
+	if (len >= size)
+		return perr(p, "%s: path too long (max %zu characters)", kw, size - 1);
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+/* VM and tenant names: a letter or digit, then letters, digits, '.', '_', '-'. */
+static int get_name(struct parser *p, const char *kw, const char *s, char *dst)
+{
+	size_t len = strlen(s);
+	bool ok = len > 0;
+
+	for (size_t i = 0; ok && i < len; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9');
+
+		ok = alnum || (i > 0 && (c == '.' || c == '_' || c == '-'));
+	}
+	if (!ok)
+		return perr(p,
+			    "%s: invalid name '%s' (letters, digits, '.', '_' and '-', starting "
+			    "with a letter or digit)",
+			    kw, s);
+	if (len >= VSXD_NAME_SIZE)
+		return perr(p, "%s: name '%s' too long (max %d characters)", kw, s,
+			    VSXD_NAME_SIZE - 1);
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+/*
+ * Linux CPU list syntax: "N" or "N-M" items separated by commas. A local parser until
+ * lib/core_load.h's vsx_parse_cpulist() is the shared one.
+ */
+static int parse_cpulist(const char *text, struct vsxd_cpuset *set, char *msg, size_t len)
+{
+	const char *s = text;
+
+	memset(set, 0, sizeof(*set));
+	if (!*s) {
+		set_err(msg, len, "empty cpu list");
+		return -EINVAL;
+	}
+	for (;;) {
+		const char *a = s, *b;
+		size_t alen, blen;
+		uint64_t lo = 0, hi = 0;
+		int r;
+
+		while (*s >= '0' && *s <= '9')
+			s++;
+		alen = (size_t)(s - a);
+		b = a;
+		blen = alen;
+		if (*s == '-') {
+			b = ++s;
+			while (*s >= '0' && *s <= '9')
+				s++;
+			blen = (size_t)(s - b);
+		}
+		if (!alen || !blen || (*s && *s != ',')) {
+			set_err(msg, len, "invalid cpu list '%s'", text);
+			return -EINVAL;
+		}
+		r = parse_u64(a, alen, &lo);
+		if (r || lo >= VSX_MAX_CPUS) {
+			set_err(msg, len, "cpu %.*s out of range 0..%d", (int)alen, a,
+				VSX_MAX_CPUS - 1);
+			return -EINVAL;
+		}
+		r = parse_u64(b, blen, &hi);
+		if (r || hi >= VSX_MAX_CPUS) {
+			set_err(msg, len, "cpu %.*s out of range 0..%d", (int)blen, b,
+				VSX_MAX_CPUS - 1);
+			return -EINVAL;
+		}
+		if (hi < lo) {
+			set_err(msg, len, "invalid cpu range '%.*s' (first above last)",
+				(int)(s - a), a);
+			return -EINVAL;
+		}
+		for (uint64_t c = lo; c <= hi; c++)
+			vsxd_cpuset_add(set, (unsigned int)c);
+		if (!*s)
+			return 0;
+		s++; /* ',' */
+		if (!*s) {
+			set_err(msg, len, "invalid cpu list '%s'", text);
+			return -EINVAL;
+		}
+	}
+}
+
+static int get_cpus(struct parser *p, const char *kw, const char *s, struct vsxd_cpuset *set)
+{
+	char msg[VSXD_CONF_LINE_MAX + 64];
+
+	if (parse_cpulist(s, set, msg, sizeof(msg)))
+		return perr(p, "%s: %s", kw, msg);
+	return 0;
+}
+
+static void format_cpulist(const struct vsxd_cpuset *set, FILE *f)
+{
+	bool first = true;
+
+	for (unsigned int c = 0; c < VSX_MAX_CPUS; c++) {
+		unsigned int end = c;
+
+		if (!vsxd_cpuset_has(set, c))
+			continue;
+		while (end + 1 < VSX_MAX_CPUS && vsxd_cpuset_has(set, end + 1))
+			end++;
+		fprintf(f, "%s%u", first ? "" : ",", c);
+		if (end > c)
+			fprintf(f, "-%u", end);
+		first = false;
+		c = end;
+	}
+}
+
+/* ---- static rules ---- */
+
+/*
+ * A static rule is validated by the one rule parser, so that "FILE:LINE: rule: ..." points
+ * at a bad rule when the file is loaded (and by `vsxd --check-config`).
+ */
+static int check_rule_text(const char *text, char *msg, size_t len)
+{
+	struct vsx_rule rule;
+
+	if (!text[0]) {
+		set_err(msg, len, "empty rule");
+		return -EINVAL;
+	}
+	return vsx_rule_parse(text, &rule, msg, len) ? -EINVAL : 0;
+}
+
+/* ---- statements ---- */
+
+static const char *const global_names[G_COUNT] = {
+	[G_UPLINK] = "uplink",
+	[G_VXLAN_PORT] = "vxlan-port",
+	[G_MODE] = "mode",
+	[G_FCF] = "fcf",
+	[G_EGRESS_FCF] = "egress-fcf",
+	[G_THRESHOLD] = "threshold",
+	[G_SAMPLE_INTERVAL] = "sample-interval",
+	[G_FLOW_CACHE_SLOTS] = "flow-cache-slots",
+	[G_BPFFS] = "bpffs",
+	[G_SOCKET] = "socket",
+	[G_RSS_CPUS] = "rss-cpus",
+	[G_XDP_MODE] = "xdp-mode",
+	[G_LOG_LEVEL] = "log-level",
+};
+
+static const char *const vm_names[V_COUNT] = {
+	[V_VM_ID] = "vm-id",	 [V_TENANT] = "tenant",	    [V_VNI] = "vni",
+	[V_PORT] = "port",	 [V_CPUS] = "cpus",	    [V_PID] = "pid",
+	[V_PID_FILE] = "pid-file", [V_PRIORITY] = "priority",
+};
+
+static const char *const mode_names[VSX_MODE_COUNT] = {
+	[VSX_MODE_DEFAULT] = "default",
+	[VSX_MODE_RSS] = "rss",
+	[VSX_MODE_VSX] = "vsx",
+};
+
+static const char *const xdp_mode_names[] = {
+	[VSXD_XDP_AUTO] = "auto",
+	[VSXD_XDP_NATIVE] = "native",
+	[VSXD_XDP_GENERIC] = "generic",
+};
+
+const char *vsxd_mode_name(enum vsx_mode mode)
+{
+	return (unsigned int)mode < VSX_MODE_COUNT ? mode_names[mode] : "?";
+}
+
+const char *vsxd_xdp_mode_name(enum vsxd_xdp_mode mode)
+{
+	return (unsigned int)mode < sizeof(xdp_mode_names) / sizeof(xdp_mode_names[0])
+		       ? xdp_mode_names[mode]
+		       : "?";
+}
+
+static const char *log_level_name(enum vsx_log_level level)
+{
+	switch (level) {
+	case VSX_LOG_ERR:
+		return "err";
+	case VSX_LOG_WARN:
+		return "warn";
+	case VSX_LOG_INFO:
+		return "info";
+	case VSX_LOG_DEBUG:
+		return "debug";
+	}
+	return "?";
+}
+
+static int lookup(const char *const *names, int count, const char *s)
+{
+	for (int i = 0; i < count; i++)
+		if (names[i] && !strcmp(names[i], s))
+			return i;
+	return -1;
+}
+
+static int set_global(struct parser *p, enum global_kw kw, const char *v)
+{
+	struct vsxd_conf *c = p->conf;
+	const char *name = global_names[kw];
+	uint64_t n;
+	size_t len = strlen(v);
+	int i, r;
+
+	switch (kw) {
+	case G_UPLINK:
+		return get_ifname(p, name, v, c->uplink);
+	case G_VXLAN_PORT:
+		r = get_num(p, name, v, 1, 65535, &n);
+		c->vxlan_port = (uint16_t)n;
+		return r;
+	case G_MODE:
+		i = lookup(mode_names, VSX_MODE_COUNT, v);
+		if (i < 0)
+			return perr(p, "mode: expected default, rss or vsx, got '%s'", v);
+		c->mode = (enum vsx_mode)i;
+		return 0;
+	case G_FCF:
+		return get_bool(p, name, v, &c->fcf);
+	case G_EGRESS_FCF:
+		return get_bool(p, name, v, &c->egress_fcf);
+	case G_THRESHOLD:
+		if (len && v[len - 1] == '%')
+			len--;
+		r = get_num_mult(p, name, v, len, 1, 0, 100, &n);
+		c->threshold = (uint8_t)n;
+		return r;
+	case G_SAMPLE_INTERVAL:
+		if (len >= 2 && !strcmp(v + len - 2, "ms"))
+			len -= 2;
+		r = get_num_mult(p, name, v, len, 1, VSXD_MIN_SAMPLE_MS, VSXD_MAX_SAMPLE_MS, &n);
+		c->sample_interval_ms = (uint32_t)n;
+		return r;
+	case G_FLOW_CACHE_SLOTS: {
+		uint64_t mult = 1;
+
+		if (len && (v[len - 1] == 'k' || v[len - 1] == 'K'))
+			mult = 1024;
+		else if (len && (v[len - 1] == 'm' || v[len - 1] == 'M'))
+			mult = 1024 * 1024;
+		if (mult > 1)
+			len--;
+		r = get_num_mult(p, name, v, len, mult, VSXD_MIN_FLOW_SLOTS, VSXD_MAX_FLOW_SLOTS,
+				 &n);
+		if (r)
+			return r;
+		if (n & (n - 1))
+			return perr(p, "flow-cache-slots %s is not a power of two", v);
+		c->flow_cache_slots = (uint32_t)n;
+		return 0;
+	}
+	case G_BPFFS:
+		return get_path(p, name, v, c->bpffs, sizeof(c->bpffs));
+	case G_SOCKET:
+		return get_path(p, name, v, c->socket_path, sizeof(c->socket_path));
+	case G_RSS_CPUS:
+		if (!strcmp(v, "all")) {
+			c->rss_cpus_all = true;
+			memset(&c->rss_cpus, 0, sizeof(c->rss_cpus));
+			return 0;
+		}
+		c->rss_cpus_all = false;
+		return get_cpus(p, name, v, &c->rss_cpus);
+	case G_XDP_MODE:
+		i = lookup(xdp_mode_names, sizeof(xdp_mode_names) / sizeof(xdp_mode_names[0]), v);
+		if (i < 0)
+			return perr(p, "xdp-mode: expected native, generic or auto, got '%s'", v);
+		c->xdp_mode = (enum vsxd_xdp_mode)i;
+		return 0;
+	case G_LOG_LEVEL:
+		if (vsx_log_parse_level(v, &c->log_level))
+			return perr(p, "log-level: expected err, warn, info or debug, got '%s'", v);
+		return 0;
+	case G_COUNT:
+		break;
+	}
+	return perr(p, "internal error");
+}
+
+/* The pinning keywords exclude each other. */
+static int check_pin_exclusive(struct parser *p, enum vm_kw kw)
+{
+	static const enum vm_kw pins[] = {V_CPUS, V_PID, V_PID_FILE};
+
+	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		if (pins[i] != kw && p->vm_line[pins[i]])
+			return perr(p, "'%s' and '%s' (line %u) are mutually exclusive",
+				    vm_names[kw], vm_names[pins[i]], p->vm_line[pins[i]]);
+	}
+	return 0;
+}
+
+static int set_vm(struct parser *p, enum vm_kw kw, const char *v)
+{
+	struct vsxd_vm *vm = p->vm;
+	const char *name = vm_names[kw];
+	uint64_t n;
+	int r;
+
+	switch (kw) {
+	case V_VM_ID:
+		r = get_num(p, name, v, 1, VSX_FCF_MAX_VM_ID, &n);
+		if (r)
+			return r;
+		for (size_t i = 0; i < p->conf->n_vms; i++) {
+			const struct vsxd_vm *o = &p->conf->vms[i];
+
+			if (o != vm && o->vm_id == n)
+				return perr(p, "vm-id %s already used by vm \"%s\" (line %u)", v,
+					    o->name, o->line);
+		}
+		vm->vm_id = (uint8_t)n;
+		return 0;
+	case V_TENANT:
+		if (v[0] >= '0' && v[0] <= '9') {
+			r = get_num(p, name, v, 0, UINT32_MAX, &n);
+			vm->tenant_id = (uint32_t)n;
+			vm->tenant_name[0] = '\0';
+		} else {
+			r = get_name(p, name, v, vm->tenant_name);
+			vm->tenant_id = 0;
+		}
+		vm->has_tenant = r == 0;
+		return r;
+	case V_VNI:
+		r = get_num(p, name, v, 0, VSXD_MAX_VNI, &n);
+		vm->vni = (uint32_t)n;
+		vm->has_vni = r == 0;
+		return r;
+	case V_PORT:
+		return get_ifname(p, name, v, vm->port);
+	case V_CPUS:
+		r = check_pin_exclusive(p, kw);
+		if (!r)
+			r = get_cpus(p, name, v, &vm->cpus);
+		if (!r)
+			vm->pin = VSXD_PIN_CPUS;
+		return r;
+	case V_PID:
+		r = check_pin_exclusive(p, kw);
+		if (!r)
+			r = get_num(p, name, v, 1, VSXD_MAX_PID, &n);
+		if (!r) {
+			vm->pid = (uint32_t)n;
+			vm->pin = VSXD_PIN_PID;
+		}
+		return r;
+	case V_PID_FILE:
+		r = check_pin_exclusive(p, kw);
+		if (!r)
+			r = get_path(p, name, v, vm->pid_file, sizeof(vm->pid_file));
+		if (!r)
+			vm->pin = VSXD_PIN_PID_FILE;
+		return r;
+	case V_PRIORITY:
+		return get_bool(p, name, v, &vm->priority);
+	case V_COUNT:
+		break;
+	}
+	return perr(p, "internal error");
+}
+
+static int open_vm(struct parser *p)
+{
+	struct vsxd_conf *c = p->conf;
+	struct vsxd_vm vm;
+	int r;
+
+	if (p->vm)
+		return perr(p, "vm blocks cannot be nested (missing '}'?)");
+	if (p->n < 2 || is_any_brace(&p->w[1]))
+		return perr(p, "vm: missing name");
+	memset(&vm, 0, sizeof(vm));
+	r = get_name(p, "vm", p->w[1].s, vm.name);
+	if (r)
+		return r;
+	for (size_t i = 0; i < c->n_vms; i++) {
+		if (!strcmp(c->vms[i].name, vm.name))
+			return perr(p, "vm \"%s\": duplicate vm name (first defined on line %u)",
+				    vm.name, c->vms[i].line);
+	}
+	if (p->n < 3 || !is_brace(&p->w[2], '{'))
+		return perr(p, "vm \"%s\": expected '{' after the name", vm.name);
+	if (p->n > 3)
+		return perr(p, "vm \"%s\": unexpected '%s' after '{' (one statement per line)",
+			    vm.name, p->w[3].s);
+	if (c->n_vms == VSXD_MAX_VMS)
+		return perr(p, "too many vm blocks (max %d)", VSXD_MAX_VMS);
+	if (!c->vms) {
+		c->vms = calloc(VSXD_MAX_VMS, sizeof(*c->vms));
+		if (!c->vms) {
+			perr(p, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	vm.line = p->line;
+	c->vms[c->n_vms] = vm;
+	p->vm = &c->vms[c->n_vms++];
+	memset(p->vm_line, 0, sizeof(p->vm_line));
+	return 0;
+}
+
+static int close_vm(struct parser *p)
+{
+	if (p->n > 1)
+		return perr(p, "unexpected '%s' after '}'", p->w[1].s);
+	if (!p->vm_line[V_VM_ID])
+		return perr_at(p, p->vm->line, "vm-id is required");
+	p->vm = NULL;
+	return 0;
+}
+
+static int add_rule(struct parser *p)
+{
+	struct vsxd_conf *c = p->conf;
+	char msg[512];
+	char *text;
+	int r;
+
+	if (p->n < 2)
+		return perr(p, "rule: missing rule text");
+	if (is_any_brace(&p->w[1]))
+		return perr(p, "rule: unexpected '%s'", p->w[1].s);
+	if (p->n > 2)
+		return perr(p, "rule: unexpected '%s' after the rule (quote the rule text: "
+			       "rule \"vni=101 actions=irq:auto\")",
+			    p->w[2].s);
+	if (c->n_rules == VSXD_MAX_CONF_RULES)
+		return perr(p, "too many rules (max %d)", VSXD_MAX_CONF_RULES);
+	msg[0] = '\0';
+	r = check_rule_text(p->w[1].s, msg, sizeof(msg));
+	if (r)
+		return perr(p, "rule: %s", msg[0] ? msg : "invalid rule");
+	if (c->n_rules == 0 || (c->n_rules >= 8 && !(c->n_rules & (c->n_rules - 1)))) {
+		/* capacity 8, then doubling whenever full */
+		size_t cap = c->n_rules ? 2 * c->n_rules : 8;
+		struct vsxd_conf_rule *nr = realloc(c->rules, cap * sizeof(*nr));
+
+		if (!nr) {
+			perr(p, "out of memory");
+			return -ENOMEM;
+		}
+		c->rules = nr;
+	}
+	text = strdup(p->w[1].s);
+	if (!text) {
+		perr(p, "out of memory");
+		return -ENOMEM;
+	}
+	c->rules[c->n_rules].text = text;
+	c->rules[c->n_rules].line = p->line;
+	c->n_rules++;
+	return 0;
+}
+
+static int parse_statement(struct parser *p)
+{
+	const char *kw = p->w[0].s;
+	int k;
+
+	if (is_brace(&p->w[0], '}')) {
+		if (!p->vm)
+			return perr(p, "unexpected '}' outside a vm block");
+		return close_vm(p);
+	}
+	if (is_brace(&p->w[0], '{'))
+		return perr(p, "unexpected '{'");
+	if (!strcmp(kw, "vm"))
+		return open_vm(p);
+
+	if (p->vm) {
+		k = lookup(vm_names, V_COUNT, kw);
+		if (k < 0) {
+			if (lookup(global_names, G_COUNT, kw) >= 0 || !strcmp(kw, "rule"))
+				return perr(p, "'%s' is a global keyword, not allowed in a vm block",
+					    kw);
+			return perr(p, "unknown keyword '%s'", kw);
+		}
+		if (p->vm_line[k])
+			return perr(p, "duplicate '%s' (first on line %u)", kw, p->vm_line[k]);
+		if (need_one_value(p) || set_vm(p, (enum vm_kw)k, p->w[1].s))
+			return -EINVAL;
+		p->vm_line[k] = p->line;
+		return 0;
+	}
+
+	if (!strcmp(kw, "rule"))
+		return add_rule(p);
+	k = lookup(global_names, G_COUNT, kw);
+	if (k < 0) {
+		if (lookup(vm_names, V_COUNT, kw) >= 0)
+			return perr(p, "'%s' is only allowed inside a vm block", kw);
+		return perr(p, "unknown keyword '%s'", kw);
+	}
+	if (p->global_line[k])
+		return perr(p, "duplicate '%s' (first on line %u)", kw, p->global_line[k]);
+	if (need_one_value(p) || set_global(p, (enum global_kw)k, p->w[1].s))
+		return -EINVAL;
+	p->global_line[k] = p->line;
+	return 0;
+}
+
+/* ---- entry points ---- */
+
+void vsxd_conf_init(struct vsxd_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->vxlan_port = VSX_DEFAULT_VXLAN_PORT;
+	conf->mode = VSXD_DEFAULT_MODE;
+	conf->fcf = true;
+	conf->egress_fcf = true;
+	conf->threshold = VSXD_DEFAULT_THRESHOLD;
+	conf->sample_interval_ms = VSXD_DEFAULT_SAMPLE_MS;
+	conf->flow_cache_slots = VSX_DEFAULT_FLOW_SLOTS;
+	strcpy(conf->bpffs, VSXD_DEFAULT_BPFFS);
+	strcpy(conf->socket_path, VSXD_DEFAULT_SOCKET);
+	conf->rss_cpus_all = true;
+	conf->xdp_mode = VSXD_XDP_AUTO;
+	conf->log_level = VSX_LOG_INFO;
+}
+
+void vsxd_conf_free(struct vsxd_conf *conf)
+{
+	for (size_t i = 0; i < conf->n_rules; i++)
+		free(conf->rules[i].text);
+	free(conf->rules);
+	free(conf->vms);
+	free(conf->source);
+	vsxd_conf_init(conf);
+}
+
+static int parse_lines(struct parser *p, const char *buf, size_t len)
+{
+	size_t pos = 0;
+	int r;
+
+	while (pos < len) {
+		const char *s = buf + pos;
+		const char *nl = memchr(s, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - s) : len - pos;
+
+		pos += n + (nl ? 1 : 0);
+		p->line++;
+		if (n && s[n - 1] == '\r') /* CRLF */
+			n--;
+		if (n > VSXD_CONF_LINE_MAX)
+			return perr(p, "line too long (max %d characters)", VSXD_CONF_LINE_MAX);
+		if (memchr(s, '\0', n))
+			return perr(p, "NUL byte in line");
+		r = split_line(p, s, n);
+		if (r)
+			return r;
+		if (p->n) {
+			r = parse_statement(p);
+			if (r)
+				return r;
+		}
+	}
+	if (p->vm)
+		return perr_at(p, p->vm->line, "unterminated block (missing '}')");
+	if (!p->global_line[G_UPLINK])
+		return perr_at(p, 0, "'uplink' is required");
+	return 0;
+}
+
+int vsxd_conf_parse_mem(const char *buf, size_t len, const char *name, struct vsxd_conf *conf,
+			char *err, size_t errlen)
+{
+	struct parser *p;
+	int r;
+
+	if (!name)
+		name = "<string>";
+	vsxd_conf_init(conf);
+	if (err && errlen)
+		err[0] = '\0';
+	if (len > VSXD_CONF_FILE_MAX) {
+		set_err(err, errlen, "%s: file too large (max %u bytes)", name, VSXD_CONF_FILE_MAX);
+		return -EFBIG;
+	}
+	p = calloc(1, sizeof(*p));
+	conf->source = strdup(name);
+	if (!p || !conf->source) {
+		free(p);
+		vsxd_conf_free(conf);
+		set_err(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	p->conf = conf;
+	p->name = name;
+	p->err = err;
+	p->errlen = errlen;
+	r = parse_lines(p, buf, len);
+	free(p);
+	if (r) {
+		vsxd_conf_free(conf);
+		return r;
+	}
+	return 0;
+}
+
+int vsxd_conf_parse_string(const char *text, const char *name, struct vsxd_conf *conf, char *err,
+			   size_t errlen)
+{
+	return vsxd_conf_parse_mem(text, strlen(text), name, conf, err, errlen);
+}
+
+int vsxd_conf_parse_file(const char *path, struct vsxd_conf *conf, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	FILE *f;
+	int r;
+
+	vsxd_conf_init(conf);
+	f = fopen(path, "re");
+	if (!f) {
+		r = -errno;
+		set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return r;
+	}
+	for (;;) {
+		size_t got;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap > VSXD_CONF_FILE_MAX) {
+				set_err(err, errlen, "%s: file too large (max %u bytes)", path,
+					VSXD_CONF_FILE_MAX);
+				r = -EFBIG;
+				goto out;
+			}
+			cap = cap ? 2 * cap : 16384;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				set_err(err, errlen, "%s: out of memory", path);
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				r = errno ? -errno : -EIO;
+				set_err(err, errlen, "%s: read error: %s", path, strerror(-r));
+				goto out;
+			}
+			break;
+		}
+	}
+	r = vsxd_conf_parse_mem(buf ? buf : "", len, path, conf, err, errlen);
+out:
+	free(buf);
+	fclose(f);
+	return r;
+}
+
+/* ---- dump ---- */
+
+/* A value as one word: bare when it can be, quoted otherwise. */
+static void put_value(FILE *f, const char *s)
+{
+	if (s[0] && !strpbrk(s, " \t#\"{}")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void put_kv(FILE *f, const char *indent, const char *kw, const char *v)
+{
+	fprintf(f, "%s%s ", indent, kw);
+	put_value(f, v);
+	fputc('\n', f);
+}
+
+int vsxd_conf_dump(const struct vsxd_conf *c, FILE *f)
+{
+	if (c->uplink[0])
+		put_kv(f, "", "uplink", c->uplink);
+	else
+		fputs("# uplink not set\n", f);
+	fprintf(f, "vxlan-port %u\n", c->vxlan_port);
+	fprintf(f, "mode %s\n", vsxd_mode_name(c->mode));
+	fprintf(f, "fcf %s\n", c->fcf ? "on" : "off");
+	fprintf(f, "egress-fcf %s\n", c->egress_fcf ? "on" : "off");
+	fprintf(f, "threshold %u\n", c->threshold);
+	fprintf(f, "sample-interval %ums\n", c->sample_interval_ms);
+	fprintf(f, "flow-cache-slots %u\n", c->flow_cache_slots);
+	put_kv(f, "", "bpffs", c->bpffs);
+	put_kv(f, "", "socket", c->socket_path);
+	fputs("rss-cpus ", f);
+	if (c->rss_cpus_all)
+		fputs("all", f);
+	else
+		format_cpulist(&c->rss_cpus, f);
+	fputc('\n', f);
+	fprintf(f, "xdp-mode %s\n", vsxd_xdp_mode_name(c->xdp_mode));
+	fprintf(f, "log-level %s\n", log_level_name(c->log_level));
+
+	for (size_t i = 0; i < c->n_vms; i++) {
+		const struct vsxd_vm *vm = &c->vms[i];
+
+		fprintf(f, "\nvm %s {\n", vm->name);
+		fprintf(f, "\tvm-id %u\n", vm->vm_id);
+		if (vm->has_tenant && vm->tenant_name[0])
+			fprintf(f, "\ttenant %s\n", vm->tenant_name);
+		else if (vm->has_tenant)
+			fprintf(f, "\ttenant %u\n", vm->tenant_id);
+		if (vm->has_vni)
+			fprintf(f, "\tvni %u\n", vm->vni);
+		if (vm->port[0])
+			put_kv(f, "\t", "port", vm->port);
+		switch (vm->pin) {
+		case VSXD_PIN_CPUS:
+			fputs("\tcpus ", f);
+			format_cpulist(&vm->cpus, f);
+			fputc('\n', f);
+			break;
+		case VSXD_PIN_PID:
+			fprintf(f, "\tpid %u\n", vm->pid);
+			break;
+		case VSXD_PIN_PID_FILE:
+			put_kv(f, "\t", "pid-file", vm->pid_file);
+			break;
+		case VSXD_PIN_NONE:
+			break;
+		}
+		fprintf(f, "\tpriority %s\n", vm->priority ? "yes" : "no");
+		fputs("}\n", f);
+	}
+	if (c->n_rules)
+		fputc('\n', f);
+	for (size_t i = 0; i < c->n_rules; i++)
+		put_kv(f, "", "rule", c->rules[i].text);
+	return ferror(f) ? -EIO : 0;
+}
+
+static bool vm_equal(const struct vsxd_vm *a, const struct vsxd_vm *b)
+{
+	if (strcmp(a->name, b->name) || a->vm_id != b->vm_id || a->priority != b->priority ||
+	    a->has_tenant != b->has_tenant || a->has_vni != b->has_vni || a->pin != b->pin ||
+	    strcmp(a->port, b->port))
+		return false;
+	if (a->has_tenant &&
+	    (a->tenant_id != b->tenant_id || strcmp(a->tenant_name, b->tenant_name)))
+		return false;
+	if (a->has_vni && a->vni != b->vni)
+		return false;
+	switch (a->pin) {
+	case VSXD_PIN_CPUS:
+		return !memcmp(&a->cpus, &b->cpus, sizeof(a->cpus));
+	case VSXD_PIN_PID:
+		return a->pid == b->pid;
+	case VSXD_PIN_PID_FILE:
+		return !strcmp(a->pid_file, b->pid_file);
+	case VSXD_PIN_NONE:
+		break;
+	}
+	return true;
+}
+
+bool vsxd_conf_equal(const struct vsxd_conf *a, const struct vsxd_conf *b)
+{
+	if (strcmp(a->uplink, b->uplink) || a->vxlan_port != b->vxlan_port ||
+	    a->mode != b->mode || a->fcf != b->fcf || a->egress_fcf != b->egress_fcf ||
+	    a->threshold != b->threshold || a->sample_interval_ms != b->sample_interval_ms ||
+	    a->flow_cache_slots != b->flow_cache_slots || strcmp(a->bpffs, b->bpffs) ||
+	    strcmp(a->socket_path, b->socket_path) || a->rss_cpus_all != b->rss_cpus_all ||
+	    a->xdp_mode != b->xdp_mode || a->log_level != b->log_level ||
+	    a->n_vms != b->n_vms || a->n_rules != b->n_rules)
+		return false;
+	if (!a->rss_cpus_all && memcmp(&a->rss_cpus, &b->rss_cpus, sizeof(a->rss_cpus)))
+		return false;
+	for (size_t i = 0; i < a->n_vms; i++)
+		if (!vm_equal(&a->vms[i], &b->vms[i]))
+			return false;
+	for (size_t i = 0; i < a->n_rules; i++)
+		if (strcmp(a->rules[i].text, b->rules[i].text))
+			return false;
+	return true;
+}

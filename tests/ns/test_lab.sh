@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# Namespace tests of the test bed, lab/vsx-lab: a lab comes up, VMs of a tenant reach each
+# other across hosts through the VXLAN devices and no other tenant's VMs, pinning, the iperf
+# helper, two labs side by side, and `down` leaving nothing behind (also after a crash).
+# The labs are named after this process (t<PID>, t<PID>b, t<PID>c) and removed on exit.
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/lib/tap.sh
+. tests/lib/tap.sh
+
+VSXLAB=$PWD/lab/vsx-lab
+A=t$$  # the main lab: 2 hosts x 2 VMs, h2-vm1 pinned
+B=t$$b # a second lab from a topology file: 3 hosts on a fabric
+C=t$$c # crashed labs
+TMP=$(mktemp -d)
+
+lab() { "$VSXLAB" -q "$@"; }
+
+cleanup() {
+	local l
+	for l in "$A" "$B" "$C"; do "$VSXLAB" -q -n "$l" down >/dev/null 2>&1 || true; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+SKIP=""
+if [ "$(id -u)" -ne 0 ]; then
+	SKIP="needs root (network namespaces)"
+elif ! ip netns list >/dev/null 2>&1; then
+	SKIP="'ip netns' is not available"
+else
+	for t in bridge ethtool iperf3 ping taskset python3; do
+		command -v "$t" >/dev/null 2>&1 || { SKIP="'$t' not installed (scripts/install-deps)"; break; }
+	done
+fi
+need_env() { [ -z "$SKIP" ] || t_skip "$SKIP"; }
+need_a() {
+	need_env
+	[ -f "/run/vsx-lab/$A/complete" ] || t_fail "lab $A is not up (see the first test)"
+}
+
+# Reads a counter of DEV in lab LAB's NODE.
+counter() { lab -n "$1" exec "$2" cat "/sys/class/net/$3/statistics/$4"; }
+# The field N (1-based) of VM's line in `vsx-lab vms`.
+vm_field() { lab -n "$1" vms | awk -v vm="$2" -v n="$3" '$1 == vm {print $n}'; }
+# Namespaces of lab $1 that exist.
+lab_ns() { ip netns list | awk '{print $1}' | grep -E "^$1-" || true; }
+expect_eq() { [ "$1" = "$2" ] || t_fail "$3: expected '$2', got '$1'"; }
+# Runs a command that must fail with exit status $1 and print $2 (an ERE) on stderr.
+expect_err() {
+	local want=$1 pat=$2 rc=0
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+	[ "$rc" -eq "$want" ] || t_fail "'$*' exited $rc, expected $want: $(cat "$TMP/err")"
+	grep -qE "$pat" "$TMP/err" || t_fail "'$*' did not say /$pat/: $(cat "$TMP/err")"
+}
+# Waits until process $1 is gone (it is not our child, so init reaps it).
+gone() {
+	local i
+	for ((i = 0; i < 40; i++)); do
+		[ -e "/proc/$1" ] || return 0
+		sleep 0.05
+	done
+	return 1
+}
+# Nothing of lab $1 may remain: namespaces, mounts, state dir.
+assert_clean() {
+	[ -z "$(lab_ns "$1")" ] || t_fail "namespaces left: $(lab_ns "$1" | tr '\n' ' ')"
+	! grep -q " /run/vsx-lab/$1[ /]" /proc/mounts || t_fail "mount left: $(grep "/run/vsx-lab/$1" /proc/mounts)"
+	[ ! -e "/run/vsx-lab/$1" ] || t_fail "state dir /run/vsx-lab/$1 left"
+}
+
+test_help() {
+	local out sub
+	out=$("$VSXLAB" --help)
+	for sub in up down status vms hosts exec rps iperf; do
+		echo "$out" | grep -qE "^  $sub " || t_fail "--help does not list '$sub'"
+		"$VSXLAB" "$sub" --help | head -1 | grep -q "^Usage: vsx-lab $sub" || t_fail "'$sub --help'"
+	done
+	for opt in --hosts --vms --pin --topology --name; do
+		"$VSXLAB" up --help | grep -q -- "$opt" || t_fail "'up --help' does not document $opt"
+	done
+	for opt in --pair --udp --size --rate --time --json; do
+		"$VSXLAB" iperf --help | grep -q -- "$opt" || t_fail "'iperf --help' does not document $opt"
+	done
+}
+
+test_bad_input() {
+	expect_err 2 "unknown subcommand 'frobnicate'" "$VSXLAB" frobnicate
+	expect_err 2 "bad --hosts '0'" "$VSXLAB" up --hosts 0
+	expect_err 2 "bad lab name" "$VSXLAB" -n Bad-Name status
+	expect_err 2 "unknown argument '--bogus'" "$VSXLAB" down --bogus
+	expect_err 2 "needs a value" "$VSXLAB" up --pin
+	expect_err 2 "bad --rate" "$VSXLAB" iperf --pair h1-vm1:h2-vm1 --rate fast
+	if [ "$(id -u)" -eq 0 ] && [ -r "$VSXLAB" ] && command -v setpriv >/dev/null; then
+		expect_err 1 "must run as root" setpriv --reuid=65534 --regid=65534 --clear-groups \
+			bash "$VSXLAB" -n "$C" up
+	fi
+	need_env
+	expect_err 1 "unknown VM 'h9-vm1'" "$VSXLAB" -n "$C" up --pin h9-vm1=0
+	expect_err 2 "bad CPU list 'x'" "$VSXLAB" -n "$C" up --pin h1-vm1=x
+	expect_err 2 "CPU 4095 .* is not online" "$VSXLAB" -n "$C" up --pin h1-vm1=4095
+	expect_err 1 "lab '$C' is not up" "$VSXLAB" -n "$C" exec h1-vm1 true
+	expect_err 1 "lab '$C' is not up" "$VSXLAB" -n "$C" vms
+	printf 'hosts 2\nvm h1-vm1 tenant=1\nvm h2-vm1 colour=blue\n' >"$TMP/bad.topo"
+	expect_err 1 "bad.topo:3: unknown vm attribute 'colour'" "$VSXLAB" -n "$C" up --topology "$TMP/bad.topo"
+	printf 'vm h1-vm1 id=7\nvm h2-vm1 id=7\n' >"$TMP/dup.topo"
+	expect_err 1 "VM ID 7 given to both" "$VSXLAB" -n "$C" up --topology "$TMP/dup.topo"
+	assert_clean "$C"
+}
+
+test_example_topologies() {
+	local f n=0
+	for f in lab/topologies/*.topo; do
+		if grep -q 'pin=1' "$f" && [ "$(nproc)" -lt 2 ]; then continue; fi
+		"$VSXLAB" -n "$C" up --dry-run --topology "$f" >"$TMP/dry" || t_fail "$f does not parse"
+		[ -s "$TMP/dry" ] || t_fail "$f has no VM"
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ] || t_skip "no example topology usable on $(nproc) CPU(s)"
+	# The default topology file and no options describe the same lab.
+	diff <("$VSXLAB" -n "$C" up --dry-run) <("$VSXLAB" -n "$C" up --dry-run --topology lab/topologies/default.topo) >&2 ||
+		t_fail "default.topo differs from the defaults"
+}
+
+PIN_CPU=$(($(nproc) - 1))
+
+test_up() {
+	need_env
+	lab -n "$A" up --pin "h2-vm1=$PIN_CPU"
+	lab -n "$A" status >"$TMP/status"
+	expect_eq "$(lab_ns "$A" | wc -l)" 6 "namespaces"
+	expect_eq "$(lab -n "$A" vms | wc -l)" 4 "VM lines"
+	expect_eq "$(lab -n "$A" vms | grep '^h2-vm2 ')" "h2-vm2 h2 2 102 10.2.2.2 02:00:00:02:02:02 4 - $A-h2-vm2" "h2-vm2"
+	grep -q "bpffs: */run/vsx-lab/$A/bpf (mounted)" "$TMP/status" || t_fail "status: no bpffs"
+	grep -q " /run/vsx-lab/$A/bpf bpf " /proc/mounts || t_fail "no bpffs mounted"
+	lab -n "$A" exec h1 ethtool -k uplink | grep -q '^tx-checksumming: off' || t_fail "uplink tx csum on"
+	lab -n "$A" exec h2-vm1 ethtool -k eth0 | grep -q '^tx-checksumming: off' || t_fail "VM tx csum on"
+	lab -n "$A" exec h2 ethtool -k vm1 | grep -q '^generic-receive-offload: on' || t_fail "VM port GRO off"
+	expect_eq "$(lab -n "$A" exec h2-vm1 cat /sys/class/net/eth0/mtu)" 1450 "VM MTU"
+}
+
+test_ping() {
+	need_a
+	lab -n "$A" exec h1-vm1 ping -c 2 -i 0.2 -W 2 "$(vm_field "$A" h2-vm1 5)" >/dev/null ||
+		t_fail "h1-vm1 cannot reach h2-vm1"
+	lab -n "$A" exec h1-vm2 ping -c 2 -i 0.2 -W 2 "$(vm_field "$A" h2-vm2 5)" >/dev/null ||
+		t_fail "h1-vm2 cannot reach h2-vm2"
+	lab -n "$A" exec h2-vm1 ping -c 1 -W 2 "$(vm_field "$A" h1-vm1 5)" >/dev/null ||
+		t_fail "h2-vm1 cannot reach h1-vm1"
+}
+
+test_vxlan_counters() {
+	need_a
+	local tx rx other dst
+	dst=$(vm_field "$A" h2-vm1 5)
+	tx=$(counter "$A" h1 vx101 tx_packets)
+	rx=$(counter "$A" h2 vx101 rx_packets)
+	other=$(counter "$A" h2 vx102 rx_packets)
+	lab -n "$A" exec h1-vm1 ping -c 5 -i 0.05 -W 2 "$dst" >/dev/null
+	[ $(($(counter "$A" h1 vx101 tx_packets) - tx)) -ge 5 ] || t_fail "h1 vx101 sent fewer than 5 packets"
+	[ $(($(counter "$A" h2 vx101 rx_packets) - rx)) -ge 5 ] || t_fail "h2 vx101 received fewer than 5 packets"
+	expect_eq "$(counter "$A" h2 vx102 rx_packets)" "$other" "h2 vx102 (other tenant) rx_packets"
+}
+
+test_tenant_isolation() {
+	need_a
+	local before dst
+	dst=$(vm_field "$A" h2-vm2 5) # tenant 2
+	# Give h1-vm1 (tenant 1) an address in tenant 2's subnet, so it ARPs for h2-vm2 directly.
+	trap 'lab -n "$A" exec h1-vm1 ip addr del 10.2.1.99/16 dev eth0 2>/dev/null || true' EXIT
+	lab -n "$A" exec h1-vm1 ip addr add 10.2.1.99/16 dev eth0
+	before=$(counter "$A" h2-vm2 eth0 rx_packets)
+	if lab -n "$A" exec h1-vm1 ping -c 2 -i 0.2 -W 1 -I 10.2.1.99 "$dst" >/dev/null 2>&1; then
+		t_fail "tenant 1's h1-vm1 reached tenant 2's h2-vm2"
+	fi
+	expect_eq "$(counter "$A" h2-vm2 eth0 rx_packets)" "$before" "packets reaching h2-vm2"
+}
+
+test_pinning() {
+	need_a
+	local all
+	all=$(cat /sys/devices/system/cpu/online)
+	expect_eq "$(vm_field "$A" h2-vm1 8)" "$PIN_CPU" "cpus column"
+	expect_eq "$(lab -n "$A" exec h2-vm1 -- awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status)" \
+		"$PIN_CPU" "affinity of a process in h2-vm1"
+	expect_eq "$(lab -n "$A" exec --no-pin h2-vm1 -- awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status)" \
+		"$all" "affinity with --no-pin"
+	expect_eq "$(lab -n "$A" exec h1-vm1 -- awk '/^Cpus_allowed_list/ {print $2}' /proc/self/status)" \
+		"$all" "affinity of an unpinned VM's process"
+}
+
+test_rps() {
+	need_a
+	local mask
+	lab -n "$A" rps h2 "$PIN_CPU"
+	mask=$(lab -n "$A" exec h2 cat /sys/class/net/uplink/queues/rx-0/rps_cpus | tr -d ,)
+	expect_eq "$((16#$mask))" "$((1 << PIN_CPU))" "rps mask $mask"
+	lab -n "$A" rps h2 none
+	mask=$(lab -n "$A" exec h2 cat /sys/class/net/uplink/queues/rx-0/rps_cpus | tr -d ,)
+	expect_eq "$((16#$mask))" 0 "cleared rps mask $mask"
+	expect_err 1 "not online" "$VSXLAB" -n "$A" rps h2 4095
+	expect_err 1 "unknown host 'h7'" "$VSXLAB" -n "$A" rps h7 0
+}
+
+test_iperf_udp() {
+	need_a
+	lab -n "$A" iperf --udp --size 1400 --rate 100M --time 2 --json \
+		--pair h1-vm1:h2-vm1 --pair h1-vm2:h2-vm2 >"$TMP/udp.json"
+	python3 - "$TMP/udp.json" <<'EOF' || t_fail "iperf UDP results: $(cat "$TMP/udp.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["proto"] == "udp" and r["size"] == 1400 and len(r["pairs"]) == 2
+for p in r["pairs"]:
+    assert p["error"] is None, p
+    assert p["sent_bytes"] > 10e6, p            # 100 Mb/s for 2 s is 25 MB
+    assert 0 < p["received_bytes"] <= p["sent_bytes"], p
+    assert p["received_mbps"] > 20, p
+    assert 0 <= p["loss_pct"] < 50, p
+EOF
+}
+
+test_iperf_tcp() {
+	need_a
+	lab -n "$A" iperf --time 1 --pair h1-vm2:h2-vm2 >"$TMP/tcp.txt"
+	grep -qE '^h1-vm2>h2-vm2 +tcp ' "$TMP/tcp.txt" || t_fail "no result line: $(cat "$TMP/tcp.txt")"
+	awk '$1 == "h1-vm2>h2-vm2" && $8 + 0 > 10 {ok = 1} END {exit !ok}' "$TMP/tcp.txt" ||
+		t_fail "TCP throughput: $(cat "$TMP/tcp.txt")"
+	expect_err 1 "unknown VM 'h5-vm1'" "$VSXLAB" -n "$A" iperf --pair h1-vm1:h5-vm1
+}
+
+test_already_up() {
+	need_a
+	expect_err 1 "lab '$A' is already up" "$VSXLAB" -n "$A" up
+	expect_eq "$(lab_ns "$A" | wc -l)" 6 "namespaces after a refused up"
+}
+
+test_topology_second_lab() {
+	need_a
+	trap 'lab -n "$B" down >/dev/null 2>&1 || true' EXIT
+	cat >"$TMP/b.topo" <<EOF
+# three hosts on a fabric, one VM each in tenant 1, plus a tenant 7 pair with its own VNI
+hosts 3
+vms 1
+tenant 7 vni=7007
+vm h1-vm2 tenant=7 id=50 pin=$PIN_CPU
+vm h3-vm2 tenant=7   # trailing comment
+EOF
+	lab -n "$B" up --topology "$TMP/b.topo"
+	lab -n "$B" vms >"$TMP/b.vms"
+	cat >"$TMP/b.want" <<EOF
+h1-vm1 h1 1 101 10.1.1.1 02:00:00:01:01:01 1 - $B-h1-vm1
+h1-vm2 h1 7 7007 10.7.1.2 02:00:00:07:01:02 50 $PIN_CPU $B-h1-vm2
+h2-vm1 h2 1 101 10.1.2.1 02:00:00:01:02:01 2 - $B-h2-vm1
+h3-vm1 h3 1 101 10.1.3.1 02:00:00:01:03:01 3 - $B-h3-vm1
+h3-vm2 h3 7 7007 10.7.3.2 02:00:00:07:03:02 4 - $B-h3-vm2
+EOF
+	diff -u "$TMP/b.want" "$TMP/b.vms" >&2 || t_fail "VM table of the topology"
+	expect_eq "$(lab_ns "$B" | grep -c fabric)" 1 "fabric namespace"
+	lab -n "$B" exec h1-vm1 ping -c 2 -i 0.2 -W 2 10.1.3.1 >/dev/null || t_fail "B: h1-vm1 -> h3-vm1"
+	lab -n "$B" exec h2-vm1 ping -c 2 -i 0.2 -W 2 10.1.3.1 >/dev/null || t_fail "B: h2-vm1 -> h3-vm1"
+	lab -n "$B" exec h3-vm2 ping -c 2 -i 0.2 -W 2 10.7.1.2 >/dev/null || t_fail "B: h3-vm2 -> h1-vm2"
+	# Lab A is unaffected, and stays so when B goes.
+	lab -n "$A" exec h1-vm1 ping -c 1 -W 2 10.1.2.1 >/dev/null || t_fail "A broken while B is up"
+	lab -n "$B" down
+	assert_clean "$B"
+	expect_eq "$(lab_ns "$A" | wc -l)" 6 "A's namespaces after B went down"
+	lab -n "$A" exec h1-vm1 ping -c 1 -W 2 10.1.2.1 >/dev/null || t_fail "A broken after B went down"
+}
+
+test_down() {
+	need_a
+	local pid
+	# A process in a VM that is not our child (as a workload would be).
+	(
+		"$VSXLAB" -q -n "$A" exec h1-vm1 sleep 600 >/dev/null 2>&1 &
+		echo $! >"$TMP/pid"
+	)
+	pid=$(cat "$TMP/pid")
+	sleep 0.2
+	[ -e "/proc/$pid" ] || t_fail "workload did not start"
+	lab -n "$A" down
+	assert_clean "$A"
+	gone "$pid" || t_fail "process $pid in h1-vm1 survived down"
+	if ip -o link | grep -qE ': (uplink|vx10[12]|br10[12]|vm[12])[@:]'; then
+		t_fail "lab links in the root namespace: $(ip -o link | grep -E ': (uplink|vx|br10|vm[12])')"
+	fi
+	lab -n "$A" down || t_fail "second down failed"
+	"$VSXLAB" -n "$A" down 2>&1 | grep -q "not up; nothing to do" || t_fail "second down said"
+	expect_err 1 "lab '$A' is not up" "$VSXLAB" -n "$A" exec h1 true
+}
+
+test_down_after_crash() {
+	need_env
+	local i pid
+	trap 'lab -n "$C" down >/dev/null 2>&1 || true' EXIT
+	# 1. up killed with SIGKILL half-way: no cleanup ran.
+	"$VSXLAB" -q -n "$C" up --hosts 3 2>/dev/null &
+	pid=$!
+	for ((i = 0; i < 200; i++)); do
+		[ "$(lab_ns "$C" | wc -l)" -ge 4 ] && break
+		sleep 0.01
+	done
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	sleep 0.2 # let the commands it had started finish, as after a real crash
+	[ -n "$(lab_ns "$C")" ] || t_fail "the killed up left nothing to clean (too fast?)"
+	"$VSXLAB" -n "$C" status >/dev/null 2>&1 && t_fail "status of a half-built lab succeeded"
+	expect_err 1 "already up" "$VSXLAB" -n "$C" up
+	lab -n "$C" down
+	assert_clean "$C"
+
+	# 2. A complete lab whose state dir is gone, with a process running in a VM.
+	lab -n "$C" up
+	(
+		"$VSXLAB" -q -n "$C" exec h2-vm2 sleep 600 >/dev/null 2>&1 &
+		echo $! >"$TMP/pid"
+	)
+	pid=$(cat "$TMP/pid")
+	umount "/run/vsx-lab/$C/bpf"
+	rm -rf "/run/vsx-lab/$C"
+	lab -n "$C" down
+	assert_clean "$C"
+	gone "$pid" || t_fail "process $pid survived down without state"
+
+	# 3. up interrupted with SIGTERM cleans up after itself.
+	"$VSXLAB" -q -n "$C" up --hosts 3 2>/dev/null &
+	pid=$!
+	for ((i = 0; i < 200; i++)); do
+		[ "$(lab_ns "$C" | wc -l)" -ge 4 ] && break
+		sleep 0.01
+	done
+	kill -TERM "$pid"
+	wait "$pid" 2>/dev/null && t_fail "interrupted up exited 0"
+	assert_clean "$C"
+}
+
+t_run "vsx-lab --help documents every subcommand and option" test_help
+t_run "bad input gives a clear error and a non-zero exit" test_bad_input
+t_run "the example topologies in lab/topologies are valid" test_example_topologies
+t_run "a 2-host x 2-VM lab comes up with the documented names, offloads and bpffs" test_up
+t_run "VMs of a tenant reach each other across hosts" test_ping
+t_run "the traffic goes through the tenant's VXLAN devices only" test_vxlan_counters
+t_run "VMs of different tenants do not reach each other" test_tenant_isolation
+t_run "a pinned VM's processes run on its CPUs" test_pinning
+t_run "rps sets and clears the uplink's RPS CPUs" test_rps
+t_run "iperf helper: 2 UDP pairs at once, throughput and loss from bytes" test_iperf_udp
+t_run "iperf helper: TCP table output" test_iperf_tcp
+t_run "up refuses a lab that is already up" test_already_up
+t_run "a second lab from a topology file (3 hosts, fabric) coexists" test_topology_second_lab
+t_run "down removes namespaces, links, mounts, processes, state; idempotent" test_down
+t_run "down cleans up after a crashed or interrupted up" test_down_after_crash
+t_done

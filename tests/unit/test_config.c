@@ -1,0 +1,773 @@
+// SPDX-License-Identifier: MIT
+/* vsxd.conf: defaults, the documented example, every error message, dump -> parse. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char example[] = "# the example of docs/config.md\n"
+			      "uplink eth0\n"
+			      "vxlan-port 4789\n"
+			      "mode vsx\n"
+			      "fcf on\n"
+			      "threshold 50\n"
+			      "sample-interval 100ms\n"
+			      "flow-cache-slots 1048576\n"
+			      "bpffs /run/vsx/bpf\n"
+			      "socket /run/vsx/vsxd.sock\n"
+			      "xdp-mode auto\n"
+			      "log-level info\n"
+			      "vm web1 {\n"
+			      "\tvm-id 1\n"
+			      "\ttenant 1\n"
+			      "\tvni 101\n"
+			      "\tcpus 0\n"
+			      "\tpriority no\n"
+			      "}\n"
+			      "vm db1 {\n"
+			      "\tvm-id 2\n"
+			      "\tvni 102\n"
+			      "\tpid-file /run/vm-db1.pid\n"
+			      "\tpriority yes\n"
+			      "}\n"
+			      "rule \"vni=101,vm_id=1 actions=irq:auto\"\n";
+
+/* Parses text, which must fail with exactly message want. */
+static void expect_error(const char *text, const char *want)
+{
+	struct vsxd_conf conf;
+	char err[512];
+	int r;
+
+	r = vsxd_conf_parse_string(text, "vsxd.conf", &conf, err, sizeof(err));
+	if (r != -EINVAL || strcmp(err, want) != 0)
+		fail_msg("input:\n%s\nreturned %d, message\n  got:  %s\n  want: %s", text, r, err,
+			 want);
+	/* a failed parse leaves the defaults: nothing to free, but freeing is harmless */
+	assert_null(conf.vms);
+	assert_null(conf.rules);
+	assert_null(conf.source);
+	vsxd_conf_free(&conf);
+}
+
+struct err_case {
+	const char *text;
+	const char *want;
+};
+
+static void run_cases(const struct err_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_error(cases[i].text, cases[i].want);
+}
+
+static void parse_ok(const char *text, struct vsxd_conf *conf)
+{
+	char err[512] = "";
+	int r = vsxd_conf_parse_string(text, "vsxd.conf", conf, err, sizeof(err));
+
+	if (r)
+		fail_msg("input:\n%s\nreturned %d: %s", text, r, err);
+}
+
+/* ---- defaults and the example ---- */
+
+static void test_defaults(void **state)
+{
+	struct vsxd_conf conf;
+
+	(void)state;
+	vsxd_conf_init(&conf);
+	assert_string_equal(conf.uplink, "");
+	assert_int_equal(conf.vxlan_port, 4789);
+	assert_int_equal(conf.mode, VSX_MODE_VSX);
+	assert_true(conf.fcf);
+	assert_true(conf.egress_fcf);
+	assert_int_equal(conf.threshold, 50);
+	assert_int_equal(conf.sample_interval_ms, 100);
+	assert_int_equal(conf.flow_cache_slots, 1048576);
+	assert_string_equal(conf.bpffs, "/run/vsx/bpf");
+	assert_string_equal(conf.socket_path, "/run/vsx/vsxd.sock");
+	assert_true(conf.rss_cpus_all);
+	assert_int_equal(conf.xdp_mode, VSXD_XDP_AUTO);
+	assert_int_equal(conf.log_level, VSX_LOG_INFO);
+	assert_int_equal(conf.n_vms, 0);
+	assert_int_equal(conf.n_rules, 0);
+	vsxd_conf_free(&conf);
+
+	/* a file with only the uplink has the defaults for the rest */
+	parse_ok("uplink eth0\n", &conf);
+	{
+		struct vsxd_conf def;
+
+		vsxd_conf_init(&def);
+		strcpy(def.uplink, "eth0");
+		assert_true(vsxd_conf_equal(&conf, &def));
+	}
+	assert_string_equal(conf.source, "vsxd.conf");
+	vsxd_conf_free(&conf);
+	vsxd_conf_free(&conf); /* idempotent */
+}
+
+static void test_example(void **state)
+{
+	struct vsxd_conf conf;
+	const struct vsxd_vm *vm;
+
+	(void)state;
+	parse_ok(example, &conf);
+	assert_string_equal(conf.uplink, "eth0");
+	assert_int_equal(conf.vxlan_port, 4789);
+	assert_int_equal(conf.mode, VSX_MODE_VSX);
+	assert_true(conf.fcf);
+	assert_int_equal(conf.threshold, 50);
+	assert_int_equal(conf.sample_interval_ms, 100);
+	assert_int_equal(conf.flow_cache_slots, 1u << 20);
+	assert_int_equal(conf.xdp_mode, VSXD_XDP_AUTO);
+	assert_int_equal(conf.log_level, VSX_LOG_INFO);
+	assert_int_equal(conf.n_vms, 2);
+
+	vm = &conf.vms[0];
+	assert_string_equal(vm->name, "web1");
+	assert_int_equal(vm->line, 13);
+	assert_int_equal(vm->vm_id, 1);
+	assert_true(vm->has_tenant);
+	assert_int_equal(vm->tenant_id, 1);
+	assert_string_equal(vm->tenant_name, "");
+	assert_true(vm->has_vni);
+	assert_int_equal(vm->vni, 101);
+	assert_int_equal(vm->pin, VSXD_PIN_CPUS);
+	assert_true(vsxd_cpuset_has(&vm->cpus, 0));
+	assert_false(vsxd_cpuset_has(&vm->cpus, 1));
+	assert_false(vm->priority);
+	assert_string_equal(vm->port, "");
+
+	vm = &conf.vms[1];
+	assert_string_equal(vm->name, "db1");
+	assert_int_equal(vm->line, 20);
+	assert_int_equal(vm->vm_id, 2);
+	assert_false(vm->has_tenant);
+	assert_int_equal(vm->vni, 102);
+	assert_int_equal(vm->pin, VSXD_PIN_PID_FILE);
+	assert_string_equal(vm->pid_file, "/run/vm-db1.pid");
+	assert_true(vm->priority);
+
+	assert_int_equal(conf.n_rules, 1);
+	assert_string_equal(conf.rules[0].text, "vni=101,vm_id=1 actions=irq:auto");
+	assert_int_equal(conf.rules[0].line, 26);
+	vsxd_conf_free(&conf);
+}
+
+/* Every other value form the parser accepts. */
+static void test_value_forms(void **state)
+{
+	struct vsxd_conf conf;
+
+	(void)state;
+	parse_ok("  uplink\t\"veth-h1\"   # trailing comment\r\n"
+		 "mode rss\n"
+		 "fcf off\n"
+		 "egress-fcf no\n"
+		 "threshold 75%\n"
+		 "sample-interval 10\n"
+		 "flow-cache-slots 16M\n"
+		 "rss-cpus 0-3,8,10-11\n"
+		 "xdp-mode generic\n"
+		 "log-level debug\n"
+		 "vxlan-port 8472\n"
+		 "bpffs \"/sys/fs/bpf/my vsx\"\n"
+		 "socket /tmp/s\n"
+		 "vm a{\n"
+		 "vm-id 127\n"
+		 "tenant blue.team_1\n"
+		 "vni 0\n"
+		 "port tap0\n"
+		 "pid 4194304\n"
+		 "priority on\n"
+		 "}\n"
+		 "vm \"b\" {   # comment\n"
+		 "\tvm-id 3\n"
+		 "\ttenant 4294967295\n"
+		 "\tvni 16777215\n"
+		 "\tcpus 255\n"
+		 "}\n"
+		 "vm c {\n"
+		 "\tvm-id 4\n"
+		 "}\n"
+		 "rule priority=5,vni=7,actions=irq:2\n"
+		 "rule \"udp, nw_dst=10.0.0.1\tactions=irq:auto\"  # comment\n",
+		 &conf);
+	assert_string_equal(conf.uplink, "veth-h1");
+	assert_int_equal(conf.mode, VSX_MODE_RSS);
+	assert_false(conf.fcf);
+	assert_false(conf.egress_fcf);
+	assert_int_equal(conf.threshold, 75);
+	assert_int_equal(conf.sample_interval_ms, 10);
+	assert_int_equal(conf.flow_cache_slots, 16u << 20);
+	assert_false(conf.rss_cpus_all);
+	for (unsigned int c = 0; c < VSX_MAX_CPUS; c++) {
+		bool want = c <= 3 || c == 8 || c == 10 || c == 11;
+
+		assert_int_equal(vsxd_cpuset_has(&conf.rss_cpus, c), want);
+	}
+	assert_int_equal(conf.xdp_mode, VSXD_XDP_GENERIC);
+	assert_int_equal(conf.log_level, VSX_LOG_DEBUG);
+	assert_int_equal(conf.vxlan_port, 8472);
+	assert_string_equal(conf.bpffs, "/sys/fs/bpf/my vsx");
+	assert_string_equal(conf.socket_path, "/tmp/s");
+	assert_int_equal(conf.n_vms, 3);
+	assert_int_equal(conf.vms[0].vm_id, 127);
+	assert_string_equal(conf.vms[0].tenant_name, "blue.team_1");
+	assert_true(conf.vms[0].has_tenant);
+	assert_true(conf.vms[0].has_vni);
+	assert_int_equal(conf.vms[0].vni, 0);
+	assert_string_equal(conf.vms[0].port, "tap0");
+	assert_int_equal(conf.vms[0].pin, VSXD_PIN_PID);
+	assert_int_equal(conf.vms[0].pid, 4194304);
+	assert_true(conf.vms[0].priority);
+	assert_string_equal(conf.vms[1].name, "b");
+	assert_int_equal(conf.vms[1].tenant_id, 4294967295u);
+	assert_int_equal(conf.vms[1].vni, 16777215);
+	assert_true(vsxd_cpuset_has(&conf.vms[1].cpus, 255));
+	assert_int_equal(conf.vms[2].pin, VSXD_PIN_NONE);
+	assert_false(conf.vms[2].has_vni);
+	assert_false(conf.vms[2].priority);
+	assert_int_equal(conf.n_rules, 2);
+	assert_string_equal(conf.rules[0].text, "priority=5,vni=7,actions=irq:2");
+	assert_string_equal(conf.rules[1].text, "udp, nw_dst=10.0.0.1\tactions=irq:auto");
+	assert_int_equal(conf.rules[1].line, 32);
+	vsxd_conf_free(&conf);
+
+	/* "1K" and a bare sample interval; "rss-cpus all" after nothing */
+	parse_ok("uplink e\nflow-cache-slots 1K\nrss-cpus all\n", &conf);
+	assert_int_equal(conf.flow_cache_slots, 1024);
+	assert_true(conf.rss_cpus_all);
+	vsxd_conf_free(&conf);
+
+	/* no trailing newline, empty lines, comment-only lines */
+	parse_ok("\n\n# c\n   \n\t# c2\nuplink e", &conf);
+	assert_string_equal(conf.uplink, "e");
+	vsxd_conf_free(&conf);
+}
+
+/* ---- errors ---- */
+
+static void test_errors_lexical(void **state)
+{
+	static char long_line[VSXD_CONF_LINE_MAX + 64];
+	static char max_line[VSXD_CONF_LINE_MAX + 64];
+	static const struct err_case cases[] = {
+		{"uplink \"eth0\n", "vsxd.conf:1: unterminated quoted string"},
+		{"uplink eth0\nrule \"abc\\", "vsxd.conf:2: unterminated quoted string"},
+		{"uplink \"et\\h0\"\n",
+		 "vsxd.conf:1: invalid escape '\\h' in quoted string (only \\\" and \\\\)"},
+		{"uplink \"et\\\x01h0\"\n", "vsxd.conf:1: invalid character 0x01"},
+		{"uplink e\x01th0\n", "vsxd.conf:1: invalid character 0x01"},
+		{"uplink \"e\x7fth0\"\n", "vsxd.conf:1: invalid character 0x7f"},
+		{"\x1b\n", "vsxd.conf:1: invalid character 0x1b"},
+		{"uplink eth0\r\r\n", "vsxd.conf:1: invalid character 0x0d"},
+		{"uplink e\"th0\"\n", "vsxd.conf:1: unexpected '\"' inside a word"},
+		{"uplink \"eth\"0\n", "vsxd.conf:1: missing space after quoted string"},
+		{"uplink a b c d e f g h i j k l m n o p q\n",
+		 "vsxd.conf:1: too many words on one line (at most 16)"},
+	};
+
+	(void)state;
+	run_cases(cases, ARRAY_SIZE(cases));
+
+	/* longest line is fine (a comment), one more is not */
+	memset(max_line, ' ', VSXD_CONF_LINE_MAX);
+	memcpy(max_line, "uplink e #", 10);
+	max_line[VSXD_CONF_LINE_MAX] = '\0';
+	{
+		struct vsxd_conf conf;
+
+		parse_ok(max_line, &conf);
+		vsxd_conf_free(&conf);
+	}
+	memset(long_line, 0, sizeof(long_line));
+	memcpy(long_line, "uplink e\n", 9);
+	memset(long_line + 9, '#', VSXD_CONF_LINE_MAX + 1);
+	expect_error(long_line, "vsxd.conf:2: line too long (max 1023 characters)");
+
+	/* a NUL byte only reaches the parser through parse_mem */
+	{
+		static const char buf[] = "uplink eth0\nmode v\0sx\n";
+		struct vsxd_conf conf;
+		char err[256];
+
+		assert_int_equal(vsxd_conf_parse_mem(buf, sizeof(buf) - 1, "vsxd.conf", &conf, err,
+						     sizeof(err)),
+				 -EINVAL);
+		assert_string_equal(err, "vsxd.conf:2: NUL byte in line");
+		assert_int_equal(vsxd_conf_parse_mem(buf, 12, NULL, &conf, err, sizeof(err)), 0);
+		assert_string_equal(conf.source, "<string>");
+		vsxd_conf_free(&conf);
+	}
+
+	/* a message longer than the buffer is cut, never overflows */
+	{
+		struct vsxd_conf conf;
+		char err[8];
+
+		memset(err, 'x', sizeof(err));
+		assert_int_equal(vsxd_conf_parse_string("bogus", "vsxd.conf", &conf, err, 8),
+				 -EINVAL);
+		assert_string_equal(err, "vsxd.co");
+		assert_int_equal(vsxd_conf_parse_string("bogus", "x", &conf, NULL, 0), -EINVAL);
+	}
+}
+
+static void test_errors_global(void **state)
+{
+	static const struct err_case cases[] = {
+		{"", "vsxd.conf: 'uplink' is required"},
+		{"# only a comment\nmode vsx\n", "vsxd.conf: 'uplink' is required"},
+		{"uplink eth0\nbogus 1\n", "vsxd.conf:2: unknown keyword 'bogus'"},
+		{"uplink\n", "vsxd.conf:1: uplink: missing value"},
+		{"uplink eth0 eth1\n", "vsxd.conf:1: uplink: unexpected 'eth1' after the value"},
+		{"uplink {\n", "vsxd.conf:1: uplink: unexpected '{'"},
+		{"uplink eth0 {\n", "vsxd.conf:1: uplink: unexpected '{' after the value"},
+		{"uplink eth0\n\nuplink eth1\n",
+		 "vsxd.conf:3: duplicate 'uplink' (first on line 1)"},
+		{"uplink abcdefghijklmnop\n",
+		 "vsxd.conf:1: uplink: interface name 'abcdefghijklmnop' too long (max 15 "
+		 "characters)"},
+		{"uplink a/b\n", "vsxd.conf:1: uplink: invalid interface name 'a/b'"},
+		{"uplink eth0:1\n", "vsxd.conf:1: uplink: invalid interface name 'eth0:1'"},
+		{"uplink ..\n", "vsxd.conf:1: uplink: invalid interface name '..'"},
+		{"uplink \"a b\"\n", "vsxd.conf:1: uplink: invalid interface name 'a b'"},
+		{"uplink \"\"\n", "vsxd.conf:1: uplink: empty interface name"},
+		{"uplink e\nvxlan-port 0\n", "vsxd.conf:2: vxlan-port 0 out of range 1..65535"},
+		{"uplink e\nvxlan-port 65536\n",
+		 "vsxd.conf:2: vxlan-port 65536 out of range 1..65535"},
+		{"uplink e\nvxlan-port 99999999999999999999999\n",
+		 "vsxd.conf:2: vxlan-port 99999999999999999999999 out of range 1..65535"},
+		{"uplink e\nvxlan-port 18446744073709551616\n",
+		 "vsxd.conf:2: vxlan-port 18446744073709551616 out of range 1..65535"},
+		{"uplink e\nvxlan-port 4789x\n", "vsxd.conf:2: vxlan-port: invalid number '4789x'"},
+		{"uplink e\nvxlan-port -1\n", "vsxd.conf:2: vxlan-port: invalid number '-1'"},
+		{"uplink e\nvxlan-port 0x12b5\n",
+		 "vsxd.conf:2: vxlan-port: invalid number '0x12b5'"},
+		{"uplink e\nvxlan-port \"\"\n", "vsxd.conf:2: vxlan-port: invalid number ''"},
+		{"uplink e\nmode proposal\n",
+		 "vsxd.conf:2: mode: expected default, rss or vsx, got 'proposal'"},
+		{"uplink e\nfcf maybe\n",
+		 "vsxd.conf:2: fcf: expected on or off (yes or no), got 'maybe'"},
+		{"uplink e\negress-fcf ON\n",
+		 "vsxd.conf:2: egress-fcf: expected on or off (yes or no), got 'ON'"},
+		{"uplink e\nthreshold 101\n", "vsxd.conf:2: threshold 101 out of range 0..100"},
+		{"uplink e\nthreshold %\n", "vsxd.conf:2: threshold: invalid number '%'"},
+		{"uplink e\nthreshold 50%%\n", "vsxd.conf:2: threshold: invalid number '50%%'"},
+		{"uplink e\nsample-interval 5ms\n",
+		 "vsxd.conf:2: sample-interval 5ms out of range 10..100"},
+		{"uplink e\nsample-interval 101\n",
+		 "vsxd.conf:2: sample-interval 101 out of range 10..100"},
+		{"uplink e\nsample-interval 1s\n",
+		 "vsxd.conf:2: sample-interval: invalid number '1s'"},
+		{"uplink e\nsample-interval 100 ms\n",
+		 "vsxd.conf:2: sample-interval: unexpected 'ms' after the value"},
+		{"uplink e\nflow-cache-slots 512\n",
+		 "vsxd.conf:2: flow-cache-slots 512 out of range 1024..16777216"},
+		{"uplink e\nflow-cache-slots 32M\n",
+		 "vsxd.conf:2: flow-cache-slots 32M out of range 1024..16777216"},
+		{"uplink e\nflow-cache-slots 99999999999999999M\n",
+		 "vsxd.conf:2: flow-cache-slots 99999999999999999M out of range 1024..16777216"},
+		{"uplink e\nflow-cache-slots 3000\n",
+		 "vsxd.conf:2: flow-cache-slots 3000 is not a power of two"},
+		{"uplink e\nflow-cache-slots M\n",
+		 "vsxd.conf:2: flow-cache-slots: invalid number 'M'"},
+		{"uplink e\nbpffs run/vsx\n", "vsxd.conf:2: bpffs: path 'run/vsx' is not absolute"},
+		{"uplink e\nsocket /run/vsx/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
+		 "vsxd.conf:2: socket: path too long (max 107 characters)"},
+		{"uplink e\nrss-cpus 0-\n", "vsxd.conf:2: rss-cpus: invalid cpu list '0-'"},
+		{"uplink e\nrss-cpus 0,,1\n", "vsxd.conf:2: rss-cpus: invalid cpu list '0,,1'"},
+		{"uplink e\nrss-cpus 0,\n", "vsxd.conf:2: rss-cpus: invalid cpu list '0,'"},
+		{"uplink e\nrss-cpus ,0\n", "vsxd.conf:2: rss-cpus: invalid cpu list ',0'"},
+		{"uplink e\nrss-cpus 1a\n", "vsxd.conf:2: rss-cpus: invalid cpu list '1a'"},
+		{"uplink e\nrss-cpus 0-1-2\n", "vsxd.conf:2: rss-cpus: invalid cpu list '0-1-2'"},
+		{"uplink e\nrss-cpus \"\"\n", "vsxd.conf:2: rss-cpus: empty cpu list"},
+		{"uplink e\nrss-cpus 0-256\n", "vsxd.conf:2: rss-cpus: cpu 256 out of range 0..255"},
+		{"uplink e\nrss-cpus 99999999999999999999999\n",
+		 "vsxd.conf:2: rss-cpus: cpu 99999999999999999999999 out of range 0..255"},
+		{"uplink e\nrss-cpus 0,7-3\n",
+		 "vsxd.conf:2: rss-cpus: invalid cpu range '7-3' (first above last)"},
+		{"uplink e\nxdp-mode skb\n",
+		 "vsxd.conf:2: xdp-mode: expected native, generic or auto, got 'skb'"},
+		{"uplink e\nlog-level loud\n",
+		 "vsxd.conf:2: log-level: expected err, warn, info or debug, got 'loud'"},
+		{"uplink e\nvm-id 1\n", "vsxd.conf:2: 'vm-id' is only allowed inside a vm block"},
+		{"uplink e\ncpus 1\n", "vsxd.conf:2: 'cpus' is only allowed inside a vm block"},
+		{"uplink e\n}\n", "vsxd.conf:2: unexpected '}' outside a vm block"},
+		{"uplink e\n{\n", "vsxd.conf:2: unexpected '{'"},
+		{"uplink e\nrule\n", "vsxd.conf:2: rule: missing rule text"},
+		{"uplink e\nrule \"\"\n", "vsxd.conf:2: rule: empty rule"},
+		{"uplink e\n\nrule \"foo=1 actions=irq:auto\"\n",
+		 "vsxd.conf:3: rule: unknown field \"foo\""},
+		{"uplink e\nrule \"vni=1 actions=irq:auto # x\"\n",
+		 "vsxd.conf:2: rule: unexpected \"#\" after the action"},
+		{"uplink e\nrule {\n", "vsxd.conf:2: rule: unexpected '{'"},
+		{"uplink e\nrule vni=1 actions=irq:auto\n",
+		 "vsxd.conf:2: rule: unexpected 'actions=irq:auto' after the rule (quote the rule "
+		 "text: rule \"vni=101 actions=irq:auto\")"},
+	};
+
+	(void)state;
+	run_cases(cases, ARRAY_SIZE(cases));
+}
+
+static void test_errors_vm(void **state)
+{
+	static const struct err_case cases[] = {
+		{"uplink e\nvm web1 {\n\tvm-id 200\n}\n",
+		 "vsxd.conf:3: vm \"web1\": vm-id 200 out of range 1..127"},
+		{"uplink e\nvm web1 {\n\tvm-id 0\n}\n",
+		 "vsxd.conf:3: vm \"web1\": vm-id 0 out of range 1..127"},
+		{"uplink e\nvm web1 {\n\tvni 5\n}\n", "vsxd.conf:2: vm \"web1\": vm-id is required"},
+		{"uplink e\nvm web1 {\n\tvm-id 1\n", "vsxd.conf:2: vm \"web1\": unterminated block "
+						      "(missing '}')"},
+		{"uplink e\nvm web1 {\n\tvm-id 1\n\tvm-id 2\n}\n",
+		 "vsxd.conf:4: vm \"web1\": duplicate 'vm-id' (first on line 3)"},
+		{"uplink e\nvm web1 {\n\tvm-id 1\n}\nvm web1 {\n\tvm-id 2\n}\n",
+		 "vsxd.conf:5: vm \"web1\": duplicate vm name (first defined on line 2)"},
+		{"uplink e\nvm web1 {\n\tvm-id 1\n}\nvm db1 {\n\tvm-id 1\n}\n",
+		 "vsxd.conf:6: vm \"db1\": vm-id 1 already used by vm \"web1\" (line 2)"},
+		{"uplink e\nvm a {\nvm b {\n",
+		 "vsxd.conf:3: vm \"a\": vm blocks cannot be nested (missing '}'?)"},
+		{"uplink e\nvm\n", "vsxd.conf:2: vm: missing name"},
+		{"uplink e\nvm {\n", "vsxd.conf:2: vm: missing name"},
+		{"uplink e\nvm web1\n", "vsxd.conf:2: vm \"web1\": expected '{' after the name"},
+		{"uplink e\nvm web1 \"{\"\n", "vsxd.conf:2: vm \"web1\": expected '{' after the name"},
+		{"uplink e\nvm web1 { vm-id 1 }\n",
+		 "vsxd.conf:2: vm \"web1\": unexpected 'vm-id' after '{' (one statement per line)"},
+		{"uplink e\nvm web1 {\nvm-id 1\n} x\n", "vsxd.conf:4: vm \"web1\": unexpected 'x' "
+							"after '}'"},
+		{"uplink e\nvm -web {\n",
+		 "vsxd.conf:2: vm: invalid name '-web' (letters, digits, '.', '_' and '-', starting "
+		 "with a letter or digit)"},
+		{"uplink e\nvm \"web 1\" {\n",
+		 "vsxd.conf:2: vm: invalid name 'web 1' (letters, digits, '.', '_' and '-', starting "
+		 "with a letter or digit)"},
+		{"uplink e\nvm "
+		 "a123456789012345678901234567890123456789012345678901234567890123 {\n",
+		 "vsxd.conf:2: vm: name "
+		 "'a123456789012345678901234567890123456789012345678901234567890123' too long (max "
+		 "63 characters)"},
+		{"uplink e\nvm a {\n\tfoo 1\n}\n", "vsxd.conf:3: vm \"a\": unknown keyword 'foo'"},
+		{"uplink e\nvm a {\n\tmode vsx\n}\n",
+		 "vsxd.conf:3: vm \"a\": 'mode' is a global keyword, not allowed in a vm block"},
+		{"uplink e\nvm a {\n\trule \"x\"\n}\n",
+		 "vsxd.conf:3: vm \"a\": 'rule' is a global keyword, not allowed in a vm block"},
+		{"uplink e\nvm a {\n\tvm-id\n}\n", "vsxd.conf:3: vm \"a\": vm-id: missing value"},
+		{"uplink e\nvm a {\n\tvm-id 1x\n}\n",
+		 "vsxd.conf:3: vm \"a\": vm-id: invalid number '1x'"},
+		{"uplink e\nvm a {\n\tvm-id 1\n\tcpus 1\n\tpid 100\n}\n",
+		 "vsxd.conf:5: vm \"a\": 'pid' and 'cpus' (line 4) are mutually exclusive"},
+		{"uplink e\nvm a {\n\tvm-id 1\n\tpid 100\n\tcpus 1\n}\n",
+		 "vsxd.conf:5: vm \"a\": 'cpus' and 'pid' (line 4) are mutually exclusive"},
+		{"uplink e\nvm a {\n\tvm-id 1\n\tpid-file /run/a.pid\n\tpid 1\n}\n",
+		 "vsxd.conf:5: vm \"a\": 'pid' and 'pid-file' (line 4) are mutually exclusive"},
+		{"uplink e\nvm a {\n\tvm-id 1\n\tcpus 0\n\tpid-file /run/a.pid\n}\n",
+		 "vsxd.conf:5: vm \"a\": 'pid-file' and 'cpus' (line 4) are mutually exclusive"},
+		{"uplink e\nvm a {\n\tpid 0\n}\n", "vsxd.conf:3: vm \"a\": pid 0 out of range "
+						  "1..4194304"},
+		{"uplink e\nvm a {\n\tpid 4194305\n}\n",
+		 "vsxd.conf:3: vm \"a\": pid 4194305 out of range 1..4194304"},
+		{"uplink e\nvm a {\n\tpid-file a.pid\n}\n",
+		 "vsxd.conf:3: vm \"a\": pid-file: path 'a.pid' is not absolute"},
+		{"uplink e\nvm a {\n\tvni 16777216\n}\n",
+		 "vsxd.conf:3: vm \"a\": vni 16777216 out of range 0..16777215"},
+		{"uplink e\nvm a {\n\ttenant 4294967296\n}\n",
+		 "vsxd.conf:3: vm \"a\": tenant 4294967296 out of range 0..4294967295"},
+		{"uplink e\nvm a {\n\ttenant 12ab\n}\n",
+		 "vsxd.conf:3: vm \"a\": tenant: invalid number '12ab'"},
+		{"uplink e\nvm a {\n\ttenant _x\n}\n",
+		 "vsxd.conf:3: vm \"a\": tenant: invalid name '_x' (letters, digits, '.', '_' and "
+		 "'-', starting with a letter or digit)"},
+		{"uplink e\nvm a {\n\tcpus 300\n}\n",
+		 "vsxd.conf:3: vm \"a\": cpus: cpu 300 out of range 0..255"},
+		{"uplink e\nvm a {\n\tcpus all\n}\n",
+		 "vsxd.conf:3: vm \"a\": cpus: invalid cpu list 'all'"},
+		{"uplink e\nvm a {\n\tpriority maybe\n}\n",
+		 "vsxd.conf:3: vm \"a\": priority: expected on or off (yes or no), got 'maybe'"},
+		{"uplink e\nvm a {\n\tport tap0123456789abcdef\n}\n",
+		 "vsxd.conf:3: vm \"a\": port: interface name 'tap0123456789abcdef' too long (max "
+		 "15 characters)"},
+		{"vm a {\n\tvm-id 1\n}\n", "vsxd.conf: 'uplink' is required"},
+	};
+
+	(void)state;
+	run_cases(cases, ARRAY_SIZE(cases));
+}
+
+static char *grow_printf(char *s, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static char *grow_printf(char *s, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	char tmp[256];
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(tmp));
+	s = realloc(s, *len + (size_t)n + 1);
+	assert_non_null(s);
+	memcpy(s + *len, tmp, (size_t)n + 1);
+	*len += (size_t)n;
+	return s;
+}
+
+static void test_limits(void **state)
+{
+	struct vsxd_conf conf;
+	char *text = NULL;
+	size_t len = 0;
+	char want[128];
+
+	(void)state;
+	/* VSXD_MAX_VMS blocks are fine; one more is not */
+	text = grow_printf(text, &len, "uplink e\n");
+	for (int i = 1; i <= VSXD_MAX_VMS; i++)
+		text = grow_printf(text, &len, "vm v%d {\n\tvm-id %d\n}\n", i, i);
+	parse_ok(text, &conf);
+	assert_int_equal(conf.n_vms, VSXD_MAX_VMS);
+	assert_int_equal(conf.vms[VSXD_MAX_VMS - 1].vm_id, VSXD_MAX_VMS);
+	vsxd_conf_free(&conf);
+	text = grow_printf(text, &len, "vm extra {\n");
+	snprintf(want, sizeof(want), "vsxd.conf:%d: too many vm blocks (max 127)",
+		 2 + 3 * VSXD_MAX_VMS);
+	expect_error(text, want);
+	free(text);
+
+	/* VSXD_MAX_CONF_RULES rules are fine; one more is not */
+	text = NULL;
+	len = 0;
+	text = grow_printf(text, &len, "uplink e\n");
+	for (int i = 0; i < VSXD_MAX_CONF_RULES; i++)
+		text = grow_printf(text, &len, "rule \"priority=%d actions=irq:auto\"\n", i);
+	parse_ok(text, &conf);
+	assert_int_equal(conf.n_rules, VSXD_MAX_CONF_RULES);
+	assert_string_equal(conf.rules[VSXD_MAX_CONF_RULES - 1].text,
+			    "priority=16382 actions=irq:auto");
+	assert_int_equal(conf.rules[VSXD_MAX_CONF_RULES - 1].line, 1 + VSXD_MAX_CONF_RULES);
+	vsxd_conf_free(&conf);
+	text = grow_printf(text, &len, "rule \"x\"\n");
+	snprintf(want, sizeof(want), "vsxd.conf:%d: too many rules (max 16383)",
+		 2 + VSXD_MAX_CONF_RULES);
+	expect_error(text, want);
+	free(text);
+}
+
+/* ---- files ---- */
+
+static void test_file(void **state)
+{
+	char path[] = "/tmp/vsx-test-config-XXXXXX";
+	struct vsxd_conf conf;
+	char err[512];
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, example, strlen(example)), (ssize_t)strlen(example));
+	close(fd);
+	assert_int_equal(vsxd_conf_parse_file(path, &conf, err, sizeof(err)), 0);
+	assert_string_equal(conf.source, path);
+	assert_int_equal(conf.n_vms, 2);
+	vsxd_conf_free(&conf);
+
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "bogus\n", 6), 6);
+	close(fd);
+	assert_int_equal(vsxd_conf_parse_file(path, &conf, err, sizeof(err)), -EINVAL);
+	{
+		char want[600];
+
+		snprintf(want, sizeof(want), "%s:27: unknown keyword 'bogus'", path);
+		assert_string_equal(err, want);
+	}
+	unlink(path);
+
+	assert_int_equal(vsxd_conf_parse_file(path, &conf, err, sizeof(err)), -ENOENT);
+	{
+		char want[600];
+
+		snprintf(want, sizeof(want), "%s: cannot open: No such file or directory", path);
+		assert_string_equal(err, want);
+	}
+	assert_int_equal(vsxd_conf_parse_file("/", &conf, err, sizeof(err)), -EISDIR);
+	assert_string_equal(err, "/: read error: Is a directory");
+	vsxd_conf_free(&conf);
+}
+
+/* The shipped example must stay valid (tests/run runs from the top of the tree). */
+static void test_contrib_example(void **state)
+{
+	static const char path[] = "contrib/vsxd.conf.example";
+	struct vsxd_conf conf;
+	char err[512];
+
+	(void)state;
+	if (access(path, R_OK)) {
+		/* cmocka's skip() prints "not ok ... # SKIP", which tests/run counts as failed */
+		print_message("# %s not found (not run from the top of the tree)\n", path);
+		return;
+	}
+	if (vsxd_conf_parse_file(path, &conf, err, sizeof(err)))
+		fail_msg("%s", err);
+	assert_string_equal(conf.uplink, "eth0");
+	assert_int_equal(conf.n_vms, 2);
+	assert_true(conf.n_rules > 0);
+	vsxd_conf_free(&conf);
+}
+
+/* ---- dump ---- */
+
+static char *dump(const struct vsxd_conf *conf)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	assert_non_null(f);
+	assert_int_equal(vsxd_conf_dump(conf, f), 0);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+static void round_trip(const char *text)
+{
+	struct vsxd_conf a, b;
+	char *d1, *d2;
+
+	parse_ok(text, &a);
+	d1 = dump(&a);
+	parse_ok(d1, &b);
+	if (!vsxd_conf_equal(&a, &b))
+		fail_msg("round trip changed the configuration:\n%s\n-- dumped as --\n%s", text,
+			 d1);
+	d2 = dump(&b);
+	assert_string_equal(d1, d2);
+	free(d1);
+	free(d2);
+	vsxd_conf_free(&a);
+	vsxd_conf_free(&b);
+}
+
+static void test_dump(void **state)
+{
+	struct vsxd_conf conf;
+	char *d;
+
+	(void)state;
+	parse_ok(example, &conf);
+	d = dump(&conf);
+	assert_string_equal(d, "uplink eth0\n"
+			       "vxlan-port 4789\n"
+			       "mode vsx\n"
+			       "fcf on\n"
+			       "egress-fcf on\n"
+			       "threshold 50\n"
+			       "sample-interval 100ms\n"
+			       "flow-cache-slots 1048576\n"
+			       "bpffs /run/vsx/bpf\n"
+			       "socket /run/vsx/vsxd.sock\n"
+			       "rss-cpus all\n"
+			       "xdp-mode auto\n"
+			       "log-level info\n"
+			       "\n"
+			       "vm web1 {\n"
+			       "\tvm-id 1\n"
+			       "\ttenant 1\n"
+			       "\tvni 101\n"
+			       "\tcpus 0\n"
+			       "\tpriority no\n"
+			       "}\n"
+			       "\n"
+			       "vm db1 {\n"
+			       "\tvm-id 2\n"
+			       "\tvni 102\n"
+			       "\tpid-file /run/vm-db1.pid\n"
+			       "\tpriority yes\n"
+			       "}\n"
+			       "\n"
+			       "rule \"vni=101,vm_id=1 actions=irq:auto\"\n");
+	free(d);
+	vsxd_conf_free(&conf);
+
+	/* defaults without an uplink: commented out, so the dump says what is missing */
+	vsxd_conf_init(&conf);
+	d = dump(&conf);
+	assert_non_null(strstr(d, "# uplink not set\n"));
+	free(d);
+
+	round_trip(example);
+	round_trip("uplink e\n");
+	round_trip("uplink \"e#{}\"\nbpffs \"/a b/\\\"c\\\\\"\nsocket /x\\y\n"
+		   "rss-cpus 0-2,4,6-7,9,200-255\nmode default\nfcf off\negress-fcf off\n"
+		   "threshold 0\nsample-interval 10\nflow-cache-slots 16M\nxdp-mode native\n"
+		   "log-level err\nvxlan-port 1\n"
+		   "vm a { \n vm-id 5\n tenant red\n port \"t}p\"\n pid 77\n priority yes\n}\n"
+		   "vm b {\n vm-id 6\n tenant 0\n vni 0\n pid-file \"/run/x y.pid\"\n}\n"
+		   "vm c {\n vm-id 7\n cpus 1,3,5-6\n}\n"
+		   "rule priority=5,vni=7,actions=irq:2\nrule \"\ttcp,tp_dst=80  actions=irq:3\"\n"
+		   "rule \"vni=1 actions=set_fcf:5/1\"\n");
+	round_trip("uplink e\nlog-level warning\n");
+}
+
+static void test_equal(void **state)
+{
+	struct vsxd_conf a, b;
+
+	(void)state;
+	parse_ok(example, &a);
+	parse_ok(example, &b);
+	assert_true(vsxd_conf_equal(&a, &b));
+	b.vms[1].priority = false;
+	assert_false(vsxd_conf_equal(&a, &b));
+	b.vms[1].priority = true;
+	b.rules[0].line = 99; /* lines do not count */
+	assert_true(vsxd_conf_equal(&a, &b));
+	b.threshold = 51;
+	assert_false(vsxd_conf_equal(&a, &b));
+	b.threshold = 50;
+	vsxd_cpuset_add(&b.vms[0].cpus, 9);
+	assert_false(vsxd_conf_equal(&a, &b));
+	vsxd_conf_free(&a);
+	vsxd_conf_free(&b);
+
+	assert_string_equal(vsxd_mode_name(VSX_MODE_RSS), "rss");
+	assert_string_equal(vsxd_mode_name(VSX_MODE_COUNT), "?");
+	assert_string_equal(vsxd_xdp_mode_name(VSXD_XDP_NATIVE), "native");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_example),
+		cmocka_unit_test(test_value_forms),    cmocka_unit_test(test_errors_lexical),
+		cmocka_unit_test(test_errors_global),  cmocka_unit_test(test_errors_vm),
+		cmocka_unit_test(test_limits),	       cmocka_unit_test(test_file),
+		cmocka_unit_test(test_contrib_example),
+		cmocka_unit_test(test_dump),	       cmocka_unit_test(test_equal),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: MIT
+#include "datapath.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "classifier.h"
+#include "uplink.skel.h"
+#include "egress.skel.h"
+
+#define XDP_LINK_PIN "uplink_xdp_link"
+#define TC_HANDLE 0x5658 /* "VX" */
+#define TC_PRIORITY 1
+#define CPUMAP_QSIZE 2048
+
+static int ensure_dir(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool on_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return statfs(path, &st) == 0 && st.f_type == BPF_FS_MAGIC;
+}
+
+/*
+ * The pin directory must be on a bpffs. /sys/fs/bpf is hidden inside `ip netns exec`, and a
+ * bpffs mounted inside such a mount namespace dies with it, so vsxd also accepts any bpffs
+ * (or a directory below one) and mounts a new one only where there is none.
+ */
+static int prepare_pin_dir(const char *dir)
+{
+	int err = ensure_dir(dir);
+
+	if (err) {
+		log_err("cannot create bpffs directory %s: %s", dir, strerror(-err));
+		return err;
+	}
+	if (on_bpffs(dir))
+		return 0;
+	if (mount("bpf", dir, "bpf", 0, "mode=0700")) {
+		err = -errno;
+		log_err("cannot mount a bpffs on %s: %s", dir, strerror(errno));
+		return err;
+	}
+	log_info("mounted a bpffs on %s", dir);
+	return 0;
+}
+
+static int pin_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	if (snprintf(buf, len, "%s/%s", dir, name) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int set_pin_paths(struct bpf_object *obj, const char *dir)
+{
+	struct bpf_map *map;
+	char path[PATH_MAX];
+
+	bpf_object__for_each_map(map, obj) {
+		if (pin_path(path, sizeof(path), dir, bpf_map__name(map)))
+			return -ENAMETOOLONG;
+		int err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* A pinned flow cache of another size cannot be re-used: say so instead of libbpf's EINVAL. */
+static int check_pinned_size(const char *dir, const char *name, __u32 want)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	if (pin_path(path, sizeof(path), dir, name))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.max_entries != want) {
+		log_err("pinned map %s has %u entries but flow-cache-slots is %u: stop the running "
+			"datapath first (vsxd without --keep-datapath) or restore the old setting",
+			path, info.max_entries, want);
+		err = -EEXIST;
+	}
+	close(fd);
+	return err;
+}
+
+static void *map_mmap(struct bpf_map *map, size_t *len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t sz = (size_t)bpf_map__value_size(map) * bpf_map__max_entries(map);
+	void *p;
+
+	sz = (sz + (size_t)page - 1) & ~((size_t)page - 1);
+	p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+	if (p == MAP_FAILED) {
+		log_err("mmap of map %s: %s", bpf_map__name(map), strerror(errno));
+		return NULL;
+	}
+	*len = sz;
+	return p;
+}
+
+static void init_config(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
+{
+	struct vsx_config *c = dp->cfg;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = conf->mode;
+	c->cls_bank = VSX_CLS_BANK(0, 0);
+	c->rules_gen = 1;
+	c->flow_slots_mask = (__u32)dp->flow_slots - 1;
+}
+
+/* Settings the config file owns; applied at every start, also over a re-used datapath. */
+static void apply_file_settings(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
+{
+	struct vsx_config *c = dp->cfg;
+	__u32 flags = conf->fcf ? VSX_CFG_FCF : 0;
+	unsigned int n = 0;
+
+	for (unsigned int cpu = 0; cpu < dp->n_cpus; cpu++) {
+		if (conf->rss_cpus_all || vsxd_cpuset_has(&conf->rss_cpus, cpu))
+			c->rss_cpus[n++] = (__u16)cpu;
+	}
+	__atomic_store_n(&c->rss_n_cpus, n, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->vxlan_port, htons(conf->vxlan_port), __ATOMIC_RELEASE);
+	__atomic_store_n(&c->flags, flags, __ATOMIC_RELEASE);
+}
+
+static int attach_xdp(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
+{
+	int prog_fd = bpf_program__fd(dp->up->progs.vsx_uplink);
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (pin_path(path, sizeof(path), dp->pin_dir, XDP_LINK_PIN))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.xdp.ifindex != 0 &&
+		    (int)info.xdp.ifindex != dp->ifindex) {
+			log_err("pinned XDP link %s belongs to ifindex %u, not %s", path,
+				info.xdp.ifindex, dp->ifname);
+			close(fd);
+			return -EEXIST;
+		}
+		if (bpf_link_update(fd, prog_fd, NULL) == 0) {
+			dp->xdp_link_fd = fd;
+			log_info("replaced the XDP program on %s in place", dp->ifname);
+			return 0;
+		}
+		log_warn("pinned XDP link %s is stale (%s): attaching anew", path, strerror(errno));
+		close(fd);
+		unlink(path);
+	}
+
+	__u32 modes[2];
+	int n_modes = 0;
+	switch (conf->xdp_mode) {
+	case VSXD_XDP_NATIVE:
+		modes[n_modes++] = XDP_FLAGS_DRV_MODE;
+		break;
+	case VSXD_XDP_GENERIC:
+		modes[n_modes++] = XDP_FLAGS_SKB_MODE;
+		break;
+	default:
+		modes[n_modes++] = XDP_FLAGS_DRV_MODE;
+		modes[n_modes++] = XDP_FLAGS_SKB_MODE;
+	}
+	err = -EINVAL;
+	for (int i = 0; i < n_modes; i++) {
+		LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = modes[i]);
+
+		fd = bpf_link_create(prog_fd, dp->ifindex, BPF_XDP, &opts);
+		if (fd >= 0) {
+			log_info("attached XDP (%s mode) to %s", modes[i] == XDP_FLAGS_DRV_MODE ? "native" : "generic",
+				 dp->ifname);
+			break;
+		}
+		err = -errno;
+		log_warn("attaching XDP in %s mode to %s failed: %s",
+			 modes[i] == XDP_FLAGS_DRV_MODE ? "native" : "generic", dp->ifname,
+			 strerror(errno));
+	}
+	if (fd < 0)
+		return err;
+	if (bpf_obj_pin(fd, path)) {
+		err = -errno;
+		log_err("pinning the XDP link at %s: %s", path, strerror(errno));
+		close(fd);
+		return err;
+	}
+	dp->xdp_link_fd = fd;
+	return 0;
+}
+
+static int attach_tc(struct vsxd_datapath *dp)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dp->ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY,
+		    .prog_fd = bpf_program__fd(dp->eg->progs.vsx_egress), .flags = BPF_TC_F_REPLACE);
+	int err = bpf_tc_hook_create(&hook);
+
+	if (err && err != -EEXIST) {
+		log_err("creating the clsact qdisc on %s: %s", dp->ifname, strerror(-err));
+		return err;
+	}
+	dp->tc_hooked = err == 0;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err) {
+		log_err("attaching the egress program to %s: %s", dp->ifname, strerror(-err));
+		return err;
+	}
+	log_info("attached the FCF egress program to %s", dp->ifname);
+	return 0;
+}
+
+static void detach_tc(struct vsxd_datapath *dp)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dp->ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+
+	if (bpf_tc_detach(&hook, &opts) == 0)
+		log_info("detached the egress program from %s", dp->ifname);
+}
+
+int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
+{
+	char path[PATH_MAX];
+	int err, n;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->xdp_link_fd = -1;
+	snprintf(dp->ifname, sizeof(dp->ifname), "%s", conf->uplink);
+	dp->ifindex = (int)if_nametoindex(conf->uplink);
+	if (!dp->ifindex) {
+		log_err("uplink %s: %s", conf->uplink, strerror(errno));
+		return -ENODEV;
+	}
+	n = libbpf_num_possible_cpus();
+	if (n < 0)
+		return n;
+	dp->n_cpus = n > VSX_MAX_CPUS ? VSX_MAX_CPUS : (unsigned int)n;
+	if (n > VSX_MAX_CPUS)
+		log_warn("%d possible CPUs: only the first %d can be steered to", n, VSX_MAX_CPUS);
+	if (snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", conf->bpffs) >= (int)sizeof(dp->pin_dir))
+		return -ENAMETOOLONG;
+	err = prepare_pin_dir(dp->pin_dir);
+	if (err)
+		return err;
+	err = check_pinned_size(dp->pin_dir, "vsx_flow_cache", conf->flow_cache_slots);
+	if (err)
+		return err;
+	if (pin_path(path, sizeof(path), dp->pin_dir, "vsx_config"))
+		return -ENAMETOOLONG;
+	dp->reused = access(path, F_OK) == 0;
+
+	dp->up = uplink__open();
+	dp->eg = egress__open();
+	if (!dp->up || !dp->eg) {
+		err = -errno ? -errno : -ENOMEM;
+		log_err("opening the BPF objects: %s", strerror(-err));
+		goto fail;
+	}
+	dp->flow_slots = conf->flow_cache_slots;
+	bpf_map__set_max_entries(dp->up->maps.vsx_flow_cache, (__u32)dp->flow_slots);
+	bpf_map__set_max_entries(dp->up->maps.vsx_flow_stats, (__u32)dp->flow_slots);
+	err = set_pin_paths(dp->up->obj, dp->pin_dir);
+	if (!err)
+		err = set_pin_paths(dp->eg->obj, dp->pin_dir);
+	if (err)
+		goto fail;
+	err = uplink__load(dp->up);
+	if (err) {
+		log_err("loading the uplink program: %s", strerror(-err));
+		goto fail;
+	}
+	err = egress__load(dp->eg);
+	if (err) {
+		log_err("loading the egress program: %s", strerror(-err));
+		goto fail;
+	}
+
+	dp->cfg = map_mmap(dp->up->maps.vsx_config, &dp->cfg_map_len);
+	dp->core_table = map_mmap(dp->up->maps.vsx_core_table, &dp->table_map_len);
+	dp->core_assign = map_mmap(dp->up->maps.vsx_core_assign, &dp->assign_map_len);
+	dp->flows = map_mmap(dp->up->maps.vsx_flow_cache, &dp->flows_map_len);
+	dp->eg_bank = map_mmap(dp->eg->maps.vsx_eg_bank, &dp->eg_bank_len);
+	if (!dp->cfg || !dp->core_table || !dp->core_assign || !dp->flows || !dp->eg_bank) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	if (dp->reused)
+		log_info("re-using the pinned datapath state in %s", dp->pin_dir);
+	else
+		init_config(dp, conf);
+	apply_file_settings(dp, conf);
+
+	err = attach_xdp(dp, conf);
+	if (err)
+		goto fail;
+	if (conf->egress_fcf) {
+		err = attach_tc(dp);
+		if (err)
+			goto fail;
+	} else {
+		detach_tc(dp);
+	}
+	return 0;
+fail:
+	vsxd_dp_close(dp, dp->reused);
+	return err ? err : -EINVAL;
+}
+
+static void unmap(void *p, size_t len)
+{
+	if (p && len)
+		munmap(p, len);
+}
+
+void vsxd_dp_close(struct vsxd_datapath *dp, bool keep)
+{
+	char path[PATH_MAX];
+
+	unmap(dp->cfg, dp->cfg_map_len);
+	unmap(dp->core_table, dp->table_map_len);
+	unmap(dp->core_assign, dp->assign_map_len);
+	unmap(dp->flows, dp->flows_map_len);
+	unmap(dp->eg_bank, dp->eg_bank_len);
+	dp->cfg = NULL;
+	dp->core_table = NULL;
+	dp->core_assign = NULL;
+	dp->flows = NULL;
+	dp->eg_bank = NULL;
+	if (!keep) {
+		if (pin_path(path, sizeof(path), dp->pin_dir, XDP_LINK_PIN) == 0 && unlink(path) == 0)
+			log_info("detached XDP from %s", dp->ifname);
+		if (dp->ifindex)
+			detach_tc(dp);
+		if (dp->up)
+			bpf_object__unpin_maps(dp->up->obj, NULL);
+		if (dp->eg)
+			bpf_object__unpin_maps(dp->eg->obj, NULL);
+	}
+	if (dp->xdp_link_fd >= 0)
+		close(dp->xdp_link_fd);
+	dp->xdp_link_fd = -1;
+	egress__destroy(dp->eg);
+	uplink__destroy(dp->up);
+	dp->eg = NULL;
+	dp->up = NULL;
+}
+
+int vsxd_dp_sync_cpumap(struct vsxd_datapath *dp, const struct vsx_core_table *t)
+{
+	int fd = bpf_map__fd(dp->up->maps.vsx_cpu_map);
+
+	for (__u32 cpu = 0; cpu < dp->n_cpus; cpu++) {
+		struct bpf_cpumap_val have = {}, want = { .qsize = CPUMAP_QSIZE };
+		bool present = bpf_map_lookup_elem(fd, &cpu, &have) == 0 && have.qsize;
+		bool online = cpu < t->n_cpus && (t->cores[cpu].flags & VSX_CORE_ONLINE);
+
+		if (online && !present) {
+			if (bpf_map_update_elem(fd, &cpu, &want, BPF_ANY)) {
+				log_warn("cpumap entry for CPU %u: %s", cpu, strerror(errno));
+				continue;
+			}
+			log_debug("cpumap: CPU %u ready", cpu);
+		} else if (!online && present) {
+			bpf_map_delete_elem(fd, &cpu);
+			log_info("cpumap: CPU %u went offline, removed", cpu);
+		}
+	}
+	return 0;
+}
+
+static int delete_bank(int rules_fd, __u32 base, __u32 n_masks)
+{
+	struct vsx_cls_key key, next;
+	void *prev = NULL;
+	int deleted = 0;
+
+	/* Collect first: deleting while iterating a hash restarts the walk. */
+	size_t cap = 256, n = 0;
+	struct vsx_cls_key *doomed = malloc(cap * sizeof(*doomed));
+
+	if (!doomed)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(rules_fd, prev, &next) == 0) {
+		if (next.mask_id >= base && next.mask_id < base + VSX_MAX_MASKS) {
+			if (n == cap) {
+				struct vsx_cls_key *p = realloc(doomed, 2 * cap * sizeof(*p));
+				if (!p) {
+					free(doomed);
+					return -ENOMEM;
+				}
+				doomed = p;
+				cap *= 2;
+			}
+			doomed[n++] = next;
+		}
+		key = next;
+		prev = &key;
+	}
+	for (size_t i = 0; i < n; i++)
+		deleted += bpf_map_delete_elem(rules_fd, &doomed[i]) == 0;
+	free(doomed);
+	(void)n_masks;
+	return deleted;
+}
+
+int vsxd_dp_install_classifier(struct vsxd_datapath *dp, enum vsxd_dir dir,
+			       const struct vsx_classifier *c)
+{
+	const struct vsx_cls_mask *masks = c->masks;
+	unsigned int n_masks = c->n_masks;
+	struct bpf_map *masks_map = dir == VSXD_INGRESS ? dp->up->maps.vsx_masks : dp->eg->maps.vsx_eg_masks;
+	struct bpf_map *rules_map = dir == VSXD_INGRESS ? dp->up->maps.vsx_rules : dp->eg->maps.vsx_eg_rules;
+	__u32 *bank_word = dir == VSXD_INGRESS ? &dp->cfg->cls_bank : dp->eg_bank;
+	int masks_fd = bpf_map__fd(masks_map), rules_fd = bpf_map__fd(rules_map);
+	__u32 old = __atomic_load_n(bank_word, __ATOMIC_ACQUIRE);
+	__u32 base = VSX_CLS_BANK_BASE(old) ? 0 : VSX_MAX_MASKS;
+	int err;
+
+	if (n_masks > VSX_MAX_MASKS)
+		return -ENOSPC;
+	/* Leftovers of an interrupted install in the inactive bank go first. */
+	delete_bank(rules_fd, base, VSX_MAX_MASKS);
+	for (unsigned int i = 0; i < n_masks; i++) {
+		__u32 id = base + i;
+
+		if (bpf_map_update_elem(masks_fd, &id, &masks[i], BPF_ANY)) {
+			err = -errno;
+			log_err("writing subtable %u: %s", id, strerror(errno));
+			return err;
+		}
+	}
+	for (size_t i = 0; i < c->n_entries; i++) {
+		struct vsx_cls_key k = c->entries[i].key;
+
+		k.mask_id += base;
+		if (bpf_map_update_elem(rules_fd, &k, &c->entries[i].val, BPF_ANY)) {
+			err = -errno;
+			log_err("writing rule %u: %s", c->entries[i].val.rule_id, strerror(errno));
+			delete_bank(rules_fd, base, n_masks);
+			return err;
+		}
+	}
+	__atomic_store_n(bank_word, VSX_CLS_BANK(base, n_masks), __ATOMIC_RELEASE);
+	if (dir == VSXD_INGRESS)
+		__atomic_add_fetch(&dp->cfg->rules_gen, 1, __ATOMIC_RELEASE);
+	delete_bank(rules_fd, VSX_CLS_BANK_BASE(old), VSX_CLS_BANK_N(old));
+	return 0;
+}
+
+int vsxd_dp_reset_rule(struct vsxd_datapath *dp, __u32 rule_id)
+{
+	struct vsx_rule_state st = { .core = VSX_CORE_NONE };
+
+	if (bpf_map_update_elem(bpf_map__fd(dp->up->maps.vsx_rule_state), &rule_id, &st, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int vsxd_dp_set_rule_state(struct vsxd_datapath *dp, __u32 rule_id, const struct vsx_rule_state *st)
+{
+	if (bpf_map_update_elem(bpf_map__fd(dp->up->maps.vsx_rule_state), &rule_id, st, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int vsxd_dp_rule_state(struct vsxd_datapath *dp, __u32 rule_id, struct vsx_rule_state *st)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->up->maps.vsx_rule_state), &rule_id, st))
+		return -errno;
+	return 0;
+}
+
+/* Sums a per-CPU value of `words` u64 fields. */
+static int percpu_sum(int fd, __u32 key, size_t value_size, __u64 *sum, size_t words)
+{
+	int n = libbpf_num_possible_cpus();
+	size_t stride = (value_size + 7) & ~(size_t)7;
+	unsigned char *vals;
+
+	if (n <= 0)
+		return -EINVAL;
+	vals = calloc((size_t)n, stride);
+	if (!vals)
+		return -ENOMEM;
+	memset(sum, 0, words * sizeof(*sum));
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		int err = -errno;
+		free(vals);
+		return err;
+	}
+	for (int cpu = 0; cpu < n; cpu++) {
+		const __u64 *v = (const __u64 *)(vals + (size_t)cpu * stride);
+		for (size_t w = 0; w < words; w++)
+			sum[w] += v[w];
+	}
+	free(vals);
+	return 0;
+}
+
+int vsxd_dp_rule_counter(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32 rule_id,
+			 struct vsx_counter *out)
+{
+	struct bpf_map *m = dir == VSXD_INGRESS ? dp->up->maps.vsx_rule_stats : dp->eg->maps.vsx_eg_rule_stats;
+	__u64 s[2];
+	int err = percpu_sum(bpf_map__fd(m), rule_id, sizeof(*out), s, 2);
+
+	out->packets = s[0];
+	out->bytes = s[1];
+	return err;
+}
+
+int vsxd_dp_clear_rule_counters(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32 rule_id)
+{
+	struct bpf_map *m = dir == VSXD_INGRESS ? dp->up->maps.vsx_rule_stats : dp->eg->maps.vsx_eg_rule_stats;
+	int n = libbpf_num_possible_cpus();
+	void *zero;
+	int err = 0;
+
+	if (n <= 0)
+		return -EINVAL;
+	zero = calloc((size_t)n, sizeof(struct vsx_counter));
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(bpf_map__fd(m), &rule_id, zero, BPF_ANY))
+		err = -errno;
+	free(zero);
+	return err;
+}
+
+int vsxd_dp_core_counter(struct vsxd_datapath *dp, __u32 core, struct vsx_counter *out)
+{
+	__u64 s[2];
+	int err = percpu_sum(bpf_map__fd(dp->up->maps.vsx_core_stats), core, sizeof(*out), s, 2);
+
+	out->packets = s[0];
+	out->bytes = s[1];
+	return err;
+}
+
+int vsxd_dp_flow_counter(struct vsxd_datapath *dp, __u32 slot, __u32 tag, struct vsx_counter *out)
+{
+	int n = libbpf_num_possible_cpus();
+	struct vsx_flow_stats *vals;
+
+	memset(out, 0, sizeof(*out));
+	if (n <= 0)
+		return -EINVAL;
+	vals = calloc((size_t)n, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(dp->up->maps.vsx_flow_stats), &slot, vals)) {
+		int err = -errno;
+		free(vals);
+		return err;
+	}
+	/* A CPU's counters count only while their tag is the slot's current flow. */
+	for (int cpu = 0; cpu < n; cpu++) {
+		if (vals[cpu].tag != tag)
+			continue;
+		out->packets += vals[cpu].packets;
+		out->bytes += vals[cpu].bytes;
+	}
+	free(vals);
+	return 0;
+}
+
+int vsxd_dp_stats(struct vsxd_datapath *dp, __u64 out[VSX_STAT_COUNT])
+{
+	int fd = bpf_map__fd(dp->up->maps.vsx_stats);
+
+	for (__u32 i = 0; i < VSX_STAT_COUNT; i++) {
+		int err = percpu_sum(fd, i, sizeof(__u64), &out[i], 1);
+		if (err)
+			return err;
+	}
+	return 0;
+}

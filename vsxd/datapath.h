@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vsxd's side of the BPF datapath: load the uplink (XDP) and egress (tc) programs, pin
+ * their maps in vsxd's bpffs so a restarted vsxd re-uses them with every decision in them,
+ * attach (or atomically replace a previous vsxd's program), and read/write the maps.
+ * Functions return 0 or a negative errno and log what went wrong.
+ */
+#ifndef VSXD_DATAPATH_H
+#define VSXD_DATAPATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <vsx/datapath.h>
+#include "config.h"
+
+struct uplink;
+struct egress;
+
+enum vsxd_dir {
+	VSXD_INGRESS = 0, /* steering rules, uplink XDP */
+	VSXD_EGRESS = 1,  /* FCF marking rules, uplink tc egress */
+};
+
+struct vsxd_datapath {
+	struct uplink *up;
+	struct egress *eg;
+	int ifindex;
+	char ifname[16];
+	char pin_dir[256];
+	bool reused;     /* maps were found pinned: a previous vsxd's state is kept */
+	bool tc_hooked;  /* we created the clsact qdisc */
+	int xdp_link_fd;
+	unsigned int n_cpus; /* possible CPUs, capped at VSX_MAX_CPUS */
+
+	/* mmapped maps */
+	struct vsx_config *cfg;
+	struct vsx_core_table *core_table;
+	struct vsx_core_assign *core_assign;
+	struct vsx_flow_slot *flows;
+	size_t flow_slots;
+	__u32 *eg_bank;
+	size_t cfg_map_len, table_map_len, assign_map_len, flows_map_len, eg_bank_len;
+};
+
+/* Loads, pins or re-uses, and attaches. Touches nothing already running until it succeeds. */
+int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf);
+
+/*
+ * keep: leave programs attached and maps pinned (a later vsxd takes over). Otherwise detach
+ * and remove the pins, which frees the datapath.
+ */
+void vsxd_dp_close(struct vsxd_datapath *dp, bool keep);
+
+/* Creates the cpumap entry of every online CPU in the table, removes the others. */
+int vsxd_dp_sync_cpumap(struct vsxd_datapath *dp, const struct vsx_core_table *t);
+
+/*
+ * Installs a compiled classifier into the inactive bank and switches to it atomically.
+ * Its mask ids are 0-based subtable numbers; the bank offset is added here.
+ */
+struct vsx_classifier;
+int vsxd_dp_install_classifier(struct vsxd_datapath *dp, enum vsxd_dir dir,
+			       const struct vsx_classifier *c);
+
+/* Forgets the irq:auto decision of a rule id (a new rule takes the id). */
+int vsxd_dp_reset_rule(struct vsxd_datapath *dp, __u32 rule_id);
+int vsxd_dp_rule_state(struct vsxd_datapath *dp, __u32 rule_id, struct vsx_rule_state *st);
+int vsxd_dp_set_rule_state(struct vsxd_datapath *dp, __u32 rule_id, const struct vsx_rule_state *st);
+
+/* Sums of per-CPU counters. */
+int vsxd_dp_rule_counter(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32 rule_id,
+			 struct vsx_counter *out);
+int vsxd_dp_core_counter(struct vsxd_datapath *dp, __u32 core, struct vsx_counter *out);
+int vsxd_dp_flow_counter(struct vsxd_datapath *dp, __u32 slot, __u32 tag, struct vsx_counter *out);
+int vsxd_dp_stats(struct vsxd_datapath *dp, __u64 out[VSX_STAT_COUNT]);
+
+/* Zeroes rule counters when a rule id is reused. */
+int vsxd_dp_clear_rule_counters(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32 rule_id);
+
+#endif

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vsxd, the per-host agent: state shared by its parts.
+ *   main.c       options, start-up, the event loop, shutdown
+ *   datapath.c   BPF objects, pins, attach, map access
+ *   rules.c      the rule table: add/delete, persistence across restarts, compile + install
+ *   cores.c      the core table: load sampling, VM pinning, cpumap
+ *   control.c    the control socket and the commands vsxctl sends
+ */
+#ifndef VSXD_H
+#define VSXD_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "datapath.h"
+#include "rule_table.h"
+#include <vsx/core_table.h>
+
+struct vsxd {
+	struct vsxd_conf conf;
+	struct vsxd_datapath dp;
+	struct vsx_rule_table *rules; /* both directions; ids are shared */
+	struct vsxd_cores *cores;         /* load sampling state (cores.c) */
+	struct vsx_core_table core_table; /* what was last written to the datapath */
+	char state_path[300];             /* runtime rules and mode, kept across restarts */
+	int listen_fd;
+	bool keep_datapath;
+	unsigned long long started_ns;
+};
+
+/* rules.c */
+int vsxd_rules_init(struct vsxd *d);
+void vsxd_rules_free(struct vsxd *d);
+/* Adds a rule given as text; fills err. from_config: a static rule (not persisted). */
+int vsxd_rule_add_text(struct vsxd *d, const char *text, bool from_config, __u32 *id, char *err,
+		       size_t errlen);
+int vsxd_rule_del(struct vsxd *d, const char *id_or_text, char *err, size_t errlen);
+/* Compiles both directions and installs them in the datapath. */
+int vsxd_rules_install(struct vsxd *d);
+int vsxd_state_save(struct vsxd *d);
+int vsxd_state_load(struct vsxd *d);
+
+/* cores.c */
+int vsxd_cores_init(struct vsxd *d);
+void vsxd_cores_free(struct vsxd *d);
+/* One sampling tick: load, pinning, online CPUs -> the datapath's core table and cpumap. */
+void vsxd_cores_tick(struct vsxd *d);
+
+/* control.c */
+int vsxd_control_open(struct vsxd *d);
+void vsxd_control_close(struct vsxd *d);
+void vsxd_control_serve(struct vsxd *d); /* accept and answer one connection */
+
+const char *vsxd_mode_label(__u32 mode);
+int vsxd_mode_parse(const char *s, __u32 *mode);
+
+#endif
