@@ -40,9 +40,9 @@
 #define VSXD_CONF_FILE_MAX (16u << 20)
 
 /* Buffer sizes, including the terminating NUL. */
-#define VSXD_IFNAME_SIZE 16	 /* IFNAMSIZ: interface names have at most 15 characters */
-#define VSXD_NAME_SIZE 64	 /* VM and tenant names: at most 63 characters */
-#define VSXD_PATH_SIZE 256	 /* bpffs directory, pid files */
+#define VSXD_IFNAME_SIZE 16	  /* IFNAMSIZ: interface names have at most 15 characters */
+#define VSXD_NAME_SIZE 64	  /* VM and tenant names: at most 63 characters */
+#define VSXD_PATH_SIZE 256	  /* bpffs directory, pid files */
 #define VSXD_SOCKET_PATH_SIZE 108 /* sizeof(sun_path) */
 
 /* VM IDs are unique and 1..VSX_FCF_MAX_VM_ID, so this many VMs at most. */
@@ -87,9 +87,9 @@ enum vsxd_xdp_mode {
 /* How vsxd learns which CPUs a VM runs on. */
 enum vsxd_vm_pin {
 	VSXD_PIN_NONE = 0, /* not pinned: no core is kept free for it */
-	VSXD_PIN_CPUS,	    /* cpus: a fixed list */
-	VSXD_PIN_PID,	    /* pid: follow the affinity of this process's threads */
-	VSXD_PIN_PID_FILE,  /* pid-file: as pid, the PID read from this file */
+	VSXD_PIN_CPUS,	   /* cpus: a fixed list */
+	VSXD_PIN_PID,	   /* pid: follow the affinity of this process's threads */
+	VSXD_PIN_PID_FILE, /* pid-file: as pid, the PID read from this file */
 };
 
 struct vsxd_vm {
@@ -99,13 +99,13 @@ struct vsxd_vm {
 	bool priority;	   /* the VM's flows are priority flows */
 	bool has_tenant;
 	bool has_vni;
-	uint32_t tenant_id;		     /* when has_tenant and tenant_name is "" */
-	char tenant_name[VSXD_NAME_SIZE];   /* when has_tenant and the tenant was a name */
-	uint32_t vni;			     /* when has_vni: 0..VSXD_MAX_VNI */
-	char port[VSXD_IFNAME_SIZE];	     /* the VM's host-side interface; "" if not given */
+	uint32_t tenant_id;		  /* when has_tenant and tenant_name is "" */
+	char tenant_name[VSXD_NAME_SIZE]; /* when has_tenant and the tenant was a name */
+	uint32_t vni;			  /* when has_vni: 0..VSXD_MAX_VNI */
+	char port[VSXD_IFNAME_SIZE];	  /* the VM's host-side interface; "" if not given */
 	enum vsxd_vm_pin pin;
-	struct vsxd_cpuset cpus; /* VSXD_PIN_CPUS */
-	uint32_t pid;		  /* VSXD_PIN_PID */
+	struct vsxd_cpuset cpus;       /* VSXD_PIN_CPUS */
+	uint32_t pid;		       /* VSXD_PIN_PID */
 	char pid_file[VSXD_PATH_SIZE]; /* VSXD_PIN_PID_FILE */
 };
 
@@ -121,15 +121,15 @@ struct vsxd_conf {
 	char uplink[VSXD_IFNAME_SIZE]; /* required */
 	uint16_t vxlan_port;
 	enum vsx_mode mode;
-	bool fcf;	 /* the outer ToS of received VXLAN packets carries the FCF */
-	bool egress_fcf; /* write the FCF on sent VXLAN packets (set_fcf rules) */
-	uint8_t threshold;		/* percent, 0..100 */
-	uint32_t sample_interval_ms;	/* VSXD_MIN_SAMPLE_MS..VSXD_MAX_SAMPLE_MS */
-	uint32_t flow_cache_slots;	/* power of two, VSXD_MIN..MAX_FLOW_SLOTS */
-	char bpffs[VSXD_PATH_SIZE];	/* directory for pinned maps and links */
+	bool fcf;		     /* the outer ToS of received VXLAN packets carries the FCF */
+	bool egress_fcf;	     /* write the FCF on sent VXLAN packets (set_fcf rules) */
+	uint8_t threshold;	     /* percent, 0..100 */
+	uint32_t sample_interval_ms; /* VSXD_MIN_SAMPLE_MS..VSXD_MAX_SAMPLE_MS */
+	uint32_t flow_cache_slots;   /* power of two, VSXD_MIN..MAX_FLOW_SLOTS */
+	char bpffs[VSXD_PATH_SIZE];  /* directory for pinned maps and links */
 	char socket_path[VSXD_SOCKET_PATH_SIZE];
-	bool rss_cpus_all;		/* rss mode hashes over every online CPU */
-	struct vsxd_cpuset rss_cpus;	/* otherwise over these */
+	bool rss_cpus_all;	     /* rss mode hashes over every online CPU */
+	struct vsxd_cpuset rss_cpus; /* otherwise over these */
 	enum vsxd_xdp_mode xdp_mode;
 	enum vsx_log_level log_level;
 
@@ -150,6 +150,8 @@ void vsxd_conf_free(struct vsxd_conf *conf);
  * overridden by the file (free it with vsxd_conf_free()), on failure it holds the defaults
  * only and err says "NAME:LINE: what" (NAME is path, or name, "<string>" when NULL).
  * Returns 0, -EINVAL for a bad configuration, or -errno when the file cannot be read.
+ * Static rules are checked with vsx_rule_parse() (lib/rule.h) as they are read, so a
+ * configuration that parses has only rules the rule parser accepts.
  *
  * vsxd_conf_parse_mem() takes a buffer that need not be NUL terminated; a NUL byte in it
  * is an error.
