@@ -534,7 +534,7 @@ static int set_global(struct parser *p, enum global_kw kw, const char *v)
 {
 	struct vsxd_conf *c = p->conf;
 	const char *name = global_names[kw];
-	uint64_t n;
+	uint64_t n = 0;
 	size_t len = strlen(v);
 	int i, r;
 
@@ -630,7 +630,7 @@ static int set_vm(struct parser *p, enum vm_kw kw, const char *v)
 {
 	struct vsxd_vm *vm = p->vm;
 	const char *name = vm_names[kw];
-	uint64_t n;
+	uint64_t n = 0;
 	int r;
 
 	switch (kw) {
