@@ -339,6 +339,9 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 	else
 		init_config(dp, conf);
 	apply_file_settings(dp, conf);
+	err = vsxd_dp_set_vm_prio(dp, conf);
+	if (err)
+		goto fail;
 
 	err = attach_xdp(dp, conf);
 	if (err)
@@ -494,6 +497,22 @@ int vsxd_dp_install_classifier(struct vsxd_datapath *dp, enum vsxd_dir dir,
 	if (dir == VSXD_INGRESS)
 		__atomic_add_fetch(&dp->cfg->rules_gen, 1, __ATOMIC_RELEASE);
 	delete_bank(rules_fd, VSX_CLS_BANK_BASE(old), VSX_CLS_BANK_N(old));
+	return 0;
+}
+
+int vsxd_dp_set_vm_prio(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
+{
+	int fd = bpf_map__fd(dp->up->maps.vsx_vm_prio);
+
+	for (__u32 id = 0; id <= VSX_FCF_MAX_VM_ID; id++) {
+		__u32 prio = 0;
+
+		for (size_t i = 0; i < conf->n_vms; i++)
+			if (conf->vms[i].vm_id == id && conf->vms[i].priority)
+				prio = 1;
+		if (bpf_map_update_elem(fd, &id, &prio, BPF_ANY))
+			return -errno;
+	}
 	return 0;
 }
 

@@ -63,6 +63,9 @@ struct vsx_classifier;
 int vsxd_dp_install_classifier(struct vsxd_datapath *dp, enum vsxd_dir dir,
 			       const struct vsx_classifier *c);
 
+/* Marks the VM IDs whose flows are priority flows (the configuration's priority VMs). */
+int vsxd_dp_set_vm_prio(struct vsxd_datapath *dp, const struct vsxd_conf *conf);
+
 /* Forgets the irq:auto decision of a rule id (a new rule takes the id). */
 int vsxd_dp_reset_rule(struct vsxd_datapath *dp, __u32 rule_id);
 int vsxd_dp_rule_state(struct vsxd_datapath *dp, __u32 rule_id, struct vsx_rule_state *st);

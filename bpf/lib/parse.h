@@ -217,7 +217,7 @@ VSX_PARSE_FN int vsx_parse_ipv4(void *data, void *data_end, __u64 *off,
 	if (iph->version != 4 || iph->ihl < 5)
 		return VSX_PARSE_MALFORMED;
 	hlen = iph->ihl * 4;
-	if (0)
+	if (data + *off + hlen > data_end) /* options */
 		return VSX_PARSE_TRUNCATED;
 
 	key->nw_tos = iph->tos;

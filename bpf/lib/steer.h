@@ -126,7 +126,9 @@ static __always_inline int vsx_classify_flow(const struct vsx_config *cfg,
 					     __u32 *rule_id, __u8 *flags)
 {
 	struct vsx_cls_val *v = vsx_classify(&vsx_masks, &vsx_rules, key, cfg->cls_bank);
-	int prio = vsx_fcf_prio(key->fcf);
+	__u32 vm_id = vsx_fcf_vm_id(key->fcf);
+	__u32 *vm_prio = bpf_map_lookup_elem(&vsx_vm_prio, &vm_id);
+	int prio = vsx_fcf_prio(key->fcf) || (vm_id && vm_prio && *vm_prio);
 	int core = VSX_CORE_NONE;
 
 	*rule_id = 0;

@@ -7,6 +7,7 @@
 #define VSX_BPF_STEER_MAPS_H
 
 #include "maps.h"
+#include <vsx/fcf.h>
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -87,4 +88,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct bpf_cpumap_val);
 } vsx_cpu_map SEC(".maps");
+/*
+ * Array "vsx_vm_prio" [VSX_FCF_MAX_VM_ID + 1]: 1 for VMs configured as priority VMs. A flow
+ * is a priority flow when its FCF has the priority bit or its VM ID is marked here.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VSX_FCF_MAX_VM_ID + 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} vsx_vm_prio SEC(".maps");
+
 #endif
