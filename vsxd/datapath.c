@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "classifier.h"
+#include "cls_install.h"
 #include "uplink.skel.h"
 #include "egress.skel.h"
 
@@ -421,83 +422,20 @@ int vsxd_dp_sync_cpumap(struct vsxd_datapath *dp, const struct vsx_core_table *t
 	return 0;
 }
 
-static int delete_bank(int rules_fd, __u32 base, __u32 n_masks)
-{
-	struct vsx_cls_key key, next;
-	void *prev = NULL;
-	int deleted = 0;
-
-	/* Collect first: deleting while iterating a hash restarts the walk. */
-	size_t cap = 256, n = 0;
-	struct vsx_cls_key *doomed = malloc(cap * sizeof(*doomed));
-
-	if (!doomed)
-		return -ENOMEM;
-	while (bpf_map_get_next_key(rules_fd, prev, &next) == 0) {
-		if (next.mask_id >= base && next.mask_id < base + VSX_MAX_MASKS) {
-			if (n == cap) {
-				struct vsx_cls_key *p = realloc(doomed, 2 * cap * sizeof(*p));
-				if (!p) {
-					free(doomed);
-					return -ENOMEM;
-				}
-				doomed = p;
-				cap *= 2;
-			}
-			doomed[n++] = next;
-		}
-		key = next;
-		prev = &key;
-	}
-	for (size_t i = 0; i < n; i++)
-		deleted += bpf_map_delete_elem(rules_fd, &doomed[i]) == 0;
-	free(doomed);
-	(void)n_masks;
-	return deleted;
-}
-
 int vsxd_dp_install_classifier(struct vsxd_datapath *dp, enum vsxd_dir dir,
 			       const struct vsx_classifier *c)
 {
-	const struct vsx_cls_mask *masks = c->masks;
-	unsigned int n_masks = c->n_masks;
 	struct bpf_map *masks_map = dir == VSXD_INGRESS ? dp->up->maps.vsx_masks : dp->eg->maps.vsx_eg_masks;
 	struct bpf_map *rules_map = dir == VSXD_INGRESS ? dp->up->maps.vsx_rules : dp->eg->maps.vsx_eg_rules;
 	__u32 *bank_word = dir == VSXD_INGRESS ? &dp->cfg->cls_bank : dp->eg_bank;
-	int masks_fd = bpf_map__fd(masks_map), rules_fd = bpf_map__fd(rules_map);
-	__u32 old = __atomic_load_n(bank_word, __ATOMIC_ACQUIRE);
-	__u32 base = VSX_CLS_BANK_BASE(old) ? 0 : VSX_MAX_MASKS;
-	int err;
+	int err = vsx_cls_install(bpf_map__fd(masks_map), bpf_map__fd(rules_map), bank_word, c);
 
-	if (n_masks > VSX_MAX_MASKS)
-		return -ENOSPC;
-	/* Leftovers of an interrupted install in the inactive bank go first. */
-	delete_bank(rules_fd, base, VSX_MAX_MASKS);
-	for (unsigned int i = 0; i < n_masks; i++) {
-		__u32 id = base + i;
-
-		if (bpf_map_update_elem(masks_fd, &id, &masks[i], BPF_ANY)) {
-			err = -errno;
-			log_err("writing subtable %u: %s", id, strerror(errno));
-			return err;
-		}
-	}
-	for (size_t i = 0; i < c->n_entries; i++) {
-		struct vsx_cls_key k = c->entries[i].key;
-
-		k.mask_id += base;
-		if (bpf_map_update_elem(rules_fd, &k, &c->entries[i].val, BPF_ANY)) {
-			err = -errno;
-			log_err("writing rule %u: %s", c->entries[i].val.rule_id, strerror(errno));
-			delete_bank(rules_fd, base, n_masks);
-			return err;
-		}
-	}
-	__atomic_store_n(bank_word, VSX_CLS_BANK(base, n_masks), __ATOMIC_RELEASE);
-	if (dir == VSXD_INGRESS)
+	if (err)
+		log_err("installing the %s classifier: %s", dir == VSXD_INGRESS ? "ingress" : "egress",
+			strerror(-err));
+	else if (dir == VSXD_INGRESS)
 		__atomic_add_fetch(&dp->cfg->rules_gen, 1, __ATOMIC_RELEASE);
-	delete_bank(rules_fd, VSX_CLS_BANK_BASE(old), VSX_CLS_BANK_N(old));
-	return 0;
+	return err;
 }
 
 int vsxd_dp_set_vm_prio(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
