@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The uplink XDP program (bpf/uplink.bpf.c) on crafted packets through BPF_PROG_TEST_RUN:
+ * verdicts, the core each mode chooses (per-core counters), irq:auto decisions, the flow cache,
+ * fragments following their first fragment, and the FCF restore of the outer ToS.
+ * Rules go in through the real path: rule parser -> rule table -> classifier -> install.
+ */
+#include <arpa/inet.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/ip.h>
+
+#include "uplink.skel.h"
+#include "lib/pktbuild.h"
+#include "classifier.h"
+#include "cls_install.h"
+#include "rule_table.h"
+#include <vsx/datapath.h>
+
+struct fixture {
+	struct uplink *skel;
+	struct vsx_rule_table *rules;
+	struct vsx_config cfg;
+	int ncpus;
+};
+
+static void write_config(struct fixture *f)
+{
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.vsx_config), &zero, &f->cfg, 0), 0);
+}
+
+static void add_rules(struct fixture *f, const char *const *texts)
+{
+	struct vsx_classifier c;
+	char err[256];
+
+	for (; *texts; texts++) {
+		struct vsx_rule r;
+		__u32 id;
+
+		assert_int_equal(vsx_rule_parse(*texts, &r, err, sizeof(err)), 0);
+		assert_int_equal(vsx_rule_table_add(f->rules, &r, &id, NULL, err, sizeof(err)), 0);
+		struct vsx_rule_state st = { .core = VSX_CORE_NONE };
+		bpf_map_update_elem(bpf_map__fd(f->skel->maps.vsx_rule_state), &id, &st, 0);
+	}
+	assert_int_equal(vsx_classifier_build(&c, f->rules, VSX_DIR_INGRESS, err, sizeof(err)), 0);
+	assert_int_equal(vsx_cls_install(bpf_map__fd(f->skel->maps.vsx_masks),
+					 bpf_map__fd(f->skel->maps.vsx_rules), &f->cfg.cls_bank, &c), 0);
+	vsx_classifier_free(&c);
+	f->cfg.rules_gen++;
+	write_config(f);
+}
+
+static int setup(void **state)
+{
+	static struct fixture f;
+	struct vsx_core_table t = { .n_cpus = 2, .threshold = 100 };
+	struct bpf_cpumap_val cv = { .qsize = 256 };
+	cpu_set_t set;
+	__u32 zero = 0;
+
+	if (geteuid() != 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set); /* the "receiving core" is CPU 0 */
+	memset(&f, 0, sizeof(f));
+	f.ncpus = libbpf_num_possible_cpus();
+	f.skel = uplink__open();
+	assert_non_null(f.skel);
+	bpf_map__set_max_entries(f.skel->maps.vsx_flow_cache, 1024);
+	bpf_map__set_max_entries(f.skel->maps.vsx_flow_stats, 1024);
+	assert_int_equal(uplink__load(f.skel), 0);
+	f.rules = vsx_rule_table_new(0);
+	f.cfg.mode = VSX_MODE_VSX;
+	f.cfg.flags = VSX_CFG_FCF;
+	f.cfg.vxlan_port = htons(4789);
+	f.cfg.rules_gen = 1;
+	f.cfg.flow_slots_mask = 1023;
+	f.cfg.rss_n_cpus = 2;
+	f.cfg.rss_cpus[0] = 0;
+	f.cfg.rss_cpus[1] = 1;
+	write_config(&f);
+	t.cores[0].flags = VSX_CORE_ONLINE | VSX_CORE_PINNED; /* a VM is pinned to CPU 0 */
+	t.cores[0].pinned_vm = 1;
+	t.cores[1].flags = VSX_CORE_ONLINE;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f.skel->maps.vsx_core_table), &zero, &t, 0), 0);
+	for (__u32 cpu = 0; cpu < 2 && (int)cpu < f.ncpus; cpu++)
+		bpf_map_update_elem(bpf_map__fd(f.skel->maps.vsx_cpu_map), &cpu, &cv, 0);
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f) {
+		vsx_rule_table_free(f->rules);
+		uplink__destroy(f->skel);
+	}
+	return 0;
+}
+
+static int run(struct fixture *f, struct pb *p, void *out, __u32 *out_len)
+{
+	__u8 buf[PB_MAX_LEN];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->data, .data_size_in = (__u32)p->len,
+		    .data_out = out ? out : buf, .data_size_out = sizeof(buf), .repeat = 1);
+
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(f->skel->progs.vsx_uplink), &o), 0);
+	if (out_len)
+		*out_len = o.data_size_out;
+	return (int)o.retval;
+}
+
+static __u64 sum_percpu(struct fixture *f, struct bpf_map *m, __u32 key, size_t value_size)
+{
+	__u64 vals[256 * 2] = {0}, total = 0;
+	size_t stride = (value_size + 7) / 8;
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(m), &key, vals), 0);
+	for (int c = 0; c < f->ncpus; c++)
+		total += vals[c * stride];
+	return total;
+}
+
+static __u64 core_packets(struct fixture *f, __u32 core)
+{
+	return sum_percpu(f, f->skel->maps.vsx_core_stats, core, sizeof(struct vsx_counter));
+}
+
+static __u64 stat(struct fixture *f, __u32 s)
+{
+	return sum_percpu(f, f->skel->maps.vsx_stats, s, sizeof(__u64));
+}
+
+/* 64-byte inner UDP in VXLAN over IPv4 with outer ToS `tos`. */
+static void vxlan_udp(struct pb *p, __u32 vni, __u8 tos, __u16 dport, const struct pb_ip *inner)
+{
+	pb_init(p);
+	pb_vxlan_encap(p, &(struct pb_tunnel){ .ip.tos = tos, .vni = vni });
+	pb_eth(p, NULL);
+	pb_ipv4(p, inner);
+	pb_udp(p, 1000, dport);
+	pb_pad_to(p, 64);
+	assert_true(pb_finish(p) > 0);
+}
+
+#define SKIP_UNLESS_ROOT()                                                                         \
+	do {                                                                                       \
+		if (geteuid() != 0)                                                                \
+			skip();                                                                    \
+	} while (0)
+
+static void test_modes_and_rules(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	struct pb p;
+
+	vxlan_udp(&p, 100, 0, 5201, NULL);
+	/* default: stays on the receiving core */
+	f->cfg.mode = VSX_MODE_DEFAULT;
+	write_config(f);
+	__u64 c0 = core_packets(f, 0);
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_PASS);
+	assert_int_equal(core_packets(f, 0), c0 + 1);
+
+	/* vsx without rules: unmatched, stays */
+	f->cfg.mode = VSX_MODE_VSX;
+	write_config(f);
+	__u64 um = stat(f, VSX_STAT_UNMATCHED);
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_PASS);
+	assert_int_equal(stat(f, VSX_STAT_UNMATCHED), um + 1);
+
+	/* irq:1 on the VNI: redirected to core 1, later packets hit the cache */
+	add_rules(f, (const char *const[]){ "vni=100 actions=irq:1", NULL });
+	__u64 c1 = core_packets(f, 1), hits = stat(f, VSX_STAT_CACHE_HIT);
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(core_packets(f, 1), c1 + 2);
+	assert_int_equal(stat(f, VSX_STAT_CACHE_HIT), hits + 1);
+
+	/* another VNI does not match */
+	struct pb q;
+	vxlan_udp(&q, 200, 0, 5201, NULL);
+	assert_int_equal(run(f, &q, NULL, NULL), XDP_PASS);
+
+	/* irq:auto on a VM ID: the pinned CPU 0 is avoided, the decision is kept in rule_state */
+	add_rules(f, (const char *const[]){ "priority=40000,vm_id=5 actions=irq:auto", NULL });
+	struct pb r;
+	vxlan_udp(&r, 300, 5, 5201, NULL);
+	assert_int_equal(run(f, &r, NULL, NULL), XDP_REDIRECT);
+	const struct vsx_rule *rule = vsx_rule_table_next(f->rules, 1);
+	assert_non_null(rule);
+	struct vsx_rule_state st;
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vsx_rule_state), &rule->id, &st), 0);
+	assert_int_equal(st.core, 1);
+}
+
+static void test_fcf_restored(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	__u8 out[PB_MAX_LEN];
+	__u32 len;
+	struct pb p;
+
+	/* outer ToS 0x83 = VM ID 3 with both ECN bits set; inner ToS 0x02 (ECT(0)) */
+	vxlan_udp(&p, 100, 0x83, 5201, &(struct pb_ip){ .tos = 0x02 });
+	run(f, &p, out, &len);
+	struct iphdr outer;
+	memcpy(&outer, out + 14, sizeof(outer));
+	assert_int_equal(outer.tos, 0x02);
+	/* the header checksum still adds up */
+	__u16 w[10];
+	__u32 sum = 0;
+	memcpy(w, out + 14, sizeof(w));
+	for (int i = 0; i < 10; i++)
+		sum += w[i];
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	assert_int_equal(sum, 0xffff);
+}
+
+static void test_later_fragment_follows(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	struct pb first, later;
+
+	add_rules(f, (const char *const[]){ "priority=50000,udp,tp_dst=6000 actions=irq:1", NULL });
+	pb_init(&first);
+	pb_vxlan_encap(&first, &(struct pb_tunnel){ .vni = 400 });
+	pb_eth(&first, NULL);
+	pb_ipv4(&first, &(struct pb_ip){ .id = 77, .mf = true });
+	pb_udp(&first, 1000, 6000);
+	pb_pad_to(&first, 200);
+	assert_true(pb_finish(&first) > 0);
+	pb_init(&later);
+	pb_vxlan_encap(&later, &(struct pb_tunnel){ .vni = 400 });
+	pb_eth(&later, NULL);
+	pb_ipv4(&later, &(struct pb_ip){ .id = 77, .frag_off = 1480, .proto = 17 });
+	pb_pad_to(&later, 200);
+	assert_true(pb_finish(&later) > 0);
+
+	__u64 follow = stat(f, VSX_STAT_FRAG_FOLLOW);
+	assert_int_equal(run(f, &first, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(run(f, &later, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(stat(f, VSX_STAT_FRAG_FOLLOW), follow + 1);
+}
+
+static void test_rss_fragments_hash_on_addresses(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	struct pb p;
+
+	f->cfg.mode = VSX_MODE_RSS;
+	write_config(f);
+	/* plain (untunnelled) fragments of two datagrams with different ids: same core */
+	int verdicts[2];
+	for (int i = 0; i < 2; i++) {
+		pb_init(&p);
+		pb_eth(&p, NULL);
+		pb_ipv4(&p, &(struct pb_ip){ .id = (uint16_t)(10 + i), .frag_off = 8, .proto = 17 });
+		pb_pad_to(&p, 100);
+		assert_true(pb_finish(&p) > 0);
+		verdicts[i] = run(f, &p, NULL, NULL);
+	}
+	assert_int_equal(verdicts[0], verdicts[1]);
+	f->cfg.mode = VSX_MODE_VSX;
+	write_config(f);
+}
+
+static void test_truncated_passes(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	struct pb p;
+
+	vxlan_udp(&p, 100, 0, 5201, NULL);
+	__u64 tr = stat(f, VSX_STAT_PARSE_TRUNCATED);
+	for (size_t cut = 14 + 20; cut < 14 + 20 + 8 + 8 + 14; cut += 3) {
+		p.len = cut;
+		assert_int_equal(run(f, &p, NULL, NULL), XDP_PASS);
+	}
+	assert_true(stat(f, VSX_STAT_PARSE_TRUNCATED) > tr);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_modes_and_rules),
+		cmocka_unit_test(test_fcf_restored),
+		cmocka_unit_test(test_later_fragment_follows),
+		cmocka_unit_test(test_rss_fragments_hash_on_addresses),
+		cmocka_unit_test(test_truncated_passes),
+	};
+	return cmocka_run_group_tests_name("uplink", tests, setup, teardown);
+}
