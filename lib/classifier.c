@@ -9,7 +9,7 @@
 #include <string.h>
 
 static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
@@ -147,9 +147,9 @@ int vsx_classifier_build(struct vsx_classifier *c, const struct vsx_rule_table *
 	for (__u32 i = 0; i < n_masks; i++) {
 		__u32 j = i;
 
-		while (j > 0 && vsx_cls_mask_cmp(&bm[i].mask, bm[i].max_priority,
-						 &bm[order[j - 1]].mask,
-						 bm[order[j - 1]].max_priority) < 0) {
+		while (j > 0 &&
+		       vsx_cls_mask_cmp(&bm[i].mask, bm[i].max_priority, &bm[order[j - 1]].mask,
+					bm[order[j - 1]].max_priority) < 0) {
 			order[j] = order[j - 1];
 			j--;
 		}

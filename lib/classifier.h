@@ -58,13 +58,13 @@ struct vsx_cls_entry {
 };
 
 struct vsx_classifier {
-	int dir;			 /* VSX_DIR_* it was built for */
-	__u32 n_masks;			 /* subtables in use */
+	int dir;				  /* VSX_DIR_* it was built for */
+	__u32 n_masks;				  /* subtables in use */
 	struct vsx_cls_mask masks[VSX_MAX_MASKS]; /* [0, n_masks): the "vsx_masks" array */
-	__u32 n_entries;		 /* hash entries: the "vsx_rules" map */
-	struct vsx_cls_entry *entries;	 /* [n_entries], by mask_id, then by rule id */
-	__u32 n_rules;			 /* rules of this direction in the table */
-	__u32 n_shadowed;		 /* rules not entered: a higher one has the same key */
+	__u32 n_entries;			  /* hash entries: the "vsx_rules" map */
+	struct vsx_cls_entry *entries;		  /* [n_entries], by mask_id, then by rule id */
+	__u32 n_rules;				  /* rules of this direction in the table */
+	__u32 n_shadowed; /* rules not entered: a higher one has the same key */
 	/* private: open-addressing index over entries for lookups */
 	__u32 *index;
 	__u32 index_mask;

@@ -43,7 +43,8 @@
 
 #define SEPARATORS ", \t\r\n"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -185,25 +186,28 @@ struct key_field {
 	size_t size;
 };
 
+/* clang-format off */
 #define KF(n, f) {n, offsetof(struct vsx_flow_key, f), sizeof(((struct vsx_flow_key *)0)->f)}
 static const struct key_field key_fields[] = {
-	KF("in_port", in_port),	    KF("vni", vni),	      KF("dl_src", dl_src),
-	KF("dl_dst", dl_dst),	    KF("dl_vlan_tci", dl_vlan_tci), KF("dl_type", dl_type),
-	KF("nw_proto", nw_proto),   KF("nw_tos", nw_tos),     KF("fcf", fcf),
-	KF("flags", flags),	    KF("tp_src", tp_src),     KF("tp_dst", tp_dst),
-	KF("nw_src", nw_src),	    KF("nw_dst", nw_dst),     KF("outer_src", outer_src),
+	KF("in_port", in_port),		KF("vni", vni),		KF("dl_src", dl_src),
+	KF("dl_dst", dl_dst),		KF("dl_vlan_tci", dl_vlan_tci),	KF("dl_type", dl_type),
+	KF("nw_proto", nw_proto),	KF("nw_tos", nw_tos),	KF("fcf", fcf),
+	KF("flags", flags),		KF("tp_src", tp_src),	KF("tp_dst", tp_dst),
+	KF("nw_src", nw_src),		KF("nw_dst", nw_dst),	KF("outer_src", outer_src),
 	KF("outer_dst", outer_dst),
 };
 #undef KF
+/* clang-format on */
 
 static bool is_icmp(__u8 proto, bool ip4, bool ip6)
 {
 	return (proto == PROTO_ICMP && ip4) || (proto == PROTO_ICMPV6 && ip6);
 }
 
+/* Protocols whose ports the datapath's parser reads (bpf/lib/parse.h): not SCTP. */
 static bool is_port_proto(__u8 proto)
 {
-	return proto == PROTO_TCP || proto == PROTO_UDP || proto == PROTO_SCTP;
+	return proto == PROTO_TCP || proto == PROTO_UDP;
 }
 
 int vsx_rule_validate(const struct vsx_rule *r, char *err, size_t errlen)
@@ -267,8 +271,9 @@ int vsx_rule_validate(const struct vsx_rule *r, char *err, size_t errlen)
 
 	/* Fragments: the states nw_frag can say, plus "not a later fragment" for ports. */
 	if ((kf & VSX_KEY_LATER_FRAG) && !(kf & VSX_KEY_FRAG))
-		return fail(err, errlen,
-			    "nw_frag: a later fragment is a fragment: VSX_KEY_FRAG must be set too");
+		return fail(
+		    err, errlen,
+		    "nw_frag: a later fragment is a fragment: VSX_KEY_FRAG must be set too");
 	if (!tp && mf == FRAG_BITS && kf == 0)
 		return fail(err, errlen,
 			    "nw_frag: VSX_KEY_LATER_FRAG is redundant when VSX_KEY_FRAG is clear "
@@ -280,20 +285,22 @@ int vsx_rule_validate(const struct vsx_rule *r, char *err, size_t errlen)
 
 		name = m->tp_src ? src : dst;
 		if (m->nw_proto != 0xff)
-			return fail(err, errlen,
-				    "%s: requires nw_proto (tcp, udp, sctp, icmp or icmp6)", name);
+			return fail(err, errlen, "%s: requires nw_proto (tcp, udp, icmp or icmp6)",
+				    name);
 		if (is_icmp(k->nw_proto, ip4, ip6)) {
 			src = "icmp_type";
 			dst = "icmp_code";
 			name = m->tp_src ? src : dst;
 			if ((m->tp_src && (m->tp_src != 0xffff || ntohs(k->tp_src) > 0xff)))
-				return fail(err, errlen, "icmp_type: must be one exact value 0..255");
+				return fail(err, errlen,
+					    "icmp_type: must be one exact value 0..255");
 			if ((m->tp_dst && (m->tp_dst != 0xffff || ntohs(k->tp_dst) > 0xff)))
-				return fail(err, errlen, "icmp_code: must be one exact value 0..255");
+				return fail(err, errlen,
+					    "icmp_code: must be one exact value 0..255");
 		} else if (!is_port_proto(k->nw_proto)) {
 			return fail(err, errlen,
-				    "%s: nw_proto %u has no ports (tcp, udp, sctp; icmp_type/code "
-				    "need icmp with ip or icmp6 with ipv6)",
+				    "%s: the datapath reads no ports of nw_proto %u (tcp and udp "
+				    "only; icmp_type/code need icmp with ip or icmp6 with ipv6)",
 				    name, k->nw_proto);
 		}
 		if (!(m->flags & VSX_KEY_LATER_FRAG) || (k->flags & VSX_KEY_LATER_FRAG))
@@ -352,13 +359,14 @@ int vsx_rule_validate(const struct vsx_rule *r, char *err, size_t errlen)
 		break;
 	case VSX_ACT_IRQ_AUTO:
 		if (r->action.core || r->action.fcf)
-			return fail(err, errlen, "irq:auto: the action carries no core or FCF byte");
+			return fail(err, errlen,
+				    "irq:auto: the action carries no core or FCF byte");
 		break;
 	case VSX_ACT_SET_FCF:
 		if (r->action.core)
 			return fail(err, errlen, "set_fcf: the action carries no core");
-		if (r->action.fcf != vsx_fcf_encode(vsx_fcf_vm_id(r->action.fcf),
-						    vsx_fcf_prio(r->action.fcf)))
+		if (r->action.fcf !=
+		    vsx_fcf_encode(vsx_fcf_vm_id(r->action.fcf), vsx_fcf_prio(r->action.fcf)))
 			return fail(err, errlen, "set_fcf: 0x%02x is not an FCF encoding",
 				    r->action.fcf);
 		if (m->fcf)
@@ -416,33 +424,33 @@ struct field_name {
 };
 
 static const struct field_name field_names[] = {
-	{"priority", F_PRIORITY, 0},
-	{"cookie", F_COOKIE, 0},
-	{"in_port", F_IN_PORT, 0},
-	{"dl_src", F_DL_SRC, FL_MASK},
-	{"dl_dst", F_DL_DST, FL_MASK},
-	{"dl_vlan", F_DL_VLAN, 0},
-	{"dl_vlan_pcp", F_DL_VLAN_PCP, 0},
-	{"vlan_tci", F_VLAN_TCI, FL_MASK},
-	{"dl_type", F_DL_TYPE, 0},
-	{"nw_src", F_NW_SRC, FL_MASK},
-	{"nw_dst", F_NW_DST, FL_MASK},
-	{"ipv6_src", F_NW_SRC, FL_MASK | FL_V6},
-	{"ipv6_dst", F_NW_DST, FL_MASK | FL_V6},
-	{"nw_proto", F_NW_PROTO, 0},
-	{"nw_tos", F_NW_TOS, FL_MASK},
-	{"nw_frag", F_NW_FRAG, 0},
-	{"tp_src", F_TP_SRC, FL_MASK},
-	{"tp_dst", F_TP_DST, FL_MASK},
-	{"icmp_type", F_ICMP_TYPE, 0},
-	{"icmp_code", F_ICMP_CODE, 0},
-	{"vni", F_VNI, FL_MASK},
-	{"tun_id", F_VNI, FL_MASK},
-	{"tunnel_id", F_VNI, FL_MASK},
-	{"outer_src", F_OUTER_SRC, FL_MASK},
-	{"outer_dst", F_OUTER_DST, FL_MASK},
-	{"vm_id", F_VM_ID, 0},
-	{"fcf_prio", F_FCF_PRIO, 0},
+    {"priority", F_PRIORITY, 0},
+    {"cookie", F_COOKIE, 0},
+    {"in_port", F_IN_PORT, 0},
+    {"dl_src", F_DL_SRC, FL_MASK},
+    {"dl_dst", F_DL_DST, FL_MASK},
+    {"dl_vlan", F_DL_VLAN, 0},
+    {"dl_vlan_pcp", F_DL_VLAN_PCP, 0},
+    {"vlan_tci", F_VLAN_TCI, FL_MASK},
+    {"dl_type", F_DL_TYPE, 0},
+    {"nw_src", F_NW_SRC, FL_MASK},
+    {"nw_dst", F_NW_DST, FL_MASK},
+    {"ipv6_src", F_NW_SRC, FL_MASK | FL_V6},
+    {"ipv6_dst", F_NW_DST, FL_MASK | FL_V6},
+    {"nw_proto", F_NW_PROTO, 0},
+    {"nw_tos", F_NW_TOS, FL_MASK},
+    {"nw_frag", F_NW_FRAG, 0},
+    {"tp_src", F_TP_SRC, FL_MASK},
+    {"tp_dst", F_TP_DST, FL_MASK},
+    {"icmp_type", F_ICMP_TYPE, 0},
+    {"icmp_code", F_ICMP_CODE, 0},
+    {"vni", F_VNI, FL_MASK},
+    {"tun_id", F_VNI, FL_MASK},
+    {"tunnel_id", F_VNI, FL_MASK},
+    {"outer_src", F_OUTER_SRC, FL_MASK},
+    {"outer_dst", F_OUTER_DST, FL_MASK},
+    {"vm_id", F_VM_ID, 0},
+    {"fcf_prio", F_FCF_PRIO, 0},
 };
 
 struct shorthand {
@@ -452,34 +460,31 @@ struct shorthand {
 };
 
 static const struct shorthand shorthands[] = {
-	{"ip", ETH_P_IPV4, -1},		  {"ipv6", ETH_P_IPV6, -1},
-	{"tcp", ETH_P_IPV4, PROTO_TCP},	  {"tcp6", ETH_P_IPV6, PROTO_TCP},
-	{"udp", ETH_P_IPV4, PROTO_UDP},	  {"udp6", ETH_P_IPV6, PROTO_UDP},
-	{"sctp", ETH_P_IPV4, PROTO_SCTP}, {"sctp6", ETH_P_IPV6, PROTO_SCTP},
-	{"icmp", ETH_P_IPV4, PROTO_ICMP}, {"icmp6", ETH_P_IPV6, PROTO_ICMPV6},
-	{"arp", ETH_P_ARP, -1},
+    {"ip", ETH_P_IPV4, -1},	      {"ipv6", ETH_P_IPV6, -1},
+    {"tcp", ETH_P_IPV4, PROTO_TCP},   {"tcp6", ETH_P_IPV6, PROTO_TCP},
+    {"udp", ETH_P_IPV4, PROTO_UDP},   {"udp6", ETH_P_IPV6, PROTO_UDP},
+    {"sctp", ETH_P_IPV4, PROTO_SCTP}, {"sctp6", ETH_P_IPV6, PROTO_SCTP},
+    {"icmp", ETH_P_IPV4, PROTO_ICMP}, {"icmp6", ETH_P_IPV6, PROTO_ICMPV6},
+    {"arp", ETH_P_ARP, -1},
 };
 _Static_assert(ARRAY_SIZE(shorthands) <= 32, "sh_seen is a 32-bit set");
 
 static const char *const frag_names[] = {"no", "yes", "first", "later", "not_later"};
 /* (mask, key) of each nw_frag value, indexed like frag_names */
 static const __u8 frag_bits[][2] = {
-	{VSX_KEY_FRAG, 0},
-	{VSX_KEY_FRAG, VSX_KEY_FRAG},
-	{FRAG_BITS, VSX_KEY_FRAG},
-	{FRAG_BITS, FRAG_BITS},
-	{VSX_KEY_LATER_FRAG, 0},
+    {VSX_KEY_FRAG, 0},	    {VSX_KEY_FRAG, VSX_KEY_FRAG}, {FRAG_BITS, VSX_KEY_FRAG},
+    {FRAG_BITS, FRAG_BITS}, {VSX_KEY_LATER_FRAG, 0},
 };
 
 struct pstate {
 	struct vsx_rule r;
-	__u32 seen;			   /* 1 << F_* given so far */
-	const char *seen_as[F__COUNT];	   /* the name each was given by */
-	__u32 sh_seen;			   /* 1 << shorthands[] index */
-	char dl_type_by[32];		   /* what set dl_type, for conflict messages */
+	__u32 seen;		       /* 1 << F_* given so far */
+	const char *seen_as[F__COUNT]; /* the name each was given by */
+	__u32 sh_seen;		       /* 1 << shorthands[] index */
+	char dl_type_by[32];	       /* what set dl_type, for conflict messages */
 	char nw_proto_by[32];
-	int nw_family[2];		   /* nw_src, nw_dst: 0, 4 or 6 */
-	int outer_family[2];		   /* outer_src, outer_dst */
+	int nw_family[2];    /* nw_src, nw_dst: 0, 4 or 6 */
+	int outer_family[2]; /* outer_src, outer_dst */
 	bool vlan_none;
 	char *err;
 	size_t errlen;
@@ -566,8 +571,8 @@ static int bad_mask(struct pstate *p, const char *name, const char *mask, const 
 }
 
 /* VALUE[/MASK] as numbers up to max; the mask defaults to max (all ones of the field). */
-static int parse_num_mask(struct pstate *p, const char *name, const char *value,
-			  const char *mask, __u64 max, const char *what, __u64 *v, __u64 *m)
+static int parse_num_mask(struct pstate *p, const char *name, const char *value, const char *mask,
+			  __u64 max, const char *what, __u64 *v, __u64 *m)
 {
 	if (parse_u64(value, max, v))
 		return bad_value(p, name, value, what);
@@ -598,8 +603,8 @@ static int parse_mac(const char *s, __u8 out[6])
 	return *s ? -EINVAL : 0;
 }
 
-static int parse_mac_field(struct pstate *p, const char *name, const char *value,
-			   const char *mask, __u8 key[6], __u8 kmask[6])
+static int parse_mac_field(struct pstate *p, const char *name, const char *value, const char *mask,
+			   __u8 key[6], __u8 kmask[6])
 {
 	__u8 v[6], m[6];
 
@@ -619,9 +624,8 @@ static int parse_mac_field(struct pstate *p, const char *name, const char *value
  * ADDR[/PREFIX|/MASKADDR], IPv4 (into word 0) or IPv6. *family gets 4 or 6. The family is
  * the literal's: a ':' means IPv6.
  */
-static int parse_addr_field(struct pstate *p, const char *name, const char *value,
-			    const char *mask, bool v6_only, int *family, __be32 key[4],
-			    __be32 kmask[4])
+static int parse_addr_field(struct pstate *p, const char *name, const char *value, const char *mask,
+			    bool v6_only, int *family, __be32 key[4], __be32 kmask[4])
 {
 	__u8 a[16] = {0}, m[16] = {0};
 	bool v6 = strchr(value, ':') != NULL;
@@ -637,8 +641,9 @@ static int parse_addr_field(struct pstate *p, const char *name, const char *valu
 		__u64 plen;
 
 		if (parse_u64(mask, len * 8, &plen))
-			return bad_mask(p, name, mask, v6 ? "a prefix length 0..128 or an IPv6 mask"
-							  : "a prefix length 0..32 or an IPv4 mask");
+			return bad_mask(p, name, mask,
+					v6 ? "a prefix length 0..128 or an IPv6 mask"
+					   : "a prefix length 0..32 or an IPv4 mask");
 		for (size_t i = 0; i < len; i++) {
 			if (plen >= 8) {
 				m[i] = 0xff;
@@ -722,8 +727,9 @@ static int parse_field(struct pstate *p, const struct field_name *f, const char 
 			struct clip c;
 
 			if (strlen(value) >= IF_NAMESIZE)
-				return bad_value(p, name, value,
-						 "an interface index or name (at most 15 characters)");
+				return bad_value(
+				    p, name, value,
+				    "an interface index or name (at most 15 characters)");
 			v = if_nametoindex(value);
 			if (!v || v > INT_MAX)
 				return PERR(p, "unknown interface \"%s\" for in_port",
@@ -745,7 +751,8 @@ static int parse_field(struct pstate *p, const struct field_name *f, const char 
 			return 0;
 		}
 		if (parse_u64(value, TCI_VID, &v))
-			return bad_value(p, name, value, "0..4095, or none (0xffff) for no VLAN tag");
+			return bad_value(p, name, value,
+					 "0..4095, or none (0xffff) for no VLAN tag");
 		k->flags |= VSX_KEY_VLAN;
 		m->flags |= VSX_KEY_VLAN;
 		k->dl_vlan_tci |= htons((__u16)v);
@@ -821,14 +828,13 @@ static int parse_field(struct pstate *p, const struct field_name *f, const char 
 	case F_ICMP_CODE: {
 		bool icmp = f->id == F_ICMP_TYPE || f->id == F_ICMP_CODE;
 		bool src = f->id == F_TP_SRC || f->id == F_ICMP_TYPE;
-		enum field_id other = f->id == F_TP_SRC	   ? F_ICMP_TYPE
-				      : f->id == F_TP_DST  ? F_ICMP_CODE
+		enum field_id other = f->id == F_TP_SRC	     ? F_ICMP_TYPE
+				      : f->id == F_TP_DST    ? F_ICMP_CODE
 				      : f->id == F_ICMP_TYPE ? F_TP_SRC
 							     : F_TP_DST;
 
 		if (p->seen & (1u << other))
-			return PERR(p, "%s cannot be combined with %s", name,
-				    p->seen_as[other]);
+			return PERR(p, "%s cannot be combined with %s", name, p->seen_as[other]);
 		ret = parse_num_mask(p, name, value, mask, icmp ? 0xff : 0xffff,
 				     icmp ? "0..255" : "0..65535", &v, &vm);
 		if (ret)
@@ -942,8 +948,8 @@ static int parse_finish(struct pstate *p)
 		return PERR(p, "dl_vlan_pcp needs a VLAN tag, but dl_vlan=none");
 
 	for (int i = 0; i < 2; i++) {
-		const char *name = p->seen_as[F_NW_SRC + i] ? p->seen_as[F_NW_SRC + i]
-							      : nw_names[i];
+		const char *name =
+		    p->seen_as[F_NW_SRC + i] ? p->seen_as[F_NW_SRC + i] : nw_names[i];
 
 		if (!p->nw_family[i])
 			continue;
@@ -954,12 +960,14 @@ static int parse_finish(struct pstate *p)
 		if (!have_dl_type)
 			continue;
 		if (p->nw_family[i] == 6 && dl_type == ETH_P_IPV4)
-			return PERR(p, "%s: an IPv6 address needs dl_type=0x86dd (ipv6, tcp6, "
-				       "...), not 0x0800",
+			return PERR(p,
+				    "%s: an IPv6 address needs dl_type=0x86dd (ipv6, tcp6, "
+				    "...), not 0x0800",
 				    name);
 		if (p->nw_family[i] == 4 && dl_type == ETH_P_IPV6)
-			return PERR(p, "%s: an IPv4 address needs dl_type=0x0800 (ip, tcp, ...), "
-				       "not 0x86dd",
+			return PERR(p,
+				    "%s: an IPv4 address needs dl_type=0x0800 (ip, tcp, ...), "
+				    "not 0x86dd",
 				    name);
 	}
 
@@ -973,7 +981,8 @@ static int parse_finish(struct pstate *p)
 	    ((p->seen & (1u << F_TP_DST)) && m->tp_dst)) {
 		if (m->nw_proto && (k->nw_proto == PROTO_ICMP || k->nw_proto == PROTO_ICMPV6))
 			return PERR(p, "%s: ICMP has no ports: use icmp_type and icmp_code",
-				    (p->seen & (1u << F_TP_SRC)) && m->tp_src ? "tp_src" : "tp_dst");
+				    (p->seen & (1u << F_TP_SRC)) && m->tp_src ? "tp_src"
+									      : "tp_dst");
 	}
 
 	/* Ports and ICMP type/code exist in first fragments and unfragmented packets only. */
@@ -983,8 +992,9 @@ static int parse_finish(struct pstate *p)
 		if (!name)
 			name = p->seen_as[m->tp_src ? F_ICMP_TYPE : F_ICMP_CODE];
 		if (k->flags & VSX_KEY_LATER_FRAG)
-			return PERR(p, "%s cannot match later fragments (nw_frag=later): they "
-				       "carry no L4 header",
+			return PERR(p,
+				    "%s cannot match later fragments (nw_frag=later): they "
+				    "carry no L4 header",
 				    name);
 		m->flags |= VSX_KEY_LATER_FRAG;
 	}
@@ -1082,7 +1092,8 @@ static int parse_tokens(struct pstate *p, char *s)
 
 				extra[strcspn(extra, SEPARATORS)] = '\0';
 				if (looks_like_action(extra))
-					return PERR(p, "only one action per rule: unexpected \"%s\"",
+					return PERR(p,
+						    "only one action per rule: unexpected \"%s\"",
 						    clip(&c, extra));
 				return PERR(p, "unexpected \"%s\" after the action",
 					    clip(&c, extra));
@@ -1121,8 +1132,8 @@ static int parse_tokens(struct pstate *p, char *s)
 				return PERR(p, "%s does not take a mask (\"%s/%s\")", f->name,
 					    clip(&c, value), mask);
 			if (!*mask)
-				return PERR(p, "missing mask after \"%s/\" for %s",
-					    clip(&c, value), f->name);
+				return PERR(p, "missing mask after \"%s/\" for %s", clip(&c, value),
+					    f->name);
 		}
 		if (!*value)
 			return PERR(p, "missing value for %s", f->name);
@@ -1254,8 +1265,7 @@ static int prefix_len(const __u8 *m, size_t len)
 	return n;
 }
 
-static void fmt_addr(struct sb *sb, const char *name, const __be32 k[4], const __be32 m[4],
-		     bool v6)
+static void fmt_addr(struct sb *sb, const char *name, const __be32 k[4], const __be32 m[4], bool v6)
 {
 	char a[INET6_ADDRSTRLEN];
 	size_t len = v6 ? 16 : 4;
@@ -1377,8 +1387,8 @@ int vsx_rule_format(const struct vsx_rule *r, char *buf, size_t len)
 	fmt_mac(&sb, "dl_dst", k->dl_dst, m->dl_dst);
 	fmt_vlan(&sb, k, m);
 
-	inner_v6 = ip6 || (!ip4 && (!bytes_zero(&m->nw_src[1], 12) ||
-				    !bytes_zero(&m->nw_dst[1], 12)));
+	inner_v6 =
+	    ip6 || (!ip4 && (!bytes_zero(&m->nw_src[1], 12) || !bytes_zero(&m->nw_dst[1], 12)));
 	fmt_addr(&sb, inner_v6 ? "ipv6_src" : "nw_src", k->nw_src, m->nw_src, inner_v6);
 	fmt_addr(&sb, inner_v6 ? "ipv6_dst" : "nw_dst", k->nw_dst, m->nw_dst, inner_v6);
 	if (m->nw_proto && !proto_done) {

@@ -42,10 +42,10 @@ struct vsx_rule_action {
 };
 
 struct vsx_rule {
-	__u32 id;       /* assigned by the rule table (1..VSX_MAX_RULES-1); 0 = not in a table */
+	__u32 id;	/* assigned by the rule table (1..VSX_MAX_RULES-1); 0 = not in a table */
 	__u16 priority; /* higher wins; VSX_RULE_DEFAULT_PRIORITY unless given */
 	__u16 _pad;
-	__u64 cookie;   /* opaque to vsx (OpenFlow's cookie); 0 unless given */
+	__u64 cookie;		  /* opaque to vsx (OpenFlow's cookie); 0 unless given */
 	struct vsx_flow_key key;  /* network order like the datapath's key; key & ~mask == 0 */
 	struct vsx_flow_key mask; /* set bits are matched */
 	struct vsx_rule_action action;
@@ -62,10 +62,10 @@ const char *vsx_rule_dir_name(int dir);
  * The one validator. Checks that the key has no bits outside the mask; that each field is
  * matched in a shape the datapath and the text syntax support (exact, or masked where the
  * syntax allows a mask); OpenFlow-style prerequisites (nw_* need dl_type IPv4/IPv6, tp_* need
- * nw_proto TCP/UDP/SCTP, icmp_* ICMP/ICMPv6, address width per family); the flag bits implied
- * by VLAN, fragment, port and tunnel fields; the action's range; and that the match makes sense
- * for the action's direction (an egress set_fcf rule cannot match the FCF). Returns 0 or
- * -EINVAL with a message naming the field.
+ * nw_proto TCP/UDP (the datapath reads no SCTP ports), icmp_* ICMP/ICMPv6, address width per
+ * family); the flag bits implied by VLAN, fragment, port and tunnel fields; the action's range; and
+ * that the match makes sense for the action's direction (an egress set_fcf rule cannot match the
+ * FCF). Returns 0 or -EINVAL with a message naming the field.
  */
 int vsx_rule_validate(const struct vsx_rule *r, char *err, size_t errlen);
 

@@ -18,9 +18,9 @@
  *   is the IP layer's business, which sees the packet after us. So a packet cut anywhere
  *   after its last header parses exactly like the whole packet, and one cut inside a header
  *   is TRUNCATED: never a field read from beyond data_end.
- * - Headers must start within the first VSX_PARSE_MAX_OFF bytes (more than XDP sees without
- *   multi-buffer); beyond that the packet is TRUNCATED. In tc, data_end is the end of the
- *   linear part: pull the headers in first (bpf_skb_pull_data) if they may be paged.
+ * - The Ethernet, IP and L4 headers must start at most VSX_PARSE_MAX_OFF bytes into the
+ *   packet (more than XDP sees without multi-buffer), else TRUNCATED. In tc, data_end is the
+ *   end of the linear part: pull the headers in first (bpf_skb_pull_data) if they may be paged.
  * - IPv6: up to VSX_PARSE_MAX_EXT extension headers (hop-by-hop, routing, destination
  *   options, fragment) are walked; a longer chain is MALFORMED. Any other next header ends
  *   the walk and is nw_proto: ESP (50), AH (51) and no-next-header (59) included, with
@@ -171,8 +171,8 @@ VSX_PARSE_FN void *vsx_hdr(void *data, void *data_end, __u64 off, __u32 len)
 }
 
 /* Ethernet and up to two VLAN tags; *off moves past them, *type is the EtherType after. */
-VSX_PARSE_FN int vsx_parse_eth(void *data, void *data_end, __u64 *off,
-					 struct vsx_flow_key *key, __be16 *type)
+VSX_PARSE_FN int vsx_parse_eth(void *data, void *data_end, __u64 *off, struct vsx_flow_key *key,
+			       __be16 *type)
 {
 	struct ethhdr *eth = vsx_hdr(data, data_end, *off, sizeof(*eth));
 	struct vsx_vlan_hdr *vh;
@@ -204,8 +204,8 @@ VSX_PARSE_FN int vsx_parse_eth(void *data, void *data_end, __u64 *off,
 	return VSX_PARSE_OK;
 }
 
-VSX_PARSE_FN int vsx_parse_ipv4(void *data, void *data_end, __u64 *off,
-					  struct vsx_pkt *pkt, __u8 *proto)
+VSX_PARSE_FN int vsx_parse_ipv4(void *data, void *data_end, __u64 *off, struct vsx_pkt *pkt,
+				__u8 *proto)
 {
 	struct vsx_flow_key *key = &pkt->key;
 	struct iphdr *iph = vsx_hdr(data, data_end, *off, sizeof(*iph));
@@ -242,8 +242,8 @@ VSX_PARSE_FN int vsx_ipv6_is_ext(__u8 nexthdr)
 	       nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_FRAGMENT;
 }
 
-VSX_PARSE_FN int vsx_parse_ipv6(void *data, void *data_end, __u64 *off,
-					  struct vsx_pkt *pkt, __u8 *proto)
+VSX_PARSE_FN int vsx_parse_ipv6(void *data, void *data_end, __u64 *off, struct vsx_pkt *pkt,
+				__u8 *proto)
 {
 	struct vsx_flow_key *key = &pkt->key;
 	struct ipv6hdr *ip6 = vsx_hdr(data, data_end, *off, sizeof(*ip6));
@@ -307,8 +307,8 @@ VSX_PARSE_FN int vsx_parse_ipv6(void *data, void *data_end, __u64 *off,
 }
 
 /* TCP/UDP ports, ICMP/ICMPv6 type and code; other protocols leave tp_* and l4_off 0. */
-VSX_PARSE_FN int vsx_parse_l4(void *data, void *data_end, __u64 off,
-					struct vsx_pkt *pkt, __u8 proto, int v6)
+VSX_PARSE_FN int vsx_parse_l4(void *data, void *data_end, __u64 off, struct vsx_pkt *pkt,
+			      __u8 proto, int v6)
 {
 	struct vsx_flow_key *key = &pkt->key;
 	struct tcphdr *th;
@@ -344,8 +344,8 @@ VSX_PARSE_FN int vsx_parse_l4(void *data, void *data_end, __u64 off,
  * The UDP header at off goes to the VXLAN port. Returns VSX_PARSE_TUNNEL after moving the
  * outer fields to the tunnel part of the key, VSX_PARSE_OK when the I flag is clear.
  */
-VSX_PARSE_FN int vsx_parse_vxlan(void *data, void *data_end, __u64 off,
-					   struct vsx_pkt *pkt, int v6, int fcf_enabled)
+VSX_PARSE_FN int vsx_parse_vxlan(void *data, void *data_end, __u64 off, struct vsx_pkt *pkt, int v6,
+				 int fcf_enabled)
 {
 	struct vsx_flow_key *key = &pkt->key;
 	struct vxlanhdr *vx = vsx_hdr(data, data_end, off + sizeof(struct udphdr), sizeof(*vx));
@@ -388,8 +388,8 @@ VSX_PARSE_FN int vsx_parse_vxlan(void *data, void *data_end, __u64 off,
  * network order (0: no VXLAN); fcf_enabled makes key.fcf the outer ToS of tunnelled packets.
  * Returns an enum vsx_parse_status.
  */
-VSX_PARSE_FN int vsx_parse(void *data, void *data_end, __u32 in_port,
-				     __be16 vxlan_port, int fcf_enabled, struct vsx_pkt *pkt)
+VSX_PARSE_FN int vsx_parse(void *data, void *data_end, __u32 in_port, __be16 vxlan_port,
+			   int fcf_enabled, struct vsx_pkt *pkt)
 {
 	struct vsx_flow_key *key = &pkt->key;
 	__u64 off = 0, l3_off;

@@ -325,11 +325,11 @@ static __u32 rnd(struct rng *g, __u32 n)
  * (priorities come from a set of 4) overlap.
  */
 struct shape {
-	int l3; /* index into l3_names, or -1 */
+	int l3;			/* index into l3_names, or -1 */
 	int dst_plen, src_plen; /* 0: not matched */
 	bool tp_dst, tp_src_masked, icmp_type, in_port, dl_src, vni, vm_id, fcf_prio, outer;
-	int vlan;  /* 0: no, 1: dl_vlan=N, 2: dl_vlan=none */
-	int frag;  /* 0: no, else index + 1 into frag_values */
+	int vlan; /* 0: no, 1: dl_vlan=N, 2: dl_vlan=none */
+	int frag; /* 0: no, else index + 1 into frag_values */
 };
 
 static const char *const l3_names[] = {"ip", "tcp", "udp", "tcp6", "ipv6", "icmp"};
@@ -458,8 +458,7 @@ static void random_key(struct rng *g, struct vsx_flow_key *k)
 }
 
 /* Rules of the best priority that match key (more than one: a tie the order decides). */
-static unsigned int n_best(const struct vsx_rule_table *t, const struct vsx_flow_key *k,
-			   __u16 prio)
+static unsigned int n_best(const struct vsx_rule_table *t, const struct vsx_flow_key *k, __u16 prio)
 {
 	const struct vsx_rule *r;
 	unsigned int n = 0;
@@ -564,10 +563,10 @@ static void test_property(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),	     cmocka_unit_test(test_grouping),
-		cmocka_unit_test(test_order_ties),   cmocka_unit_test(test_shadowed),
-		cmocka_unit_test(test_early_exit),   cmocka_unit_test(test_mask_limit),
-		cmocka_unit_test(test_one_shape),    cmocka_unit_test(test_property),
+	    cmocka_unit_test(test_empty),      cmocka_unit_test(test_grouping),
+	    cmocka_unit_test(test_order_ties), cmocka_unit_test(test_shadowed),
+	    cmocka_unit_test(test_early_exit), cmocka_unit_test(test_mask_limit),
+	    cmocka_unit_test(test_one_shape),  cmocka_unit_test(test_property),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

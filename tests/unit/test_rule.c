@@ -78,50 +78,51 @@ static void expect_invalid(const struct vsx_rule *r, const char *want)
 static void test_golden(void **state)
 {
 	static const char *const cases[][2] = {
-		{"actions=irq:1", "actions=irq:1"},
-		{"priority=100,tcp,nw_dst=10.0.0.1,tp_dst=80 actions=irq:3",
-		 "priority=100,tcp,nw_dst=10.0.0.1,tp_dst=80 actions=irq:3"},
-		{"udp,tp_dst=4789,nw_src=192.168.0.0/16 actions=irq:auto",
-		 "udp,nw_src=192.168.0.0/16,tp_dst=4789 actions=irq:auto"},
-		{"dl_type=0x0800,nw_proto=6 actions=irq:0", "tcp actions=irq:0"},
-		{"dl_type=0x86dd nw_proto=58 actions=irq:0", "icmp6 actions=irq:0"},
-		{"ip,nw_proto=47 actions=irq:0", "ip,nw_proto=47 actions=irq:0"},
-		{"dl_type=0x88cc actions=irq:0", "dl_type=0x88cc actions=irq:0"},
-		{"ipv6,nw_src=2001:db8::/32 actions=irq:2",
-		 "ipv6,ipv6_src=2001:db8::/32 actions=irq:2"},
-		{"vni=101,vm_id=1 actions=irq:auto", "vni=101,vm_id=1 actions=irq:auto"},
-		{"tun_id=0x10,fcf_prio=1,outer_src=10.1.0.0/255.255.0.255 actions=irq:5",
-		 "vni=16,outer_src=10.1.0.0/255.255.0.255,fcf_prio=1 actions=irq:5"},
-		{"in_port=3,dl_src=00:11:22:33:44:55,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
-		 "actions=set_fcf:5/1",
-		 "in_port=3,dl_src=00:11:22:33:44:55,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
-		 "actions=set_fcf:5/1"},
-		{"dl_vlan_pcp=5,dl_vlan=10 actions=irq:1", "dl_vlan=10,dl_vlan_pcp=5 actions=irq:1"},
-		{"dl_vlan=0xffff actions=irq:1", "dl_vlan=none actions=irq:1"},
-		{"vlan_tci=0 actions=irq:1", "dl_vlan=none actions=irq:1"},
-		{"vlan_tci=0x1000/0x1000 actions=irq:1", "vlan_tci=0x1000/0x1000 actions=irq:1"},
-		{"vlan_tci=0x1005/0x1fff actions=irq:1", "dl_vlan=5 actions=irq:1"},
-		{"vlan_tci=0x1005/0x100f actions=irq:1", "vlan_tci=0x1005/0x100f actions=irq:1"},
-		{"icmp,icmp_type=8,icmp_code=0 actions=irq:7",
-		 "icmp,icmp_type=8,icmp_code=0 actions=irq:7"},
-		{"tcp6,tp_src=0x400/0xfc00 actions=irq:1", "tcp6,tp_src=0x400/0xfc00 actions=irq:1"},
-		{"ip,nw_frag=later actions=irq:2", "ip,nw_frag=later actions=irq:2"},
-		{"tcp,nw_frag=yes,tp_dst=80 actions=irq:1", "tcp,nw_frag=first,tp_dst=80 actions=irq:1"},
-		{"tcp,nw_frag=not_later,tp_dst=80 actions=irq:1", "tcp,tp_dst=80 actions=irq:1"},
-		{"tcp,nw_frag=no,tp_dst=80 actions=irq:1", "tcp,nw_frag=no,tp_dst=80 actions=irq:1"},
-		{"cookie=0x1234,priority=0,arp actions=irq:auto",
-		 "cookie=0x1234,priority=0,arp actions=irq:auto"},
-		{"priority=32768,cookie=0 actions=irq:auto", "actions=irq:auto"},
-		{"nw_tos=0xb8/0xfc,ip actions=irq:1", "ip,nw_tos=0xb8/0xfc actions=irq:1"},
-		{"outer_dst=fd00::1,vni=5 actions=irq:1", "vni=5,outer_dst=fd00::1 actions=irq:1"},
-		{"actions= irq:auto", "actions=irq:auto"},
-		{"  tcp ,, tp_dst=22\tactions=irq:-\n", "tcp,tp_dst=22 actions=irq:auto"},
-		{"ipv6_dst=::1/::ffff:0:0:ffff,udp6 actions=irq:1",
-		 "udp6,ipv6_dst=::1/::ffff:0:0:ffff actions=irq:1"},
-		{"nw_src=10.1.2.3/8,ip actions=irq:1", "ip,nw_src=10.0.0.0/8 actions=irq:1"},
-		{"sctp,tp_dst=0xb/0xf actions=set_fcf:0", "sctp,tp_dst=0xb/0xf actions=set_fcf:0"},
-		{"vni=0x5/0xff0 actions=irq:1", "vni=0x0/0xff0 actions=irq:1"},
-		{"action=set_fcf:127/0", "actions=set_fcf:127"},
+	    {"actions=irq:1", "actions=irq:1"},
+	    {"priority=100,tcp,nw_dst=10.0.0.1,tp_dst=80 actions=irq:3",
+	     "priority=100,tcp,nw_dst=10.0.0.1,tp_dst=80 actions=irq:3"},
+	    {"udp,tp_dst=4789,nw_src=192.168.0.0/16 actions=irq:auto",
+	     "udp,nw_src=192.168.0.0/16,tp_dst=4789 actions=irq:auto"},
+	    {"dl_type=0x0800,nw_proto=6 actions=irq:0", "tcp actions=irq:0"},
+	    {"dl_type=0x86dd nw_proto=58 actions=irq:0", "icmp6 actions=irq:0"},
+	    {"ip,nw_proto=47 actions=irq:0", "ip,nw_proto=47 actions=irq:0"},
+	    {"dl_type=0x88cc actions=irq:0", "dl_type=0x88cc actions=irq:0"},
+	    {"ipv6,nw_src=2001:db8::/32 actions=irq:2",
+	     "ipv6,ipv6_src=2001:db8::/32 actions=irq:2"},
+	    {"vni=101,vm_id=1 actions=irq:auto", "vni=101,vm_id=1 actions=irq:auto"},
+	    {"tun_id=0x10,fcf_prio=1,outer_src=10.1.0.0/255.255.0.255 actions=irq:5",
+	     "vni=16,outer_src=10.1.0.0/255.255.0.255,fcf_prio=1 actions=irq:5"},
+	    {"in_port=3,dl_src=00:11:22:33:44:55,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
+	     "actions=set_fcf:5/1",
+	     "in_port=3,dl_src=00:11:22:33:44:55,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00 "
+	     "actions=set_fcf:5/1"},
+	    {"dl_vlan_pcp=5,dl_vlan=10 actions=irq:1", "dl_vlan=10,dl_vlan_pcp=5 actions=irq:1"},
+	    {"dl_vlan=0xffff actions=irq:1", "dl_vlan=none actions=irq:1"},
+	    {"vlan_tci=0 actions=irq:1", "dl_vlan=none actions=irq:1"},
+	    {"vlan_tci=0x1000/0x1000 actions=irq:1", "vlan_tci=0x1000/0x1000 actions=irq:1"},
+	    {"vlan_tci=0x1005/0x1fff actions=irq:1", "dl_vlan=5 actions=irq:1"},
+	    {"vlan_tci=0x1005/0x100f actions=irq:1", "vlan_tci=0x1005/0x100f actions=irq:1"},
+	    {"icmp,icmp_type=8,icmp_code=0 actions=irq:7",
+	     "icmp,icmp_type=8,icmp_code=0 actions=irq:7"},
+	    {"tcp6,tp_src=0x400/0xfc00 actions=irq:1", "tcp6,tp_src=0x400/0xfc00 actions=irq:1"},
+	    {"ip,nw_frag=later actions=irq:2", "ip,nw_frag=later actions=irq:2"},
+	    {"tcp,nw_frag=yes,tp_dst=80 actions=irq:1",
+	     "tcp,nw_frag=first,tp_dst=80 actions=irq:1"},
+	    {"tcp,nw_frag=not_later,tp_dst=80 actions=irq:1", "tcp,tp_dst=80 actions=irq:1"},
+	    {"tcp,nw_frag=no,tp_dst=80 actions=irq:1", "tcp,nw_frag=no,tp_dst=80 actions=irq:1"},
+	    {"cookie=0x1234,priority=0,arp actions=irq:auto",
+	     "cookie=0x1234,priority=0,arp actions=irq:auto"},
+	    {"priority=32768,cookie=0 actions=irq:auto", "actions=irq:auto"},
+	    {"nw_tos=0xb8/0xfc,ip actions=irq:1", "ip,nw_tos=0xb8/0xfc actions=irq:1"},
+	    {"outer_dst=fd00::1,vni=5 actions=irq:1", "vni=5,outer_dst=fd00::1 actions=irq:1"},
+	    {"actions= irq:auto", "actions=irq:auto"},
+	    {"  tcp ,, tp_dst=22\tactions=irq:-\n", "tcp,tp_dst=22 actions=irq:auto"},
+	    {"ipv6_dst=::1/::ffff:0:0:ffff,udp6 actions=irq:1",
+	     "udp6,ipv6_dst=::1/::ffff:0:0:ffff actions=irq:1"},
+	    {"nw_src=10.1.2.3/8,ip actions=irq:1", "ip,nw_src=10.0.0.0/8 actions=irq:1"},
+	    {"udp,tp_dst=0xb/0xf actions=set_fcf:0", "udp,tp_dst=0xb/0xf actions=set_fcf:0"},
+	    {"vni=0x5/0xff0 actions=irq:1", "vni=0x0/0xff0 actions=irq:1"},
+	    {"action=set_fcf:127/0", "actions=set_fcf:127"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
@@ -132,57 +133,56 @@ static void test_golden(void **state)
 static void test_roundtrip_each(void **state)
 {
 	static const char *const texts[] = {
-		"in_port=1 actions=irq:0",
-		"in_port=2147483647 actions=irq:0",
-		"dl_src=0:1:2:3:4:5 actions=irq:0",
-		"dl_dst=aa:BB:cc:DD:ee:FF/ff:ff:ff:00:00:00 actions=irq:0",
-		"dl_vlan=0 actions=irq:0",
-		"dl_vlan=4095 actions=irq:0",
-		"dl_vlan=none actions=irq:0",
-		"dl_vlan_pcp=7 actions=irq:0",
-		"vlan_tci=0xf123/0xffff actions=irq:0",
-		"dl_type=0 actions=irq:0",
-		"dl_type=65535 actions=irq:0",
-		"ip,nw_src=1.2.3.4,nw_dst=5.6.7.0/24 actions=irq:0",
-		"ipv6,ipv6_src=fe80::1/10,ipv6_dst=::ffff:1.2.3.4 actions=irq:0",
-		"ipv6,nw_src=2001:db8::1,nw_dst=2001:db8::/ffff:ffff:: actions=irq:0",
-		"ip,nw_proto=255 actions=irq:0",
-		"ipv6,nw_tos=255 actions=irq:0",
-		"ip,nw_frag=no actions=irq:0",
-		"ip,nw_frag=yes actions=irq:0",
-		"ip,nw_frag=first actions=irq:0",
-		"ipv6,nw_frag=later actions=irq:0",
-		"ip,nw_frag=not_later actions=irq:0",
-		"tcp,tp_src=0,tp_dst=65535 actions=irq:0",
-		"udp,tp_src=53 actions=irq:0",
-		"sctp6,tp_dst=9 actions=irq:0",
-		"udp6,tp_dst=0x8000/0x8000 actions=irq:0",
-		"icmp,icmp_type=255 actions=irq:0",
-		"icmp6,icmp_code=4 actions=irq:0",
-		"vni=0 actions=irq:0",
-		"tun_id=16777215 actions=irq:0",
-		"tunnel_id=7 actions=irq:0",
-		"outer_src=192.0.2.1/32,outer_dst=192.0.2.0/25 actions=irq:0",
-		"outer_src=2001:db8::1/64 actions=irq:0",
-		"vm_id=0 actions=irq:0",
-		"vm_id=127,fcf_prio=0 actions=irq:0",
-		"fcf_prio=1 actions=irq:0",
-		"tcp actions=irq:0",
-		"udp actions=irq:0",
-		"icmp actions=irq:0",
-		"sctp actions=irq:0",
-		"tcp6 actions=irq:0",
-		"udp6 actions=irq:0",
-		"icmp6 actions=irq:0",
-		"sctp6 actions=irq:0",
-		"ipv6 actions=irq:0",
-		"arp actions=irq:0",
-		"ip,tcp actions=irq:0",
-		"priority=65535 actions=irq:255",
-		"cookie=18446744073709551615 actions=irq:auto",
-		"actions=set_fcf:1",
-		"actions=set_fcf:0/1",
-		"in_port=lo actions=irq:0",
+	    "in_port=1 actions=irq:0",
+	    "in_port=2147483647 actions=irq:0",
+	    "dl_src=0:1:2:3:4:5 actions=irq:0",
+	    "dl_dst=aa:BB:cc:DD:ee:FF/ff:ff:ff:00:00:00 actions=irq:0",
+	    "dl_vlan=0 actions=irq:0",
+	    "dl_vlan=4095 actions=irq:0",
+	    "dl_vlan=none actions=irq:0",
+	    "dl_vlan_pcp=7 actions=irq:0",
+	    "vlan_tci=0xf123/0xffff actions=irq:0",
+	    "dl_type=0 actions=irq:0",
+	    "dl_type=65535 actions=irq:0",
+	    "ip,nw_src=1.2.3.4,nw_dst=5.6.7.0/24 actions=irq:0",
+	    "ipv6,ipv6_src=fe80::1/10,ipv6_dst=::ffff:1.2.3.4 actions=irq:0",
+	    "ipv6,nw_src=2001:db8::1,nw_dst=2001:db8::/ffff:ffff:: actions=irq:0",
+	    "ip,nw_proto=255 actions=irq:0",
+	    "ipv6,nw_tos=255 actions=irq:0",
+	    "ip,nw_frag=no actions=irq:0",
+	    "ip,nw_frag=yes actions=irq:0",
+	    "ip,nw_frag=first actions=irq:0",
+	    "ipv6,nw_frag=later actions=irq:0",
+	    "ip,nw_frag=not_later actions=irq:0",
+	    "tcp,tp_src=0,tp_dst=65535 actions=irq:0",
+	    "udp,tp_src=53 actions=irq:0",
+	    "udp6,tp_dst=0x8000/0x8000 actions=irq:0",
+	    "icmp,icmp_type=255 actions=irq:0",
+	    "icmp6,icmp_code=4 actions=irq:0",
+	    "vni=0 actions=irq:0",
+	    "tun_id=16777215 actions=irq:0",
+	    "tunnel_id=7 actions=irq:0",
+	    "outer_src=192.0.2.1/32,outer_dst=192.0.2.0/25 actions=irq:0",
+	    "outer_src=2001:db8::1/64 actions=irq:0",
+	    "vm_id=0 actions=irq:0",
+	    "vm_id=127,fcf_prio=0 actions=irq:0",
+	    "fcf_prio=1 actions=irq:0",
+	    "tcp actions=irq:0",
+	    "udp actions=irq:0",
+	    "icmp actions=irq:0",
+	    "sctp actions=irq:0",
+	    "tcp6 actions=irq:0",
+	    "udp6 actions=irq:0",
+	    "icmp6 actions=irq:0",
+	    "sctp6 actions=irq:0",
+	    "ipv6 actions=irq:0",
+	    "arp actions=irq:0",
+	    "ip,tcp actions=irq:0",
+	    "priority=65535 actions=irq:255",
+	    "cookie=18446744073709551615 actions=irq:auto",
+	    "actions=set_fcf:1",
+	    "actions=set_fcf:0/1",
+	    "in_port=lo actions=irq:0",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
@@ -434,12 +434,15 @@ static void test_errors_actions(void **state)
 static void test_errors_prerequisites(void **state)
 {
 	expect_error("tp_dst=80 actions=irq:1",
-		     "tp_dst: requires nw_proto (tcp, udp, sctp, icmp or icmp6)");
+		     "tp_dst: requires nw_proto (tcp, udp, icmp or icmp6)");
 	expect_error("ip,tp_src=80 actions=irq:1",
-		     "tp_src: requires nw_proto (tcp, udp, sctp, icmp or icmp6)");
+		     "tp_src: requires nw_proto (tcp, udp, icmp or icmp6)");
 	expect_error("ip,nw_proto=47,tp_src=80 actions=irq:1",
-		     "tp_src: nw_proto 47 has no ports (tcp, udp, sctp; icmp_type/code need icmp "
-		     "with ip or icmp6 with ipv6)");
+		     "tp_src: the datapath reads no ports of nw_proto 47 (tcp and udp only; "
+		     "icmp_type/code need icmp with ip or icmp6 with ipv6)");
+	expect_error("sctp6,tp_dst=9 actions=irq:1",
+		     "tp_dst: the datapath reads no ports of nw_proto 132 (tcp and udp only; "
+		     "icmp_type/code need icmp with ip or icmp6 with ipv6)");
 	expect_error("nw_src=10.0.0.1 actions=irq:1",
 		     "nw_src requires dl_type 0x0800 or 0x86dd (ip, ipv6, tcp, ...)");
 	expect_error("arp,ipv6_dst=::1 actions=irq:1",
@@ -469,8 +472,9 @@ static void test_errors_prerequisites(void **state)
 		     "icmp_type cannot be combined with tp_src");
 	expect_error("icmp,icmp_code=1,tp_dst=2 actions=irq:1",
 		     "tp_dst cannot be combined with icmp_code");
-	expect_error("tcp,nw_frag=later,tp_dst=80 actions=irq:1",
-		     "tp_dst cannot match later fragments (nw_frag=later): they carry no L4 header");
+	expect_error(
+	    "tcp,nw_frag=later,tp_dst=80 actions=irq:1",
+	    "tp_dst cannot match later fragments (nw_frag=later): they carry no L4 header");
 	expect_error("icmp,icmp_type=3,nw_frag=later actions=irq:1",
 		     "icmp_type cannot match later fragments (nw_frag=later): they carry no L4 "
 		     "header");
@@ -666,15 +670,15 @@ static void test_format_limits(void **state)
 {
 	/* the longest rule there is: every field with a mask at its longest */
 	const char *longest =
-		"cookie=0xffffffffffffffff,priority=65535,ipv6,in_port=2147483647,"
-		"dl_src=ff:ff:ff:ff:ff:fe/ff:ff:ff:ff:ff:fe,dl_dst=ff:ff:ff:ff:ff:fe/ff:ff:ff:ff:ff:fe,"
-		"vlan_tci=0xfffe/0xfffe,"
-		"ipv6_src=fffe:fffe:fffe:fffe:fffe:fffe:fffe:fffe/fffe:fffe:fffe:fffe:fffe:fffe:fffe:"
-		"fffe,ipv6_dst=fffe:fffe:fffe:fffe:fffe:fffe:fffe:fffe/fffe:fffe:fffe:fffe:fffe:fffe:"
-		"fffe:fffe,nw_proto=255,nw_tos=0xfe/0xfe,nw_frag=not_later,"
-		"vni=0xfffffe/0xfffffe,outer_src=fffe:fffe:fffe:fffe:fffe:fffe:fffe:fffe/fffe:fffe:"
-		"fffe:fffe:fffe:fffe:fffe:fffe,outer_dst=fffe:fffe:fffe:fffe:fffe:fffe:fffe:fffe/"
-		"fffe:fffe:fffe:fffe:fffe:fffe:fffe:fffe,vm_id=127,fcf_prio=1 actions=irq:255";
+	    "cookie=0xffffffffffffffff,priority=65535,ipv6,in_port=2147483647,"
+	    "dl_src=ff:ff:ff:ff:ff:fe/ff:ff:ff:ff:ff:fe,dl_dst=ff:ff:ff:ff:ff:fe/ff:ff:ff:ff:ff:fe,"
+	    "vlan_tci=0xfffe/0xfffe,"
+	    "ipv6_src=fffe:fffe:fffe:fffe:fffe:fffe:fffe:fffe/fffe:fffe:fffe:fffe:fffe:fffe:fffe:"
+	    "fffe,ipv6_dst=fffe:fffe:fffe:fffe:fffe:fffe:fffe:fffe/fffe:fffe:fffe:fffe:fffe:fffe:"
+	    "fffe:fffe,nw_proto=255,nw_tos=0xfe/0xfe,nw_frag=not_later,"
+	    "vni=0xfffffe/0xfffffe,outer_src=fffe:fffe:fffe:fffe:fffe:fffe:fffe:fffe/fffe:fffe:"
+	    "fffe:fffe:fffe:fffe:fffe:fffe,outer_dst=fffe:fffe:fffe:fffe:fffe:fffe:fffe:fffe/"
+	    "fffe:fffe:fffe:fffe:fffe:fffe:fffe:fffe,vm_id=127,fcf_prio=1 actions=irq:255";
 	char buf[VSX_RULE_TEXT_MAX];
 	struct vsx_rule r;
 	int n;
@@ -760,8 +764,8 @@ static __u32 rnd(__u32 n)
 
 static void test_random_roundtrip(void **state)
 {
-	static const char *const l3[] = {"", "ip", "ipv6", "tcp", "udp6", "icmp", "icmp6", "arp",
-					 "sctp"};
+	static const char *const l3[] = {"",	 "ip",	  "ipv6", "tcp", "udp6",
+					 "icmp", "icmp6", "arp",  "sctp"};
 	unsigned int parsed = 0;
 
 	for (int i = 0; i < 20000; i++) {
@@ -781,8 +785,8 @@ static void test_random_roundtrip(void **state)
 		if (rnd(3) == 0)
 			ADD(",icmp_type=%u", rnd(256));
 		if (rnd(3) == 0)
-			ADD(",nw_frag=%s", (const char *[]){"no", "yes", "first", "later",
-							    "not_later"}[rnd(5)]);
+			ADD(",nw_frag=%s",
+			    (const char *[]){"no", "yes", "first", "later", "not_later"}[rnd(5)]);
 		if (rnd(3) == 0)
 			ADD(",vlan_tci=0x%x/0x%x", rnd(65536), rnd(65536));
 		if (rnd(3) == 0)
@@ -813,18 +817,18 @@ static void test_random_roundtrip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden),
-		cmocka_unit_test(test_roundtrip_each),
-		cmocka_unit_test(test_key_bits),
-		cmocka_unit_test(test_errors_syntax),
-		cmocka_unit_test(test_errors_values),
-		cmocka_unit_test(test_errors_actions),
-		cmocka_unit_test(test_errors_prerequisites),
-		cmocka_unit_test(test_zero_masks),
-		cmocka_unit_test(test_validate),
-		cmocka_unit_test(test_format_limits),
-		cmocka_unit_test(test_match),
-		cmocka_unit_test(test_random_roundtrip),
+	    cmocka_unit_test(test_golden),
+	    cmocka_unit_test(test_roundtrip_each),
+	    cmocka_unit_test(test_key_bits),
+	    cmocka_unit_test(test_errors_syntax),
+	    cmocka_unit_test(test_errors_values),
+	    cmocka_unit_test(test_errors_actions),
+	    cmocka_unit_test(test_errors_prerequisites),
+	    cmocka_unit_test(test_zero_masks),
+	    cmocka_unit_test(test_validate),
+	    cmocka_unit_test(test_format_limits),
+	    cmocka_unit_test(test_match),
+	    cmocka_unit_test(test_random_roundtrip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

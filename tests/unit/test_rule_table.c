@@ -130,7 +130,7 @@ static void test_add_replace(void **state)
 	r.mask.tp_dst = 0xffff;
 	r.key.tp_dst = htons(1);
 	assert_int_equal(vsx_rule_table_add(t, &r, &id, NULL, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "tp_dst: requires nw_proto (tcp, udp, sctp, icmp or icmp6)");
+	assert_string_equal(err, "tp_dst: requires nw_proto (tcp, udp, icmp or icmp6)");
 	assert_int_equal(vsx_rule_table_count(t), 2);
 
 	/* NULL outputs are fine */
@@ -409,11 +409,11 @@ static void test_lookup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ids),	    cmocka_unit_test(test_add_replace),
-		cmocka_unit_test(test_modify),	    cmocka_unit_test(test_delete),
-		cmocka_unit_test(test_iterate),	    cmocka_unit_test(test_full),
-		cmocka_unit_test(test_masks_limit), cmocka_unit_test(test_capacity),
-		cmocka_unit_test(test_lookup),
+	    cmocka_unit_test(test_ids),		cmocka_unit_test(test_add_replace),
+	    cmocka_unit_test(test_modify),	cmocka_unit_test(test_delete),
+	    cmocka_unit_test(test_iterate),	cmocka_unit_test(test_full),
+	    cmocka_unit_test(test_masks_limit), cmocka_unit_test(test_capacity),
+	    cmocka_unit_test(test_lookup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

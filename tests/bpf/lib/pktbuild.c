@@ -69,7 +69,10 @@ static uint8_t *push(struct pb *pb, enum pb_kind kind, size_t n, uint8_t fix)
 			return NULL;
 		}
 		pb->layers[pb->n_layers++] = (struct pb_rec){
-			.kind = (uint8_t)kind, .fix = fix, .off = (uint16_t)pb->len, .hlen = (uint16_t)n
+			.kind = (uint8_t)kind,
+			.fix = fix,
+			.off = (uint16_t)pb->len,
+			.hlen = (uint16_t)n,
 		};
 	}
 	p = pb->data + pb->len;
@@ -569,7 +572,8 @@ static int frag_plan(const struct pb *dgram, size_t chunk, struct frag_plan *fp)
 			uint8_t type = dgram->data[dgram->layers[fp->last_unfrag].off +
 						   (fp->last_unfrag == i ? 6 : 0)];
 
-			if (n->kind != PB_L_IPV6_EXT || (type != PB_EXT_HOP && type != PB_EXT_ROUTING))
+			if (n->kind != PB_L_IPV6_EXT ||
+			    (type != PB_EXT_HOP && type != PB_EXT_ROUTING))
 				break;
 			fp->last_unfrag++;
 		}
@@ -710,5 +714,6 @@ void pb_hexdump(FILE *f, const void *data, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		fprintf(f, "%s%02x%s", i % 16 ? "" : "  ", p[i], i % 16 == 15 || i + 1 == len ? "\n" : " ");
+		fprintf(f, "%s%02x%s", i % 16 ? "" : "  ", p[i],
+			i % 16 == 15 || i + 1 == len ? "\n" : " ");
 }

@@ -228,7 +228,8 @@ struct pb_layer {
 #define PB_IPV4(...) { .kind = PB_L_IPV4, .ip = { __VA_ARGS__ } }
 #define PB_IPV6(...) { .kind = PB_L_IPV6, .ip = { __VA_ARGS__ } }
 #define PB_EXT(t, n) { .kind = PB_L_IPV6_EXT, .ext = { .type = (t), .len = (n) } }
-#define PB_FRAG6(o, m, i) { .kind = PB_L_IPV6_FRAG, .frag = { .offset = (o), .more = (m), .id = (i) } }
+#define PB_FRAG6(o, m, i) \
+	{ .kind = PB_L_IPV6_FRAG, .frag = { .offset = (o), .more = (m), .id = (i) } }
 #define PB_UDP(s, d) { .kind = PB_L_UDP, .l4 = { .sport = (s), .dport = (d) } }
 #define PB_TCP(s, d, f) { .kind = PB_L_TCP, .l4 = { .sport = (s), .dport = (d), .flags = (f) } }
 #define PB_ICMP(t, c) { .kind = PB_L_ICMP, .icmp = { .type = (t), .code = (c) } }

@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench/steer: what steering costs per packet, measured through BPF_PROG_TEST_RUN.
+ *
+ * Cases (docs/benchmarks.md explains each number):
+ *   floor     tests/bpf/steer_floor.bpf.c: the datapath's parser, then a redirect to one
+ *             fixed core through a cpumap. The cheapest program that steers.
+ *   hit       the real uplink program (bpf/uplink.bpf.c), mode vsx, the packet's flow already
+ *             in the flow decision cache.
+ *   miss N    the real uplink program, the packet a first packet (flow not in the cache) with
+ *             N = 1, 64, 4096 rules installed: classification, cache fill, counters.
+ *
+ * The packet: a 64-byte inner frame (inner Ethernet + IPv4 + UDP 1000 -> 2000 + 22 bytes of
+ * payload, no FCS) in VXLAN (I flag, VNI 100) over outer IPv4/UDP to port 4789, outer ToS an
+ * FCF (VM 5): 114 bytes in all. The inner ToS is the same byte as the FCF, so the FCF restore
+ * finds nothing to rewrite: BPF_PROG_TEST_RUN does not reset the packet between repeats, and
+ * only an unmodified packet makes every repeat the same packet (see "What the numbers leave
+ * out" in docs/benchmarks.md).
+ *
+ * Rules: every case uses N rules of one shape, "ip,vni=V,nw_dst=A actions=irq:T" with T a
+ * fixed core (not auto: a miss then costs classification, not a core choice); the rule the
+ * packet matches is added last. They go through the project's own path, as vsxd installs
+ * them: vsx_rule_parse -> vsx_rule_table_add -> vsx_classifier_build -> masks at ids 0..n-1
+ * in vsx_masks, entries in vsx_rules (vsxd/datapath.c, vsxd_dp_install_classifier). Each
+ * rule count has its own loaded uplink instance, so rounds switch cases without reinstalling.
+ *
+ * How a miss is measured. The repeat loop of BPF_PROG_TEST_RUN runs one packet N times and
+ * the uplink program caches its flow at the first run, so repeats 2..N would be hits; the
+ * program cannot be told to forget (a slot is live while slot.gen == vsx_config.rules_gen, and
+ * only user space changes rules_gen). So every miss is its own BPF_PROG_TEST_RUN with
+ * repeat = 1, after user space bumped rules_gen through the mmapped vsx_config (what vsxd does
+ * on a rule change): the run is then a genuine first packet through the whole miss path,
+ * cache fill included. Its time is the kernel's own (test_run's "duration": one program run
+ * plus a clock read and bh disable/enable, not the syscall), and what that framing costs is
+ * measured the same way with a program that only returns XDP_PASS (steer_nop), in the same
+ * interleaved blocks, and subtracted. Every miss run is checked to have been a miss (the
+ * program's cache_miss counter), every hit run a hit.
+ *
+ * Cross-checks printed with the table (not in the ratios):
+ *   hit/1     the cached flow measured like a miss (repeat = 1, minus steer_nop): how much the
+ *             one-shot framing (colder caches after each syscall) adds to a loop's number;
+ *   cls N     the miss path in a repeat loop: vsx_config.flow_slots_mask is set wider than the
+ *             cache (a deliberately inconsistent configuration), so both cache lookups fail
+ *             and every repeat classifies, but no slot is written. Classification without the
+ *             cache fill, timed like hit and floor.
+ *
+ * Rounds: R rounds (default 7), each runs every case once, in the same order; a case's
+ * number is the median over rounds, X and Y are medians of the per-round ratios.
+ *
+ * Usage: steer [-r rounds] [-n repeats] [-k one-shot runs per case and round] [-q]
+ * Needs root (BPF); exits 77 when it cannot run here.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "vsx/datapath.h"
+#include "vsx/fcf.h"
+#include "rule.h"
+#include "rule_table.h"
+#include "classifier.h"
+#include "../tests/bpf/lib/pktbuild.h"
+
+#include "uplink.skel.h"
+#include "steer_floor.skel.h"
+
+#define SKIP 77
+#define FLOW_SLOTS 65536u
+#define CPUMAP_QSIZE 2048
+#define VNI 100
+#define FCF_VM 5
+#define PKT_INNER_DST "10.0.0.2"
+#define BLOCK 1000 /* one-shot runs of one case in a row before the next case */
+
+static const unsigned int rule_counts[] = {1, 64, 4096};
+#define N_INST (sizeof(rule_counts) / sizeof(rule_counts[0]))
+
+/* One loaded uplink program with n_rules rules. */
+struct inst {
+	struct uplink *skel;
+	int prog_fd;
+	struct vsx_config *cfg;
+	size_t cfg_len;
+	struct vsx_core_table *table;
+	size_t table_len;
+	unsigned int n_rules;
+	__u32 n_masks;
+	__u32 match_id; /* the rule the packet matches */
+	__u64 exp_hit, exp_miss; /* runs we expect the program to have counted */
+};
+
+static int n_possible;
+static int rx_cpu, target_cpu;
+static bool online[VSX_MAX_CPUS];
+static struct pb pkt;
+
+/* ---- setup ---- */
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "steer: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static void *map_mmap(struct bpf_map *map, size_t *len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t sz = (size_t)bpf_map__value_size(map) * bpf_map__max_entries(map);
+	void *p;
+
+	sz = (sz + (size_t)page - 1) & ~((size_t)page - 1);
+	p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+	if (p == MAP_FAILED)
+		die("mmap", errno);
+	*len = sz;
+	return p;
+}
+
+/* /sys/devices/system/cpu/online: "0-1,3". */
+static void read_online(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	unsigned int a, b;
+	int c;
+
+	if (!f) {
+		for (int i = 0; i < n_possible && i < VSX_MAX_CPUS; i++)
+			online[i] = true;
+		return;
+	}
+	while (fscanf(f, "%u", &a) == 1) {
+		b = a;
+		c = fgetc(f);
+		if (c == '-') {
+			if (fscanf(f, "%u", &b) != 1)
+				break;
+			c = fgetc(f);
+		}
+		for (unsigned int i = a; i <= b && i < VSX_MAX_CPUS; i++)
+			online[i] = true;
+		if (c != ',')
+			break;
+	}
+	fclose(f);
+}
+
+/* Pins us to the first CPU we may run on; the steering target is another online CPU. */
+static int pick_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		die("sched_getaffinity", errno);
+	rx_cpu = -1;
+	for (int c = 0; c < VSX_MAX_CPUS && c < n_possible; c++) {
+		if (CPU_ISSET(c, &set) && online[c]) {
+			rx_cpu = c;
+			break;
+		}
+	}
+	target_cpu = -1;
+	for (int c = 0; c < VSX_MAX_CPUS && c < n_possible; c++) {
+		if (online[c] && c != rx_cpu) {
+			target_cpu = c;
+			break;
+		}
+	}
+	if (rx_cpu < 0 || target_cpu < 0)
+		return -1;
+	CPU_ZERO(&set);
+	CPU_SET(rx_cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity", errno);
+	return 0;
+}
+
+static void build_packet(void)
+{
+	__u8 fcf = vsx_fcf_encode(FCF_VM, 0);
+
+	pb_init(&pkt);
+	pb_vxlan_encap(&pkt, &(struct pb_tunnel){ .ip.tos = fcf, .vni = VNI });
+	pb_eth(&pkt, NULL);
+	pb_ipv4(&pkt, &(struct pb_ip){ .dst = PKT_INNER_DST, .tos = fcf });
+	pb_udp(&pkt, 1000, 2000);
+	pb_pad_to(&pkt, 64);
+	if (!pb_finish(&pkt))
+		die("building the packet", pkt.err ? pkt.err : EINVAL);
+}
+
+static void cpumap_fill(int fd, bool only_target)
+{
+	for (int c = 0; c < n_possible && c < VSX_MAX_CPUS; c++) {
+		struct bpf_cpumap_val v = { .qsize = CPUMAP_QSIZE };
+		__u32 k = (__u32)c;
+
+		if (!online[c] || (only_target && c != target_cpu))
+			continue;
+		if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+			die("cpumap entry", errno);
+	}
+}
+
+static void add_rule(struct vsx_rule_table *t, const char *text, __u32 *id)
+{
+	char err[256];
+	struct vsx_rule r;
+	int rc = vsx_rule_parse(text, &r, err, sizeof(err));
+
+	if (!rc)
+		rc = vsx_rule_table_add(t, &r, id, NULL, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "steer: rule \"%s\": %s\n", text, err);
+		exit(1);
+	}
+}
+
+/* The rules and the classifier, installed into bank 0 as vsxd_dp_install_classifier does. */
+static void install_rules(struct inst *in)
+{
+	struct vsx_rule_table *t = vsx_rule_table_new(0);
+	int masks_fd = bpf_map__fd(in->skel->maps.vsx_masks);
+	int rules_fd = bpf_map__fd(in->skel->maps.vsx_rules);
+	int state_fd = bpf_map__fd(in->skel->maps.vsx_rule_state);
+	struct vsx_classifier c;
+	char text[256], err[256];
+	__u32 id;
+	int rc;
+
+	if (!t)
+		die("vsx_rule_table_new", ENOMEM);
+	for (unsigned int i = 0; i + 1 < in->n_rules; i++) {
+		/* fillers: other tenants' VNIs and destinations, same shape */
+		snprintf(text, sizeof(text), "ip,vni=%u,nw_dst=10.%u.%u.%u actions=irq:%d",
+			 VNI + 1 + i % 16, 128 + (i >> 16), (i >> 8) & 255, i & 255, target_cpu);
+		add_rule(t, text, &id);
+	}
+	snprintf(text, sizeof(text), "ip,vni=%u,nw_dst=%s actions=irq:%d", VNI, PKT_INNER_DST,
+		 target_cpu);
+	add_rule(t, text, &in->match_id);
+
+	rc = vsx_classifier_build(&c, t, VSX_DIR_INGRESS, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "steer: classifier: %s\n", err);
+		exit(1);
+	}
+	for (__u32 i = 0; i < c.n_masks; i++)
+		if (bpf_map_update_elem(masks_fd, &i, &c.masks[i], BPF_ANY))
+			die("writing vsx_masks", errno);
+	for (__u32 i = 0; i < c.n_entries; i++)
+		if (bpf_map_update_elem(rules_fd, &c.entries[i].key, &c.entries[i].val, BPF_ANY))
+			die("writing vsx_rules", errno);
+	/* New rules start undecided (vsxd's reset_rule_state). */
+	for (id = 1; id <= in->n_rules; id++) {
+		struct vsx_rule_state st = { .core = VSX_CORE_NONE };
+
+		if (bpf_map_update_elem(state_fd, &id, &st, BPF_ANY))
+			die("writing vsx_rule_state", errno);
+	}
+	in->n_masks = c.n_masks;
+	__atomic_store_n(&in->cfg->cls_bank, VSX_CLS_BANK(0, c.n_masks), __ATOMIC_RELEASE);
+	__atomic_add_fetch(&in->cfg->rules_gen, 1, __ATOMIC_RELEASE);
+	vsx_classifier_free(&c);
+	vsx_rule_table_free(t);
+}
+
+static void inst_open(struct inst *in, unsigned int n_rules)
+{
+	struct vsx_config *c;
+	int err;
+
+	in->n_rules = n_rules;
+	in->skel = uplink__open();
+	if (!in->skel)
+		die("uplink__open", errno);
+	bpf_map__set_max_entries(in->skel->maps.vsx_flow_cache, FLOW_SLOTS);
+	bpf_map__set_max_entries(in->skel->maps.vsx_flow_stats, FLOW_SLOTS);
+	err = uplink__load(in->skel);
+	if (err)
+		die("uplink__load", err);
+	in->prog_fd = bpf_program__fd(in->skel->progs.vsx_uplink);
+	in->cfg = map_mmap(in->skel->maps.vsx_config, &in->cfg_len);
+	in->table = map_mmap(in->skel->maps.vsx_core_table, &in->table_len);
+
+	/* Core table: the online CPUs, none loaded, threshold 100 (as vsxd's first tick). */
+	in->table->n_cpus = (__u32)(n_possible > VSX_MAX_CPUS ? VSX_MAX_CPUS : n_possible);
+	in->table->threshold = 100;
+	for (int i = 0; i < n_possible && i < VSX_MAX_CPUS; i++)
+		in->table->cores[i].flags = online[i] ? VSX_CORE_ONLINE : 0;
+	cpumap_fill(bpf_map__fd(in->skel->maps.vsx_cpu_map), false);
+
+	c = in->cfg;
+	memset(c, 0, sizeof(*c));
+	c->mode = VSX_MODE_VSX;
+	c->flags = VSX_CFG_FCF;
+	c->vxlan_port = htons(VSX_DEFAULT_VXLAN_PORT);
+	c->cls_bank = VSX_CLS_BANK(0, 0);
+	c->rules_gen = 1;
+	c->flow_slots_mask = FLOW_SLOTS - 1;
+	install_rules(in);
+}
+
+/* ---- running ---- */
+
+static __u32 run(int prog_fd, __u32 repeat, __u32 *duration)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt.data, .data_size_in = (__u32)pkt.len,
+		    .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		die("BPF_PROG_TEST_RUN", errno);
+	if (duration)
+		*duration = opts.duration;
+	return opts.retval;
+}
+
+static double thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* ns per packet of a repeat loop: our thread's CPU time over the run (precise to well under
+ * a nanosecond per packet at 1M repeats; test_run's own duration is whole nanoseconds). */
+static double loop_ns(int prog_fd, __u32 repeat)
+{
+	double t0 = thread_ns();
+
+	if (run(prog_fd, repeat, NULL) != XDP_REDIRECT) {
+		fprintf(stderr, "steer: a timed run did not redirect\n");
+		exit(1);
+	}
+	return (thread_ns() - t0) / repeat;
+}
+
+static __u64 stat_sum(struct inst *in, __u32 stat)
+{
+	__u64 *v = calloc((size_t)n_possible, sizeof(*v)), sum = 0;
+
+	if (!v)
+		die("calloc", ENOMEM);
+	if (bpf_map_lookup_elem(bpf_map__fd(in->skel->maps.vsx_stats), &stat, v))
+		die("reading vsx_stats", errno);
+	for (int i = 0; i < n_possible; i++)
+		sum += v[i];
+	free(v);
+	return sum;
+}
+
+static void check_counts(struct inst *in, const char *when)
+{
+	__u64 hit = stat_sum(in, VSX_STAT_CACHE_HIT), miss = stat_sum(in, VSX_STAT_CACHE_MISS);
+	__u64 redir = stat_sum(in, VSX_STAT_REDIRECT);
+
+	if (hit != in->exp_hit || miss != in->exp_miss || redir != hit + miss) {
+		fprintf(stderr,
+			"steer: %u rules, %s: program counted %llu hits, %llu misses, %llu "
+			"redirects; expected %llu hits, %llu misses\n",
+			in->n_rules, when, (unsigned long long)hit, (unsigned long long)miss,
+			(unsigned long long)redir, (unsigned long long)in->exp_hit,
+			(unsigned long long)in->exp_miss);
+		exit(1);
+	}
+}
+
+/* One run of the packet as a first packet: a new rules generation makes the cache stale. */
+static __u32 oneshot_miss(struct inst *in)
+{
+	__u32 d;
+
+	__atomic_add_fetch(&in->cfg->rules_gen, 1, __ATOMIC_RELEASE);
+	if (run(in->prog_fd, 1, &d) != XDP_REDIRECT) {
+		fprintf(stderr, "steer: a miss run did not redirect\n");
+		exit(1);
+	}
+	in->exp_miss++;
+	return d;
+}
+
+/* ---- statistics ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * Mean of the middle 90 % of one-shot samples: a run that took an interrupt (microseconds)
+ * would otherwise weigh on the mean, while the median of whole-nanosecond samples is coarse.
+ */
+static double trimmed_mean(__u32 *v, int n)
+{
+	int lo = n / 20, hi = n - n / 20;
+	double s = 0;
+
+	qsort(v, (size_t)n, sizeof(*v), cmp_u32);
+	for (int i = lo; i < hi; i++)
+		s += v[i];
+	return s / (hi - lo);
+}
+
+/* ---- main ---- */
+
+enum {
+	C_FLOOR, C_HIT, C_MISS0, /* C_MISS0 + i: miss with rule_counts[i] */
+	C_NOP = C_MISS0 + N_INST, C_HIT1, C_CLS0, /* C_CLS0 + i: loop classification */
+	N_CASES = C_CLS0 + N_INST
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: steer [-r rounds (>= 5)] [-n repeats per loop run (>= 1000000)] "
+			"[-k one-shot runs per miss case and round] [-q]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = 7, k = 200000, opt;
+	__u32 repeat = 1000000;
+	bool quiet = false;
+	struct steer_floor *fl;
+	struct inst inst[N_INST];
+	struct inst *hit_in = &inst[N_INST - 1]; /* the hit case runs on the 4096-rule instance */
+	int floor_fd, nop_fd;
+	double *res[N_CASES], *xr, *yr, *ycls;
+	__u32 *samples[N_CASES];
+	int n_samples[N_CASES];
+	struct timespec t_start, t_end;
+
+	while ((opt = getopt(argc, argv, "r:n:k:q")) != -1) {
+		switch (opt) {
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		case 'n':
+			repeat = (__u32)strtoul(optarg, NULL, 0);
+			break;
+		case 'k':
+			k = atoi(optarg);
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (rounds < 1 || repeat < 1 || k < BLOCK || optind != argc)
+		usage();
+	k = k / BLOCK * BLOCK;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "steer: needs root (BPF_PROG_TEST_RUN, cpumap): skipped\n");
+		return SKIP;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t_start);
+	libbpf_set_print(NULL);
+	n_possible = libbpf_num_possible_cpus();
+	if (n_possible <= 0)
+		die("possible CPUs", n_possible);
+	read_online();
+	if (pick_cpus()) {
+		fprintf(stderr, "steer: needs two online CPUs (one to run on, one to steer to): "
+				"skipped\n");
+		return SKIP;
+	}
+	build_packet();
+
+	fl = steer_floor__open();
+	if (!fl)
+		die("steer_floor__open", errno);
+	fl->rodata->FIXED_CORE = (__u32)target_cpu;
+	if (steer_floor__load(fl))
+		die("steer_floor__load", errno);
+	cpumap_fill(bpf_map__fd(fl->maps.a_cpumap), true);
+	floor_fd = bpf_program__fd(fl->progs.steer_floor);
+	nop_fd = bpf_program__fd(fl->progs.steer_nop);
+	if (run(floor_fd, 1, NULL) != XDP_REDIRECT || run(nop_fd, 1, NULL) != XDP_PASS) {
+		fprintf(stderr, "steer: the floor program does not redirect the packet\n");
+		return 1;
+	}
+
+	memset(inst, 0, sizeof(inst));
+	for (unsigned int i = 0; i < N_INST; i++) {
+		struct inst *in = &inst[i];
+
+		inst_open(in, rule_counts[i]);
+		/* First packet: a miss that matches the last rule and is steered to the target. */
+		if (run(in->prog_fd, 1, NULL) != XDP_REDIRECT) {
+			fprintf(stderr, "steer: the uplink program does not redirect the packet\n");
+			return 1;
+		}
+		in->exp_miss++;
+		if (stat_sum(in, VSX_STAT_FCF_RESTORED) != 0 || stat_sum(in, VSX_STAT_UNMATCHED)) {
+			fprintf(stderr, "steer: unexpected FCF restore or unmatched packet\n");
+			return 1;
+		}
+		check_counts(in, "setup");
+		if (in->n_masks != 1) {
+			fprintf(stderr, "steer: %u rules made %u subtables, expected 1\n", in->n_rules,
+				in->n_masks);
+			return 1;
+		}
+	}
+	/* The cached flow: one more run is a hit. */
+	run(hit_in->prog_fd, 1, NULL);
+	hit_in->exp_hit++;
+	check_counts(hit_in, "setup");
+
+	for (int c = 0; c < N_CASES; c++) {
+		res[c] = calloc((size_t)rounds, sizeof(double));
+		samples[c] = calloc((size_t)k, sizeof(__u32));
+		if (!res[c] || !samples[c])
+			die("calloc", ENOMEM);
+	}
+	xr = calloc((size_t)rounds, sizeof(double));
+	yr = calloc((size_t)rounds, sizeof(double));
+	ycls = calloc((size_t)rounds, sizeof(double));
+	if (!xr || !yr || !ycls)
+		die("calloc", ENOMEM);
+
+	/* warm-up: one loop run of each program */
+	loop_ns(floor_fd, repeat / 10);
+	loop_ns(hit_in->prog_fd, repeat / 10);
+	hit_in->exp_hit += repeat / 10;
+
+	for (int r = 0; r < rounds; r++) {
+		/* repeat loops */
+		res[C_FLOOR][r] = loop_ns(floor_fd, repeat);
+		res[C_HIT][r] = loop_ns(hit_in->prog_fd, repeat);
+		hit_in->exp_hit += repeat;
+
+		/* one-shot runs, interleaved in blocks: nop, hit, miss 1, miss 64, miss 4096 */
+		memset(n_samples, 0, sizeof(n_samples));
+		for (int b = 0; b < k / BLOCK; b++) {
+			for (int j = 0; j < BLOCK; j++)
+				run(nop_fd, 1, &samples[C_NOP][n_samples[C_NOP]++]);
+			for (int j = 0; j < BLOCK; j++)
+				run(hit_in->prog_fd, 1, &samples[C_HIT1][n_samples[C_HIT1]++]);
+			hit_in->exp_hit += BLOCK;
+			for (unsigned int i = 0; i < N_INST; i++)
+				for (int j = 0; j < BLOCK; j++)
+					samples[C_MISS0 + i][n_samples[C_MISS0 + i]++] =
+						oneshot_miss(&inst[i]);
+		}
+		double nop = trimmed_mean(samples[C_NOP], k);
+
+		res[C_NOP][r] = nop;
+		res[C_HIT1][r] = trimmed_mean(samples[C_HIT1], k) - nop;
+		for (unsigned int i = 0; i < N_INST; i++)
+			res[C_MISS0 + i][r] = trimmed_mean(samples[C_MISS0 + i], k) - nop;
+
+		/* classification in a repeat loop: a flow_slots_mask wider than the cache */
+		for (unsigned int i = 0; i < N_INST; i++) {
+			struct inst *in = &inst[i];
+
+			__atomic_store_n(&in->cfg->flow_slots_mask, ~0u, __ATOMIC_RELEASE);
+			res[C_CLS0 + i][r] = loop_ns(in->prog_fd, repeat);
+			in->exp_miss += repeat;
+			__atomic_store_n(&in->cfg->flow_slots_mask, FLOW_SLOTS - 1, __ATOMIC_RELEASE);
+		}
+
+		for (unsigned int i = 0; i < N_INST; i++)
+			check_counts(&inst[i], "after a round");
+		xr[r] = res[C_HIT][r] / res[C_FLOOR][r];
+		yr[r] = res[C_MISS0 + N_INST - 1][r] / res[C_MISS0][r];
+		ycls[r] = res[C_CLS0 + N_INST - 1][r] / res[C_CLS0][r];
+		if (!quiet)
+			fprintf(stderr,
+				"round %d: floor %.1f hit %.1f miss %.1f/%.1f/%.1f (nop %.1f, hit/1 "
+				"%.1f) cls %.1f/%.1f/%.1f ns\n",
+				r + 1, res[C_FLOOR][r], res[C_HIT][r], res[C_MISS0][r],
+				res[C_MISS0 + 1][r], res[C_MISS0 + 2][r], res[C_NOP][r], res[C_HIT1][r],
+				res[C_CLS0][r], res[C_CLS0 + 1][r], res[C_CLS0 + 2][r]);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t_end);
+
+	/* ---- report ---- */
+	static const char *const names[N_CASES] = {
+		[C_FLOOR] = "floor",	 [C_HIT] = "hit",	[C_MISS0] = "miss, 1 rule",
+		[C_MISS0 + 1] = "miss, 64 rules", [C_MISS0 + 2] = "miss, 4096 rules",
+		[C_NOP] = "(framing)",	 [C_HIT1] = "hit/1",	[C_CLS0] = "cls, 1 rule",
+		[C_CLS0 + 1] = "cls, 64 rules",	  [C_CLS0 + 2] = "cls, 4096 rules",
+	};
+	char loop_how[64], one_how[64];
+	double med[N_CASES], lo[N_CASES], hi[N_CASES], x, y, yc;
+
+	snprintf(loop_how, sizeof(loop_how), "loop, %u repeats", repeat);
+	snprintf(one_how, sizeof(one_how), "%d one-shot runs - framing", k);
+	for (int c = 0; c < N_CASES; c++) {
+		double *v = res[c];
+
+		qsort(v, (size_t)rounds, sizeof(*v), cmp_double);
+		lo[c] = v[0];
+		hi[c] = v[rounds - 1];
+		med[c] = median(v, rounds);
+	}
+	x = median(xr, rounds);
+	y = median(yr, rounds);
+	yc = median(ycls, rounds);
+
+	printf("steer: BPF_PROG_TEST_RUN, one CPU (%d), %d interleaved rounds, %.0f s\n", rx_cpu,
+	       rounds, (double)(t_end.tv_sec - t_start.tv_sec) +
+			       (double)(t_end.tv_nsec - t_start.tv_nsec) / 1e9);
+	printf("packet: %zu bytes: 64-byte inner frame (Ethernet, IPv4 ToS 0x%02x, UDP 1000->2000, "
+	       "22-byte payload) in VXLAN VNI %u, outer IPv4/UDP 4789, outer ToS = FCF 0x%02x\n",
+	       pkt.len, vsx_fcf_encode(FCF_VM, 0), VNI, vsx_fcf_encode(FCF_VM, 0));
+	printf("rules: N x \"ip,vni=V,nw_dst=A actions=irq:%d\" (1 subtable), the packet matches "
+	       "the last added; hit runs with 4096 rules\n", target_cpu);
+	printf("\n%-18s %-34s %8s %8s %8s\n", "case", "method", "ns/pkt", "min", "max");
+	for (int c = 0; c < N_CASES; c++) {
+		const char *how = c == C_FLOOR || c == C_HIT || c >= C_CLS0 ? loop_how
+				  : c == C_NOP ? "one-shot runs of XDP_PASS"
+					       : one_how;
+
+		if (c == C_NOP)
+			printf("cross-checks (not in the ratios):\n");
+		printf("%-18s %-34s %8.1f %8.1f %8.1f\n", names[c], how, med[c], lo[c], hi[c]);
+	}
+	printf("\nhit / floor       X = %.2f (target <= 1.3: %s)\n", x, x <= 1.3 ? "met" : "NOT met");
+	printf("miss 4096 / 1     Y = %.2f (target <= 1.5: %s)\n", y, y <= 1.5 ? "met" : "NOT met");
+	printf("cls 4096 / 1          %.2f (cross-check of Y, no cache fill)\n", yc);
+	printf("steer: hit_ratio=%.2f miss4096_ratio=%.2f\n", x, y);
+
+	for (unsigned int i = 0; i < N_INST; i++) {
+		munmap(inst[i].cfg, inst[i].cfg_len);
+		munmap(inst[i].table, inst[i].table_len);
+		uplink__destroy(inst[i].skel);
+	}
+	steer_floor__destroy(fl);
+	return 0;
+}
