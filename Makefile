@@ -61,7 +61,7 @@ deps:
 progs: $(PROGS) $(BPF_OBJS)
 tests: $(UNIT_TESTS) $(BPF_TESTS) $(BENCH_PROGS)
 
-$(O)/%.bpf.o: %.bpf.c $(wildcard include/vsx/*.h bpf/lib/*.h)
+$(O)/%.bpf.o: %.bpf.c $(wildcard include/vsx/*.h bpf/lib/*.h tests/bpf/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -135,5 +135,8 @@ format:
 
 clean:
 	rm -rf build
+
+# Skeletons and BPF objects are intermediates of the test binaries: keep them.
+.SECONDARY:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
