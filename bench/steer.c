@@ -358,14 +358,16 @@ static double loop_ns(int prog_fd, __u32 repeat, __u32 verdict)
 
 static __u64 stat_sum(struct inst *in, __u32 stat)
 {
-	__u64 *v = calloc((size_t)n_possible, sizeof(*v)), sum = 0;
+	struct vsx_stat_block *v = calloc((size_t)n_possible, sizeof(*v));
+	__u64 sum = 0;
+	__u32 zero = 0;
 
 	if (!v)
 		die("calloc", ENOMEM);
-	if (bpf_map_lookup_elem(bpf_map__fd(in->skel->maps.vsx_stats), &stat, v))
+	if (bpf_map_lookup_elem(bpf_map__fd(in->skel->maps.vsx_stats), &zero, v))
 		die("reading vsx_stats", errno);
 	for (int i = 0; i < n_possible; i++)
-		sum += v[i];
+		sum += v[i].v[stat];
 	free(v);
 	return sum;
 }

@@ -51,7 +51,7 @@ struct {
 } vsx_eg_rule_stats SEC(".maps");
 
 static __always_inline void vsx_write_outer_tos(struct __sk_buff *skb, const struct vsx_pkt *pkt,
-						__u8 fcf)
+						__u8 fcf, __u64 *stats)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -76,7 +76,7 @@ static __always_inline void vsx_write_outer_tos(struct __sk_buff *skb, const str
 		new = *(__be16 *)ip;
 		vsx_csum_replace2(&ip->check, old, new);
 	}
-	vsx_count(VSX_STAT_FCF_WRITTEN);
+	vsx_count(stats, VSX_STAT_FCF_WRITTEN);
 }
 
 SEC("tc")
@@ -106,7 +106,7 @@ int vsx_egress(struct __sk_buff *skb)
 		vsx_counter_add(&vsx_eg_rule_stats, v->rule_id, skb->len);
 	}
 	if (fcf != pkt.outer_tos)
-		vsx_write_outer_tos(skb, &pkt, fcf);
+		vsx_write_outer_tos(skb, &pkt, fcf, vsx_stats_get());
 	return TC_ACT_OK;
 }
 

@@ -18,21 +18,21 @@
 #include "lib/fcf_restore.h"
 #include "lib/steer.h"
 
-static __always_inline int vsx_to_core(int core, __u32 rx_cpu, __u32 bytes)
+static __always_inline int vsx_to_core(__u64 *stats, int core, __u32 rx_cpu, __u32 bytes)
 {
 	if (core < 0 || (__u32)core == rx_cpu || core >= VSX_MAX_CPUS) {
-		vsx_count(VSX_STAT_LOCAL);
-		vsx_counter_add(&vsx_core_stats, rx_cpu, bytes);
+		vsx_count(stats, VSX_STAT_LOCAL);
+		vsx_count_core(stats, rx_cpu, bytes);
 		return XDP_PASS;
 	}
 	if (bpf_redirect_map(&vsx_cpu_map, core, XDP_PASS) != XDP_REDIRECT) {
 		/* No cpumap entry: the core is offline or vsxd has not set it up. */
-		vsx_count(VSX_STAT_REDIRECT_FAIL);
-		vsx_counter_add(&vsx_core_stats, rx_cpu, bytes);
+		vsx_count(stats, VSX_STAT_REDIRECT_FAIL);
+		vsx_count_core(stats, rx_cpu, bytes);
 		return XDP_PASS;
 	}
-	vsx_count(VSX_STAT_REDIRECT);
-	vsx_counter_add(&vsx_core_stats, core, bytes);
+	vsx_count(stats, VSX_STAT_REDIRECT);
+	vsx_count_core(stats, core, bytes);
 	return XDP_REDIRECT;
 }
 
@@ -44,44 +44,45 @@ int vsx_uplink(struct xdp_md *ctx)
 	__u32 bytes = data_end - data;
 	__u32 rx_cpu = bpf_get_smp_processor_id();
 	struct vsx_config *cfg = vsx_get_config();
+	__u64 *stats = vsx_stats_get();
 	struct vsx_pkt pkt = {};
 	int status, core;
 
 	if (!cfg)
 		return XDP_PASS;
-	vsx_count(VSX_STAT_RX);
+	vsx_count(stats, VSX_STAT_RX);
 	status = vsx_parse(data, data_end, ctx->ingress_ifindex, cfg->vxlan_port,
 			   cfg->flags & VSX_CFG_FCF, &pkt);
 	switch (status) {
 	case VSX_PARSE_OK:
 		break;
 	case VSX_PARSE_NON_IP:
-		vsx_count(VSX_STAT_NON_IP);
-		return vsx_to_core(VSX_CORE_NONE, rx_cpu, bytes);
+		vsx_count(stats, VSX_STAT_NON_IP);
+		return vsx_to_core(stats, VSX_CORE_NONE, rx_cpu, bytes);
 	case VSX_PARSE_TRUNCATED:
-		vsx_count(VSX_STAT_PARSE_TRUNCATED);
+		vsx_count(stats, VSX_STAT_PARSE_TRUNCATED);
 		return XDP_PASS;
 	default:
-		vsx_count(VSX_STAT_PARSE_MALFORMED);
+		vsx_count(stats, VSX_STAT_PARSE_MALFORMED);
 		return XDP_PASS;
 	}
 
 	if ((cfg->flags & VSX_CFG_FCF) && (pkt.key.flags & VSX_KEY_TUNNEL) &&
 	    vsx_fcf_restore(data, data_end, &pkt) > 0)
-		vsx_count(VSX_STAT_FCF_RESTORED);
+		vsx_count(stats, VSX_STAT_FCF_RESTORED);
 
 	switch (cfg->mode) {
 	case VSX_MODE_RSS:
 		core = vsx_rss_core(cfg, &pkt, data, data_end);
 		break;
 	case VSX_MODE_VSX:
-		core = vsx_steer(cfg, &pkt, rx_cpu, bytes);
+		core = vsx_steer(stats, cfg, &pkt, rx_cpu, bytes);
 		break;
 	default:
 		core = VSX_CORE_NONE;
 		break;
 	}
-	return vsx_to_core(core, rx_cpu, bytes);
+	return vsx_to_core(stats, core, rx_cpu, bytes);
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "stat_names.h"
 #include "strbuf.h"
+#include "jiffies.h"
 #include <vsx/fcf.h>
 
 static const char *const mode_names[VSX_MODE_COUNT] = {
@@ -146,13 +147,6 @@ static void format_flow_key(struct strbuf *sb, const struct vsx_flow_key *k)
 		strbuf_printf(sb, ",nw_tos=%u", k->nw_tos);
 }
 
-static unsigned long long mono_coarse_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
-}
 
 /* ---- commands ---- */
 
@@ -381,7 +375,8 @@ static int cmd_dump_flows(struct vsxd *d, struct request *rq)
 {
 	const struct vsx_flow_slot *slots = d->dp.flows;
 	__u32 gen = __atomic_load_n(&d->dp.cfg->rules_gen, __ATOMIC_ACQUIRE);
-	unsigned long long now = mono_coarse_ns();
+	unsigned long long now = 0;
+	unsigned int hz = vsx_hz();
 	unsigned long limit = 10000, shown = 0, live = 0;
 	struct json j;
 
@@ -399,6 +394,10 @@ static int cmd_dump_flows(struct vsxd *d, struct request *rq)
 			snprintf(rq->err, sizeof(rq->err), "unknown argument \"%s\"", rq->argv[i]);
 			return -EINVAL;
 		}
+	}
+	if (!hz || vsx_jiffies_now(NULL, &now)) {
+		snprintf(rq->err, sizeof(rq->err), "cannot read the kernel's jiffies (/proc/timer_list)");
+		return -EIO;
 	}
 	if (rq->json) {
 		json_init(&j, rq->out);
@@ -420,10 +419,10 @@ static int cmd_dump_flows(struct vsxd *d, struct request *rq)
 			continue;
 		shown++;
 		vsxd_dp_flow_counter(&d->dp, (__u32)i, s.tag, &cnt);
-		double age = now > s.first_ns ? (double)(now - s.first_ns) / 1e9 : 0;
-		double span = s.last_ns > s.first_ns ? (double)(s.last_ns - s.first_ns) / 1e9 : 0;
+		double age = now > s.first_jiffies ? (double)(now - s.first_jiffies) / hz : 0;
+		double span = s.last_jiffies > s.first_jiffies ? (double)(s.last_jiffies - s.first_jiffies) / hz : 0;
 		double rate = span > 0 ? (double)cnt.bytes * 8 / span : 0;
-		double idle = now > s.last_ns ? (double)(now - s.last_ns) / 1e9 : 0;
+		double idle = now > s.last_jiffies ? (double)(now - s.last_jiffies) / hz : 0;
 		struct strbuf key;
 
 		strbuf_init(&key);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -78,6 +79,33 @@ static int prepare_pin_dir(const char *dir)
 		return err;
 	}
 	log_info("mounted a bpffs on %s", dir);
+	return 0;
+}
+
+/*
+ * One vsxd per datapath: an exclusive flock on the pin directory, held while vsxd runs.
+ * A second vsxd on the same bpffs would otherwise take over the pins, replace the program,
+ * and on exit remove the datapath from under the first one.
+ */
+static int lock_pin_dir(struct vsxd_datapath *dp)
+{
+	int fd = open(dp->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_err("cannot open %s: %s", dp->pin_dir, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = -errno;
+
+		if (errno == EWOULDBLOCK)
+			log_err("another vsxd is running on the datapath in %s: stop it first", dp->pin_dir);
+		else
+			log_err("cannot lock %s: %s", dp->pin_dir, strerror(errno));
+		close(fd);
+		return err == -EWOULDBLOCK ? -EBUSY : err;
+	}
+	dp->lock_fd = fd;
 	return 0;
 }
 
@@ -276,6 +304,7 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 
 	memset(dp, 0, sizeof(*dp));
 	dp->xdp_link_fd = -1;
+	dp->lock_fd = -1;
 	snprintf(dp->ifname, sizeof(dp->ifname), "%s", conf->uplink);
 	dp->ifindex = (int)if_nametoindex(conf->uplink);
 	if (!dp->ifindex) {
@@ -293,11 +322,17 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 	err = prepare_pin_dir(dp->pin_dir);
 	if (err)
 		return err;
-	err = check_pinned_size(dp->pin_dir, "vsx_flow_cache", conf->flow_cache_slots);
+	err = lock_pin_dir(dp);
 	if (err)
 		return err;
-	if (pin_path(path, sizeof(path), dp->pin_dir, "vsx_config"))
-		return -ENAMETOOLONG;
+	err = check_pinned_size(dp->pin_dir, "vsx_flow_cache", conf->flow_cache_slots);
+	if (!err && pin_path(path, sizeof(path), dp->pin_dir, "vsx_config"))
+		err = -ENAMETOOLONG;
+	if (err) {
+		close(dp->lock_fd);
+		dp->lock_fd = -1;
+		return err;
+	}
 	dp->reused = access(path, F_OK) == 0;
 
 	dp->up = uplink__open();
@@ -397,6 +432,9 @@ void vsxd_dp_close(struct vsxd_datapath *dp, bool keep)
 	uplink__destroy(dp->up);
 	dp->eg = NULL;
 	dp->up = NULL;
+	if (dp->lock_fd >= 0)
+		close(dp->lock_fd);
+	dp->lock_fd = -1;
 }
 
 int vsxd_dp_sync_cpumap(struct vsxd_datapath *dp, const struct vsx_core_table *t)
@@ -534,13 +572,50 @@ int vsxd_dp_clear_rule_counters(struct vsxd_datapath *dp, enum vsxd_dir dir, __u
 	return err;
 }
 
+int vsxd_dp_get_rule_counters(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32 rule_id,
+			      struct vsx_counter **percpu)
+{
+	struct bpf_map *m = dir == VSXD_INGRESS ? dp->up->maps.vsx_rule_stats : dp->eg->maps.vsx_eg_rule_stats;
+	int n = libbpf_num_possible_cpus();
+	struct vsx_counter *vals;
+
+	*percpu = NULL;
+	if (n <= 0)
+		return -EINVAL;
+	vals = calloc((size_t)n, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(m), &rule_id, vals)) {
+		int err = -errno;
+		free(vals);
+		return err;
+	}
+	*percpu = vals;
+	return 0;
+}
+
+int vsxd_dp_set_rule_counters(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32 rule_id,
+			      const struct vsx_counter *percpu)
+{
+	struct bpf_map *m = dir == VSXD_INGRESS ? dp->up->maps.vsx_rule_stats : dp->eg->maps.vsx_eg_rule_stats;
+
+	if (bpf_map_update_elem(bpf_map__fd(m), &rule_id, percpu, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int vsxd_dp_core_counter(struct vsxd_datapath *dp, __u32 core, struct vsx_counter *out)
 {
-	__u64 s[2];
-	int err = percpu_sum(bpf_map__fd(dp->up->maps.vsx_core_stats), core, sizeof(*out), s, 2);
+	__u64 s[VSX_STAT_COUNT + 1 + 2 * VSX_MAX_CPUS];
+	int err;
 
-	out->packets = s[0];
-	out->bytes = s[1];
+	memset(out, 0, sizeof(*out));
+	if (core >= VSX_MAX_CPUS)
+		return -EINVAL;
+	err = percpu_sum(bpf_map__fd(dp->up->maps.vsx_stats), 0, sizeof(struct vsx_stat_block), s,
+			 sizeof(s) / sizeof(s[0]));
+	out->packets = s[VSX_STAT_COUNT + 1 + 2 * core];
+	out->bytes = s[VSX_STAT_COUNT + 2 + 2 * core];
 	return err;
 }
 
@@ -573,12 +648,10 @@ int vsxd_dp_flow_counter(struct vsxd_datapath *dp, __u32 slot, __u32 tag, struct
 
 int vsxd_dp_stats(struct vsxd_datapath *dp, __u64 out[VSX_STAT_COUNT])
 {
-	int fd = bpf_map__fd(dp->up->maps.vsx_stats);
+	__u64 s[VSX_STAT_COUNT + 1 + 2 * VSX_MAX_CPUS];
+	int err = percpu_sum(bpf_map__fd(dp->up->maps.vsx_stats), 0, sizeof(struct vsx_stat_block), s,
+			     sizeof(s) / sizeof(s[0]));
 
-	for (__u32 i = 0; i < VSX_STAT_COUNT; i++) {
-		int err = percpu_sum(fd, i, sizeof(__u64), &out[i], 1);
-		if (err)
-			return err;
-	}
-	return 0;
+	memcpy(out, s, VSX_STAT_COUNT * sizeof(*out));
+	return err;
 }

@@ -31,6 +31,7 @@ struct vsxd_datapath {
 	bool reused;     /* maps were found pinned: a previous vsxd's state is kept */
 	bool tc_hooked;  /* we created the clsact qdisc */
 	int xdp_link_fd;
+	int lock_fd;     /* the pin directory, flock()ed: one vsxd per datapath */
 	unsigned int n_cpus; /* possible CPUs, capped at VSX_MAX_CPUS */
 
 	/* mmapped maps */
@@ -80,5 +81,14 @@ int vsxd_dp_stats(struct vsxd_datapath *dp, __u64 out[VSX_STAT_COUNT]);
 
 /* Zeroes rule counters when a rule id is reused. */
 int vsxd_dp_clear_rule_counters(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32 rule_id);
+
+/*
+ * A rule's per-CPU counters as stored (one struct vsx_counter per possible CPU), to carry
+ * them over to the rule's new id across a restart. get allocates *percpu (free() it).
+ */
+int vsxd_dp_get_rule_counters(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32 rule_id,
+			      struct vsx_counter **percpu);
+int vsxd_dp_set_rule_counters(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32 rule_id,
+			      const struct vsx_counter *percpu);
 
 #endif

@@ -161,7 +161,20 @@ struct saved_rule {
 	bool runtime;
 	struct vsx_rule rule;
 	struct vsx_rule_state state;
+	struct vsx_counter *counters; /* per CPU, as read before anything changed; may be NULL */
 };
+
+static void free_saved(struct saved_rule *saved, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(saved[i].counters);
+	free(saved);
+}
+
+static enum vsxd_dir rule_dp_dir(const struct vsx_rule *r)
+{
+	return vsx_rule_direction(r) == VSX_DIR_EGRESS ? VSXD_EGRESS : VSXD_INGRESS;
+}
 
 /* Reads the previous vsxd's rules and their datapath state (before anything is changed). */
 static int read_state(struct vsxd *d, struct saved_rule **out, size_t *n_out)
@@ -200,10 +213,12 @@ static int read_state(struct vsxd *d, struct saved_rule **out, size_t *n_out)
 		s.old_id = id;
 		s.runtime = strcmp(origin, "runtime") == 0;
 		vsxd_dp_rule_state(&d->dp, id, &s.state);
+		vsxd_dp_get_rule_counters(&d->dp, rule_dp_dir(&s.rule), id, &s.counters);
 		struct saved_rule *p = realloc(saved, (n + 1) * sizeof(*p));
 		if (!p) {
 			fclose(f);
-			free(saved);
+			free(s.counters);
+			free_saved(saved, n);
 			return -ENOMEM;
 		}
 		saved = p;
@@ -215,10 +230,12 @@ static int read_state(struct vsxd *d, struct saved_rule **out, size_t *n_out)
 	return 0;
 }
 
-/* Carries a surviving rule's decision over to its new id. */
+/* Carries a surviving rule's decision and counters over to its new id. */
 static void restore_rule(struct vsxd *d, const struct saved_rule *s, __u32 new_id)
 {
 	vsxd_dp_set_rule_state(&d->dp, new_id, &s->state);
+	if (s->counters)
+		vsxd_dp_set_rule_counters(&d->dp, rule_dp_dir(&s->rule), new_id, s->counters);
 	if (s->state.core >= 0)
 		log_info("rule %u keeps core %d (was rule %u)", new_id, s->state.core, s->old_id);
 }
@@ -248,7 +265,7 @@ int vsxd_rules_init(struct vsxd *d)
 		rc = add_rule(d, d->conf.rules[i].text, true, &id, err, sizeof(err));
 		if (rc) {
 			log_err("%s:%u: rule: %s", d->conf.source, d->conf.rules[i].line, err);
-			free(saved);
+			free_saved(saved, n_saved);
 			return rc;
 		}
 	}
@@ -268,7 +285,7 @@ int vsxd_rules_init(struct vsxd *d)
 		if (now)
 			restore_rule(d, &saved[i], now->id);
 	}
-	free(saved);
+	free_saved(saved, n_saved);
 	rc = vsxd_rules_install(d);
 	if (!rc)
 		vsxd_state_save(d);

@@ -77,7 +77,7 @@ static __always_inline struct vsx_flow_slot *vsx_cache_victim(__u32 set, __u32 g
 
 	if (!a || !b)
 		return NULL;
-	if (!vsx_slot_live(a, gen) || (vsx_slot_live(b, gen) && a->last_ns <= b->last_ns)) {
+	if (!vsx_slot_live(a, gen) || (vsx_slot_live(b, gen) && a->last_jiffies <= b->last_jiffies)) {
 		*index = set;
 		return a;
 	}

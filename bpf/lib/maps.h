@@ -23,18 +23,35 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VSX_STAT_COUNT);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct vsx_stat_block);
 } vsx_stats SEC(".maps");
 
-
-static __always_inline void vsx_count(__u32 stat)
+/* This CPU's named counters: looked up once per packet, then bumped with vsx_count(). */
+static __always_inline __u64 *vsx_stats_get(void)
 {
-	__u64 *v = bpf_map_lookup_elem(&vsx_stats, &stat);
+	__u32 zero = 0;
+	struct vsx_stat_block *b = bpf_map_lookup_elem(&vsx_stats, &zero);
 
-	if (v)
-		*v += 1;
+	return b ? b->v : NULL;
+}
+
+static __always_inline void vsx_count(__u64 *stats, __u32 stat)
+{
+	if (stats && stat < VSX_STAT_COUNT)
+		stats[stat]++;
+}
+
+/* Counts a packet this CPU put on `core`; stats is vsx_stats_get()'s block. */
+static __always_inline void vsx_count_core(__u64 *stats, __u32 core, __u32 bytes)
+{
+	struct vsx_stat_block *b = (struct vsx_stat_block *)stats;
+
+	if (b && core < VSX_MAX_CPUS) {
+		b->core[core].packets++;
+		b->core[core].bytes += bytes;
+	}
 }
 
 static __always_inline void vsx_counter_add(void *map, __u32 index, __u32 bytes)

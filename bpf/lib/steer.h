@@ -87,7 +87,7 @@ static __always_inline int vsx_choose_core_bpf(const struct vsx_core_table *t,
 }
 
 /* The core of an irq:auto rule: its remembered decision, or a new one from the core table. */
-static __always_inline int vsx_auto_core(__u32 rule_id, int prio, __u32 rx_cpu)
+static __always_inline int vsx_auto_core(__u64 *stats, __u32 rule_id, int prio, __u32 rx_cpu)
 {
 	struct vsx_core_assign *assign;
 	struct vsx_core_table *table;
@@ -106,7 +106,7 @@ static __always_inline int vsx_auto_core(__u32 rule_id, int prio, __u32 rx_cpu)
 		return VSX_CORE_NONE;
 	core = vsx_choose_core_bpf(table, assign, prio, rx_cpu);
 	if (core < 0 || core >= VSX_MAX_CPUS) {
-		vsx_count(VSX_STAT_NO_CORE);
+		vsx_count(stats, VSX_STAT_NO_CORE);
 		return VSX_CORE_NONE;
 	}
 	old = __sync_val_compare_and_swap(&st->core, VSX_CORE_NONE, core);
@@ -121,7 +121,7 @@ static __always_inline int vsx_auto_core(__u32 rule_id, int prio, __u32 rx_cpu)
 }
 
 /* Classifies a flow the cache did not know. Fills rule_id and slot flags. */
-static __always_inline int vsx_classify_flow(const struct vsx_config *cfg,
+static __always_inline int vsx_classify_flow(__u64 *stats, const struct vsx_config *cfg,
 					     const struct vsx_flow_key *key, __u32 rx_cpu,
 					     __u32 *rule_id, __u8 *flags)
 {
@@ -134,13 +134,13 @@ static __always_inline int vsx_classify_flow(const struct vsx_config *cfg,
 	*rule_id = 0;
 	*flags = VSX_SLOT_VALID | (prio ? VSX_SLOT_PRIO : 0);
 	if (!v) {
-		vsx_count(VSX_STAT_UNMATCHED);
+		vsx_count(stats, VSX_STAT_UNMATCHED);
 	} else {
 		*rule_id = v->rule_id;
 		if (v->action == VSX_ACT_IRQ_CORE)
 			core = v->core;
 		else if (v->action == VSX_ACT_IRQ_AUTO)
-			core = vsx_auto_core(v->rule_id, prio, rx_cpu);
+			core = vsx_auto_core(stats, v->rule_id, prio, rx_cpu);
 	}
 	if (core < 0)
 		*flags |= VSX_SLOT_STAY;
@@ -160,7 +160,7 @@ static __always_inline void vsx_frag_key(struct vsx_frag_key *fk, const struct v
 	fk->_pad = 0;
 }
 
-static __always_inline int vsx_steer(const struct vsx_config *cfg, struct vsx_pkt *pkt,
+static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg, struct vsx_pkt *pkt,
 				     __u32 rx_cpu, __u32 bytes)
 {
 	const struct vsx_flow_key *key = &pkt->key;
@@ -177,33 +177,36 @@ static __always_inline int vsx_steer(const struct vsx_config *cfg, struct vsx_pk
 		vsx_frag_key(&fk, pkt);
 		fv = bpf_map_lookup_elem(&vsx_frags, &fk);
 		if (fv) {
-			vsx_count(VSX_STAT_FRAG_FOLLOW);
+			vsx_count(stats, VSX_STAT_FRAG_FOLLOW);
 			s = bpf_map_lookup_elem(&vsx_flow_cache, &fv->slot);
 			if (s)
 				vsx_flow_count(fv->slot, s->tag, bytes);
 			return fv->core;
 		}
 		/* First fragment not seen: classify what we have (rules on ports cannot match). */
-		vsx_count(VSX_STAT_FRAG_ORPHAN);
+		vsx_count(stats, VSX_STAT_FRAG_ORPHAN);
 	}
 
 	s = vsx_cache_lookup(key, set, gen, &index);
 	if (s) {
-		vsx_count(VSX_STAT_CACHE_HIT);
-		s->last_ns = bpf_ktime_get_coarse_ns();
+		vsx_count(stats, VSX_STAT_CACHE_HIT);
+		__u64 now = bpf_jiffies64();
+
+		if (s->last_jiffies != now) /* keep the line clean within a tick */
+			s->last_jiffies = now;
 		vsx_flow_count(index, s->tag, bytes);
 		if (s->rule_id)
 			vsx_counter_add(&vsx_rule_stats, s->rule_id, bytes);
 		return s->core;
 	}
 
-	vsx_count(VSX_STAT_CACHE_MISS);
-	core = vsx_classify_flow(cfg, key, rx_cpu, &rule_id, &flags);
+	vsx_count(stats, VSX_STAT_CACHE_MISS);
+	core = vsx_classify_flow(stats, cfg, key, rx_cpu, &rule_id, &flags);
 	if (rule_id)
 		vsx_counter_add(&vsx_rule_stats, rule_id, bytes);
 	s = vsx_cache_victim(set, gen, &index);
 	if (s) {
-		__u64 now = bpf_ktime_get_coarse_ns();
+		__u64 now = bpf_jiffies64();
 
 		s->flags = 0; /* readers on other CPUs skip the slot while it is rewritten */
 		s->key = *key;
@@ -211,8 +214,8 @@ static __always_inline int vsx_steer(const struct vsx_config *cfg, struct vsx_pk
 		s->core = (__s16)core;
 		s->gen = gen;
 		s->tag += 1;
-		s->first_ns = now;
-		s->last_ns = now;
+		s->first_jiffies = now;
+		s->last_jiffies = now;
 		s->flags = flags;
 		vsx_flow_count(index, s->tag, bytes);
 	}

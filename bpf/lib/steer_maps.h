@@ -54,13 +54,6 @@ struct {
 } vsx_core_assign SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VSX_MAX_CPUS);
-	__type(key, __u32);
-	__type(value, struct vsx_counter);
-} vsx_core_stats SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, VSX_DEFAULT_FLOW_SLOTS); /* set by the loader */
 	__uint(map_flags, BPF_F_MMAPABLE);           /* vsxd reads flows without syscalls */

@@ -96,7 +96,7 @@ struct vsx_rule_state {
 };
 VSX_ASSERT_SIZE(struct vsx_rule_state, 8);
 
-/* Per-CPU arrays "vsx_rule_stats" [VSX_MAX_RULES] and "vsx_core_stats" [VSX_MAX_CPUS]. */
+/* Per-CPU array "vsx_rule_stats" [VSX_MAX_RULES]; per-core counters are in vsx_stat_block. */
 struct vsx_counter {
 	__u64 packets;
 	__u64 bytes;
@@ -124,8 +124,13 @@ struct vsx_flow_slot {
 	__u8 _pad;
 	__u32 gen;       /* vsx_config.rules_gen at decision time */
 	__u32 tag;       /* changes whenever the slot gets a new flow (see vsx_flow_stats) */
-	__u64 first_ns;  /* bpf_ktime_get_ns() of the first packet */
-	__u64 last_ns;   /* of the latest packet, for LRU replacement and ageing */
+	/*
+	 * Times in jiffies (bpf_jiffies64(), inlined to one load) rather than nanoseconds: a
+	 * clock read on every cache hit costs ~10 ns, as much as the rest of the hit. Ageing
+	 * and rates only need the tick's resolution; vsxd converts with the kernel's HZ.
+	 */
+	__u64 first_jiffies; /* first packet */
+	__u64 last_jiffies;  /* latest packet, for LRU replacement and ageing */
 };
 VSX_ASSERT_SIZE(struct vsx_flow_slot, 128);
 
@@ -161,7 +166,8 @@ struct vsx_frag_val {
 VSX_ASSERT_SIZE(struct vsx_frag_val, 8);
 
 /*
- * Named datapath counters, per-CPU array "vsx_stats" [VSX_STAT_COUNT]. The names in
+ * Named datapath counters, per-CPU array "vsx_stats" with one struct vsx_stat_block (one
+ * lookup per packet, however many counters it bumps). The names in
  * vsx_stat_names (lib/stat_names.c) double as metric labels.
  */
 enum vsx_stat {
@@ -182,5 +188,16 @@ enum vsx_stat {
 	VSX_STAT_FCF_WRITTEN,     /* egress: FCF written into an outer header */
 	VSX_STAT_COUNT
 };
+
+/*
+ * Per CPU: the named counters and what this CPU put on each core (the paper's Table 5), in
+ * one block so that a packet costs one per-CPU lookup for both.
+ */
+struct vsx_stat_block {
+	__u64 v[VSX_STAT_COUNT];
+	__u64 _pad;
+	struct vsx_counter core[VSX_MAX_CPUS];
+};
+VSX_ASSERT_SIZE(struct vsx_stat_block, 8 * VSX_STAT_COUNT + 8 + 16 * VSX_MAX_CPUS);
 
 #endif

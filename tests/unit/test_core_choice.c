@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* The core choice (include/vsx/core_choice.h), the code the datapath runs at a rule's first packet. */
+/* The core choice (include/vsx/core_choice.h), the code the datapath runs at a rule's first packet.
+ */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -117,18 +120,305 @@ static void test_64_cores(void **state)
 	assert_int_equal(vsx_choose_core(&table, &assign, 0, 0), 47);
 }
 
+static void test_threshold_edges(void **state)
+{
+	core(0, 0, 0);
+	core(1, 51, 0);
+	table.threshold = 0;
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 1), 0); /* load 0 <= 0 */
+	table.cores[0].load = 1;
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 1), VSX_CORE_NONE);
+	table.threshold = 51;
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 9), 0);
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 1), 0); /* rx qualifies, not tied */
+	table.threshold = 255; /* loads above 100 are nonsense but must compare */
+	table.cores[0].load = 255;
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 9), 1);
+}
+
+static void test_table_size_bounds(void **state)
+{
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 0), VSX_CORE_NONE); /* n_cpus 0 */
+	/* Slots beyond n_cpus do not count, however good they look. */
+	core(0, 40, 0);
+	table.cores[5].flags = VSX_CORE_ONLINE;
+	table.cores[5].load = 0;
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 5), 0);
+	assert_int_equal(vsx_choose_core(&table, &assign, 1, 5), 0);
+	/* n_cpus above the table means the whole table. */
+	table.n_cpus = 0xffffffffu;
+	table.cores[VSX_MAX_CPUS - 1].flags = VSX_CORE_ONLINE;
+	table.cores[VSX_MAX_CPUS - 1].load = 0;
+	table.cores[5].flags = 0;
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 0), VSX_MAX_CPUS - 1);
+	assert_int_equal(vsx_choice_n_cpus(&table), VSX_MAX_CPUS);
+}
+
+static void test_receiving_core_out_of_range(void **state)
+{
+	core(0, 20, 0);
+	core(1, 20, 0);
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 2), 0);
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, VSX_MAX_CPUS), 0);
+	assert_int_equal(vsx_choose_core(&table, &assign, 1, 0xffffffffu), 0);
+	/* A receiving core that is tied but pinned or offline does not win the tie. */
+	core(2, 20, 3);
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 2), 0);
+}
+
+static void test_counts_saturate_and_use_all_bits(void **state)
+{
+	core(0, 20, 0);
+	core(1, 20, 0);
+	core(2, 20, 0);
+	assign.prio[0] = VSX_CHOICE_PRIO_MAX;
+	assign.prio[1] = 0xffffffffu; /* saturated: the same as core 0 for the choice */
+	assign.prio[2] = VSX_CHOICE_PRIO_MAX - 1;
+	assert_int_equal(vsx_choose_core(&table, &assign, 1, 9), 2);
+	assign.prio[2] = 0xfffffff0u;
+	assign.normal[0] = 0xffffffffu;
+	assign.normal[1] = 0xfffffffeu;
+	assign.normal[2] = 0xffffffffu;
+	assert_int_equal(vsx_choose_core(&table, &assign, 1, 9), 1);
+	/* Any nonzero prio is a priority flow. */
+	assert_int_equal(vsx_choose_core(&table, &assign, -1, 9), 1);
+	assert_int_equal(vsx_choose_core(&table, &assign, 0x40000000, 9), 1);
+}
+
+/* 64 cores, 40 of them free: 40 priority flows get a core each, the 41st shares one. */
+static void test_64_cores_priority_spreading(void **state)
+{
+	bool used[64] = {false};
+
+	for (unsigned int c = 0; c < 64; c++)
+		core(c, 10 + c % 7, c % 8 < 3 ? 1 + c : 0); /* 24 cores pinned */
+	for (int i = 0; i < 40; i++) {
+		int c = vsx_choose_core(&table, &assign, 1, 0);
+
+		assert_in_range(c, 0, 63);
+		assert_false(table.cores[c].flags & VSX_CORE_PINNED);
+		assert_false(used[c]);
+		used[c] = true;
+		assign.prio[c]++;
+	}
+	int c = vsx_choose_core(&table, &assign, 1, 0);
+	assert_int_equal(assign.prio[c], 1);
+	/* Normal flows now have nowhere free of priority work: least loaded among them. */
+	c = vsx_choose_core(&table, &assign, 0, 0);
+	assert_int_equal(table.cores[c].load, 10);
+}
+
+/* 640 normal decisions in one sampling interval over 64 equal cores: 10 each. */
+static void test_64_cores_normal_spreading(void **state)
+{
+	for (unsigned int c = 0; c < 64; c++)
+		core(c, 30, 0);
+	assign.prio[17] = 1; /* avoided while others are free of priority work */
+	for (int i = 0; i < 630; i++) {
+		int c = vsx_choose_core(&table, &assign, 0, (__u32)i % 64);
+
+		assert_int_not_equal(c, 17);
+		assign.normal[c]++;
+	}
+	for (unsigned int c = 0; c < 64; c++)
+		assert_int_equal(assign.normal[c], c == 17 ? 0 : 10);
+}
+
+/* ---- the rule, written the obvious way, against the real code on random tables ---- */
+
+static __u64 rng_state;
+
+static __u64 rnd(void)
+{
+	__u64 x = rng_state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rng_state = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static __u32 below(__u32 n)
+{
+	return (__u32)(rnd() % n);
+}
+
+static __u32 random_count(void)
+{
+	switch (below(10)) {
+	case 0:
+		return VSX_CHOICE_PRIO_MAX - 1 + below(3);
+	case 1:
+		return 0xffffffffu - below(2);
+	case 2:
+	case 3:
+		return 1 + below(3);
+	default:
+		return 0;
+	}
+}
+
+/* The same generator as tests/bpf/test_core_choice_bpf.c: ties on purpose. */
+static void random_scenario(int *prio, __u32 *rx_cpu)
+{
+	static const __u8 thresholds[] = {0, 20, 50, 50, 50, 80, 100, 255};
+	static const __u8 loads[] = {0, 10, 20, 49, 50, 51, 100};
+	bool few_loads = below(2);
+
+	memset(&table, 0, sizeof(table));
+	memset(&assign, 0, sizeof(assign));
+	table.n_cpus = 1 + below(64);
+	if (below(10) == 0)
+		table.n_cpus = below(VSX_MAX_CPUS + 1);
+	if (below(50) == 0)
+		table.n_cpus = VSX_MAX_CPUS + below(1000);
+	table.threshold = below(8) ? thresholds[below(sizeof(thresholds))] : (__u8)below(256);
+	for (unsigned int c = 0; c < VSX_MAX_CPUS; c++) {
+		struct vsx_core *k = &table.cores[c];
+
+		k->flags = (below(100) < 85 ? VSX_CORE_ONLINE : 0) |
+			   (below(100) < 20 ? VSX_CORE_PINNED : 0);
+		if (below(20) == 0)
+			k->flags |= (__u8)(below(64) << 2);
+		k->load = few_loads ? loads[below(sizeof(loads))] : (__u8)below(101);
+		if (below(50) == 0)
+			k->load = (__u8)below(256);
+		k->pinned_vm = k->flags & VSX_CORE_PINNED ? (__u16)(1 + below(127)) : 0;
+		assign.prio[c] = random_count();
+		assign.normal[c] = below(3) ? below(4) : random_count();
+	}
+	*prio = below(2) ? 0 : below(2) ? 1 : (int)rnd();
+	*rx_cpu = below(5)
+		      ? below(table.n_cpus < VSX_MAX_CPUS ? table.n_cpus + 3 : VSX_MAX_CPUS + 3)
+		      : (__u32)rnd();
+}
+
+static bool ref_qualifies(__u32 c)
+{
+	const struct vsx_core *k;
+
+	if (c >= table.n_cpus || c >= VSX_MAX_CPUS)
+		return false;
+	k = &table.cores[c];
+	return (k->flags & VSX_CORE_ONLINE) && !(k->flags & VSX_CORE_PINNED) &&
+	       k->load <= table.threshold;
+}
+
+/* -1, 0, 1 as core c is better than, equal to, worse than core d (header comment's order). */
+static int ref_compare(int prio, __u32 c, __u32 d)
+{
+	__u64 pc = assign.prio[c], pd = assign.prio[d];
+
+	if (prio) {
+		pc = pc > VSX_CHOICE_PRIO_MAX ? VSX_CHOICE_PRIO_MAX : pc;
+		pd = pd > VSX_CHOICE_PRIO_MAX ? VSX_CHOICE_PRIO_MAX : pd;
+	} else {
+		pc = pc != 0;
+		pd = pd != 0;
+	}
+	if (pc != pd)
+		return pc < pd ? -1 : 1;
+	if (table.cores[c].load != table.cores[d].load)
+		return table.cores[c].load < table.cores[d].load ? -1 : 1;
+	if (assign.normal[c] != assign.normal[d])
+		return assign.normal[c] < assign.normal[d] ? -1 : 1;
+	return 0;
+}
+
+static int ref_choose(int prio, __u32 rx_cpu)
+{
+	int best = VSX_CORE_NONE;
+
+	for (__u32 c = 0; c < VSX_MAX_CPUS; c++)
+		if (ref_qualifies(c) && (best < 0 || ref_compare(prio, c, (__u32)best) < 0))
+			best = (int)c;
+	if (best >= 0 && ref_qualifies(rx_cpu) && ref_compare(prio, rx_cpu, (__u32)best) == 0)
+		return (int)rx_cpu;
+	return best;
+}
+
+/* vsx_choice_init/consider/finish as the datapath's bpf_loop() runs them. */
+static int step_choose(int prio, __u32 rx_cpu)
+{
+	struct vsx_choice_state s;
+
+	vsx_choice_init(&s);
+	for (__u32 c = 0; c < vsx_choice_n_cpus(&table); c++)
+		vsx_choice_consider(&s, &table, &assign, prio, c);
+	return vsx_choice_finish(&s, &table, &assign, prio, rx_cpu);
+}
+
+static void test_random_tables_match_the_rule(void **state)
+{
+	unsigned int none = 0;
+
+	rng_state = 0x0123456789abcdefULL;
+	for (int i = 0; i < 5000; i++) {
+		__u32 rx_cpu;
+		int prio, got, want;
+
+		random_scenario(&prio, &rx_cpu);
+		got = vsx_choose_core(&table, &assign, prio, rx_cpu);
+		want = ref_choose(prio, rx_cpu);
+		if (got != want || step_choose(prio, rx_cpu) != want)
+			fail_msg("table %d: got %d (steps %d), the rule says %d (n_cpus %u, "
+				 "threshold %u, prio %d, rx_cpu %u)",
+				 i, got, step_choose(prio, rx_cpu), want, table.n_cpus,
+				 table.threshold, prio, rx_cpu);
+		if (got == VSX_CORE_NONE) {
+			none++;
+			continue;
+		}
+		/* Never a pinned, offline or overloaded core. */
+		assert_true(table.cores[got].flags & VSX_CORE_ONLINE);
+		assert_false(table.cores[got].flags & VSX_CORE_PINNED);
+		assert_true(table.cores[got].load <= table.threshold);
+		assert_true((__u32)got < table.n_cpus);
+	}
+	assert_in_range(none, 250, 4750); /* both outcomes exercised */
+}
+
+static void test_qualifies_matches_the_key(void **state)
+{
+	rng_state = 42;
+	for (int i = 0; i < 500; i++) {
+		__u32 rx_cpu;
+		int prio;
+
+		random_scenario(&prio, &rx_cpu);
+		for (__u32 c = 0; c < VSX_MAX_CPUS; c++) {
+			__u64 key =
+			    vsx_core_choice_key(&table, &assign, vsx_choice_prio_cap(prio), c);
+
+			assert_int_equal(vsx_core_qualifies(&table, c), ref_qualifies(c));
+			assert_int_equal(!(key >> VSX_CHOICE_UNFIT_SHIFT), ref_qualifies(c));
+		}
+		assert_false(vsx_core_qualifies(&table, VSX_MAX_CPUS));
+		assert_false(vsx_core_qualifies(&table, 0xffffffffu));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_paper_table2, setup),
-		cmocka_unit_test_setup(test_none_qualifies, setup),
-		cmocka_unit_test_setup(test_threshold_is_inclusive, setup),
-		cmocka_unit_test_setup(test_offline_and_pinned_never_chosen, setup),
-		cmocka_unit_test_setup(test_priority_spreads, setup),
-		cmocka_unit_test_setup(test_normal_avoids_priority_cores, setup),
-		cmocka_unit_test_setup(test_ties_prefer_receiving_core_then_lowest, setup),
-		cmocka_unit_test_setup(test_decisions_spread_within_a_sample, setup),
-		cmocka_unit_test_setup(test_64_cores, setup),
+	    cmocka_unit_test_setup(test_paper_table2, setup),
+	    cmocka_unit_test_setup(test_none_qualifies, setup),
+	    cmocka_unit_test_setup(test_threshold_is_inclusive, setup),
+	    cmocka_unit_test_setup(test_offline_and_pinned_never_chosen, setup),
+	    cmocka_unit_test_setup(test_priority_spreads, setup),
+	    cmocka_unit_test_setup(test_normal_avoids_priority_cores, setup),
+	    cmocka_unit_test_setup(test_ties_prefer_receiving_core_then_lowest, setup),
+	    cmocka_unit_test_setup(test_decisions_spread_within_a_sample, setup),
+	    cmocka_unit_test_setup(test_64_cores, setup),
+	    cmocka_unit_test_setup(test_threshold_edges, setup),
+	    cmocka_unit_test_setup(test_table_size_bounds, setup),
+	    cmocka_unit_test_setup(test_receiving_core_out_of_range, setup),
+	    cmocka_unit_test_setup(test_counts_saturate_and_use_all_bits, setup),
+	    cmocka_unit_test_setup(test_64_cores_priority_spreading, setup),
+	    cmocka_unit_test_setup(test_64_cores_normal_spreading, setup),
+	    cmocka_unit_test(test_random_tables_match_the_rule),
+	    cmocka_unit_test(test_qualifies_matches_the_key),
 	};
 	return cmocka_run_group_tests_name("core_choice", tests, NULL, NULL);
 }
