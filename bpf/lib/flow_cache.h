@@ -17,7 +17,7 @@
 #include "steer_maps.h"
 
 /*
- * Multiplicative hash over the words that tell flows apart (addresses, ports, protocol,
+ * Multiplicative hash over the words that tell flows apart (addresses, ports, protocol, FCF,
  * VNI). The other key fields only need the full compare, not the hash.
  */
 static __always_inline __u32 vsx_flow_hash(const struct vsx_flow_key *k)
@@ -28,7 +28,8 @@ static __always_inline __u32 vsx_flow_hash(const struct vsx_flow_key *k)
 	h = (h ^ (((__u64)k->tp_src << 48) | ((__u64)k->tp_dst << 32) | k->vni)) * mul;
 	h = (h ^ (((__u64)k->nw_src[0] << 32) | k->nw_dst[0])) * mul;
 	h = (h ^ (((__u64)k->nw_src[3] << 32) | k->nw_dst[3])) * mul;
-	h = (h ^ (((__u64)k->outer_src[0] << 32) | ((__u64)k->nw_proto << 8) | k->flags)) * mul;
+	h = (h ^ (((__u64)k->outer_src[0] << 32) | ((__u64)k->fcf << 16) | ((__u64)k->nw_proto << 8) |
+		  k->flags)) * mul;
 	return (__u32)(h >> 32);
 }
 

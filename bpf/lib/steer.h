@@ -160,6 +160,16 @@ static __always_inline void vsx_frag_key(struct vsx_frag_key *fk, const struct v
 	fk->_pad = 0;
 }
 
+/* A first fragment's decision, for the later fragments of its datagram. */
+static __always_inline void vsx_frag_remember(const struct vsx_pkt *pkt, int core, __u32 slot)
+{
+	struct vsx_frag_val fv = { .core = (__s16)core, .slot = slot };
+	struct vsx_frag_key fk;
+
+	vsx_frag_key(&fk, pkt);
+	bpf_map_update_elem(&vsx_frags, &fk, &fv, BPF_ANY);
+}
+
 static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg, struct vsx_pkt *pkt,
 				     __u32 rx_cpu, __u32 bytes)
 {
@@ -197,6 +207,9 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 		vsx_flow_count(index, s->tag, bytes);
 		if (s->rule_id)
 			vsx_counter_add(&vsx_rule_stats, s->rule_id, bytes);
+		/* Every datagram's first fragment, not only the flow's first one. */
+		if ((key->flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG)
+			vsx_frag_remember(pkt, s->core, index);
 		return s->core;
 	}
 
@@ -219,12 +232,8 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 		s->flags = flags;
 		vsx_flow_count(index, s->tag, bytes);
 	}
-	if ((key->flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG) {
-		struct vsx_frag_val fv = { .core = (__s16)core, .slot = s ? index : 0 };
-
-		vsx_frag_key(&fk, pkt);
-		bpf_map_update_elem(&vsx_frags, &fk, &fv, BPF_ANY);
-	}
+	if ((key->flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG)
+		vsx_frag_remember(pkt, core, s ? index : 0);
 	return core;
 }
 

@@ -264,6 +264,28 @@ static void test_later_fragment_follows(void **state)
 	assert_int_equal(run(f, &first, NULL, NULL), XDP_REDIRECT);
 	assert_int_equal(run(f, &later, NULL, NULL), XDP_REDIRECT);
 	assert_int_equal(stat(f, VSX_STAT_FRAG_FOLLOW), follow + 1);
+
+	/* The flow's next datagram: its first fragment hits the flow cache, and its later
+	 * fragments must still follow (a cache hit records the datagram too). */
+	struct pb first2, later2;
+	pb_init(&first2);
+	pb_vxlan_encap(&first2, &(struct pb_tunnel){ .vni = 400 });
+	pb_eth(&first2, NULL);
+	pb_ipv4(&first2, &(struct pb_ip){ .id = 78, .mf = true });
+	pb_udp(&first2, 1000, 6000);
+	pb_pad_to(&first2, 200);
+	assert_true(pb_finish(&first2) > 0);
+	pb_init(&later2);
+	pb_vxlan_encap(&later2, &(struct pb_tunnel){ .vni = 400 });
+	pb_eth(&later2, NULL);
+	pb_ipv4(&later2, &(struct pb_ip){ .id = 78, .frag_off = 1480, .proto = 17 });
+	pb_pad_to(&later2, 200);
+	assert_true(pb_finish(&later2) > 0);
+	__u64 hits = stat(f, VSX_STAT_CACHE_HIT);
+	assert_int_equal(run(f, &first2, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(stat(f, VSX_STAT_CACHE_HIT), hits + 1);
+	assert_int_equal(run(f, &later2, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(stat(f, VSX_STAT_FRAG_FOLLOW), follow + 2);
 }
 
 static void test_rss_fragments_hash_on_addresses(void **state)

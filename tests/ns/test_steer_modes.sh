@@ -9,8 +9,14 @@
 #             kernel's own accounting (cpumap/1 kthread CPU time, per-CPU softnet "processed")
 #             agree; the per-flow counters match the packets sent
 #   irq:N     explicit cores, both ways (0 -> 1 and 1 -> 0), replaced at run time
-#   rss       each flow lands on the core the RPS-like hash of its outer header predicts;
-#             IP fragments of different flows between two VMs share one core
+#   rss       each flow lands on the core the RPS-like hash of its outer header predicts
+#             (outer addresses and UDP ports, read from a capture on h2's uplink);
+#             IP fragments of different flows between two VMs share one core: the kernel's
+#             VXLAN source port hashes the inner packet, and fragments have no ports. This
+#             holds for traffic without a socket hash, as a real VM's through a tap; the
+#             senders are unconnected UDP sockets for that reason. (A connected socket, as
+#             iperf3's, has a random tx hash that its fragments inherit, so each such flow
+#             gets its own outer source port and may land anywhere.)
 #   set-mode  vsxctl switches the mode at run time
 #
 # Each test builds its own lab (named after this process) with its own vsxd, and removes
@@ -194,7 +200,7 @@ start_vsxd() {
 
 # Datapath packets per core: "P0 P1".
 core_pkts() { ctl cores --json | jq -r '[.cores[0].packets, .cores[1].packets] | @tsv'; }
-stat() { ctl stats --json | jq -r ".$1"; }
+dp_stat() { ctl stats --json | jq -r ".$1"; }
 # Packets the kernel processed (netif_receive_skb) on CPU $1 so far: softnet_stat column 1.
 softnet() { echo $((16#$(sed -n "$(($1 + 1))p" /proc/net/softnet_stat | cut -d' ' -f1))); }
 # CPU time (ns) of the cpumap kthread for CPU $1 of this datapath's cpumap.
@@ -246,8 +252,8 @@ test_default() {
 	read -r c0 c1 < <(core_pkts)
 	s0=$(softnet 0)
 	k1=$(kthread_ns 1)
-	loc=$(stat local)
-	red=$(stat redirect)
+	loc=$(dp_stat local)
+	red=$(dp_stat redirect)
 	iperf_udp 1400 100M 2
 	pkts=$(($(iperf_field sent_bytes) / 1400))
 	read -r n0 n1 < <(core_pkts)
@@ -257,10 +263,13 @@ test_default() {
 		"CPU0 softnet processed +$(($(softnet 0) - s0)), cpumap/1 kthread +$((($(kthread_ns 1) - k1) / 1000)) us"
 	ge "$d0" $((pkts * 95 / 100)) "packets on core 0 (receiving core)"
 	le "$d1" $((pkts / 100 + 20)) "packets on core 1"
-	ge $(($(stat local) - loc)) $((pkts * 95 / 100)) "stats local"
-	le $(($(stat redirect) - red)) 0 "stats redirect"
-	# The kernel agrees: CPU 0 did the receive work, nothing went through the cpumap.
-	ge $(($(softnet 0) - s0)) "$pkts" "softnet processed on CPU 0"
+	ge $(($(dp_stat local) - loc)) $((pkts * 95 / 100)) "stats local"
+	le $(($(dp_stat redirect) - red)) 0 "stats redirect"
+	# The kernel agrees: CPU 0 did the receive work, nothing went through the cpumap. Each
+	# packet is received on CPU 0 four times: on h1's bridge port from the VM (the sender's
+	# side, there in every mode), then on h2's uplink, after VXLAN decapsulation and on the
+	# VM's veth; three times or more is only possible if h2's work stayed on CPU 0.
+	ge $(($(softnet 0) - s0)) $((3 * pkts)) "softnet processed on CPU 0"
 	le $(($(kthread_ns 1) - k1)) 2000000 "cpumap/1 kthread CPU time (ns)"
 	# default mode does not consult rules or the flow cache
 	[ "$(ctl dump-rules --json | jq -r '.[0].decided_core')" = null ] || t_fail "rule decided in default mode"
@@ -278,7 +287,7 @@ test_vsx_auto() {
 	s1=$(softnet 1)
 	k0=$(kthread_ns 0)
 	k1=$(kthread_ns 1)
-	red=$(stat redirect)
+	red=$(dp_stat redirect)
 	iperf_udp 1400 100M 2
 	pkts=$(($(iperf_field sent_bytes) / 1400))
 	read -r n0 n1 < <(core_pkts)
@@ -291,15 +300,16 @@ test_vsx_auto() {
 		t_fail "decided core: $(ctl dump-rules)"
 	ge "$d1" $((pkts * 95 / 100)) "packets on core 1 (decided)"
 	le "$d0" $((pkts / 100 + 50)) "packets on core 0 (the VM's)"
-	ge $(($(stat redirect) - red)) $((pkts * 95 / 100)) "stats redirect"
+	ge $(($(dp_stat redirect) - red)) $((pkts * 95 / 100)) "stats redirect"
 	# The flow's own counter: every datagram it sent (plus iperf3's one-datagram UDP
 	# "connect" on the same ports), within the loss before XDP.
 	[ "$fc" = 1 ] || t_fail "flow core '$fc'"
 	ge "$fp" $((pkts * 95 / 100)) "flow packets"
 	le "$fp" $((pkts + 2)) "flow packets"
-	# The kernel agrees: the receive work ran in the cpumap kthread on CPU 1 and each packet
-	# went through netif_receive_skb on CPU 1 (at least once: uplink, VXLAN, VM port).
-	ge "$ds" "$pkts" "softnet processed on CPU 1"
+	# The kernel agrees: the receive work ran in the cpumap kthread on CPU 1, and each packet
+	# went through netif_receive_skb on CPU 1 three times (uplink, after VXLAN, VM port;
+	# nothing of the sender runs there): at least twice, allowing for drops.
+	ge "$ds" $((2 * pkts)) "softnet processed on CPU 1"
 	ge "$dk" $((pkts * 1000)) "cpumap/1 kthread CPU time (ns, >= 1 us per packet)"
 	le $(($(kthread_ns 0) - k0)) 2000000 "cpumap/0 kthread CPU time (ns)"
 	[ "$(ctl cores --json | jq -r '.cores[1].auto_rules')" = 1 ] || t_fail "auto_rules of core 1"
@@ -327,14 +337,14 @@ test_irq_explicit() {
 		"1 $id udp,nw_dst=10.1.2.1 actions=irq:0 " ] || t_fail "replaced rule: $(ctl dump-rules)"
 	read -r c0 c1 < <(core_pkts)
 	k0=$(kthread_ns 0)
-	red=$(stat redirect)
+	red=$(dp_stat redirect)
 	send_on 1 7002 1000 3000 3000
 	read -r n0 n1 < <(core_pkts)
 	diag "irq:0 from CPU 1: core0 +$((n0 - c0)) core1 +$((n1 - c1)) of 3000," \
 		"cpumap/0 kthread +$((($(kthread_ns 0) - k0) / 1000)) us"
 	ge $((n0 - c0)) 2850 "irq:0: packets on core 0"
 	le $((n1 - c1)) 30 "irq:0: packets on core 1"
-	ge $(($(stat redirect) - red)) 2850 "irq:0: redirected (received on CPU 1)"
+	ge $(($(dp_stat redirect) - red)) 2850 "irq:0: redirected (received on CPU 1)"
 	ge $(($(kthread_ns 0) - k0)) 3000000 "cpumap/0 kthread CPU time (ns)"
 	read -r _ c < <(flow_of "tp_dst=7002")
 	[ "$c" = 0 ] || t_fail "irq:0: flow core '$c'"
@@ -378,9 +388,9 @@ test_rss() {
 		le "$o" 10 "flow $port: packets on the other core"
 		k=$((k + 1))
 		[[ " $seen " == *" $want "* ]] || seen="$seen $want"
-		[ "$(echo $seen | wc -w)" -eq 2 ] && break
+		[ ${#seen} -eq 4 ] && break # " 0 1" or " 1 0"
 	done
-	[ "$(echo $seen | wc -w)" -eq 2 ] || t_fail "16 flows all hashed to core$seen"
+	[ ${#seen} -eq 4 ] || t_fail "16 flows all hashed to core$seen"
 	diag "rss: $k flows until both cores were used"
 
 	# IP fragments (8192-byte datagrams) of two flows at once: the kernel's VXLAN source
