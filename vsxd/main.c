@@ -79,23 +79,6 @@ static int make_signalfd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* Every static rule must parse; the file is rejected as a whole otherwise. */
-static int check_rules(const struct vsxd_conf *conf)
-{
-	char err[256];
-
-	for (size_t i = 0; i < conf->n_rules; i++) {
-		struct vsx_rule r;
-
-		if (vsx_rule_parse(conf->rules[i].text, &r, err, sizeof(err))) {
-			log_err("%s:%u: rule: %s", conf->source ? conf->source : "config",
-				conf->rules[i].line, err);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
 static int run(struct vsxd *d)
 {
 	int sig_fd = make_signalfd(), timer_fd = make_timer(d->conf.sample_interval_ms);
@@ -224,8 +207,6 @@ int main(int argc, char *argv[])
 	}
 	vsx_log_use_syslog(use_syslog);
 	vsx_log_route_libbpf();
-	if (check_rules(&d.conf))
-		goto out_conf;
 	if (check_only) {
 		vsxd_conf_dump(&d.conf, stdout);
 		rc = 0;

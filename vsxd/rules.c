@@ -57,20 +57,29 @@ static void reset_rule_state(struct vsxd *d, const struct vsx_rule *r)
 	vsxd_dp_clear_rule_counters(&d->dp, VSXD_EGRESS, r->id);
 }
 
-static int add_rule(struct vsxd *d, const char *text, bool from_config, __u32 *id, char *err,
-		    size_t errlen)
+/*
+ * Adds (or, with an identical match and priority, replaces the action of) a rule. When it
+ * replaced one, *previous gets the old action so a failed install can put it back.
+ */
+static int add_rule(struct vsxd *d, const char *text, bool from_config, __u32 *id, bool *replaced,
+		    struct vsx_rule_action *previous, char *err, size_t errlen)
 {
+	const struct vsx_rule *old;
 	struct vsx_rule r;
-	bool replaced = false;
 	int rc = vsx_rule_parse(text, &r, err, errlen);
 
 	if (rc)
 		return rc;
-	rc = vsx_rule_table_add(d->rules, &r, id, &replaced, err, errlen);
+	old = vsx_rule_table_find_strict(d->rules, &r);
+	if (old)
+		*previous = old->action;
+	rc = vsx_rule_table_add(d->rules, &r, id, replaced, err, errlen);
 	if (rc)
 		return rc;
 	config_rule[*id] = from_config;
-	if (!replaced)
+	/* At start over a kept datapath, the old classifier still runs: vsxd_rules_init()
+	 * resets only the rules that get no saved state, once they are all known. */
+	if (!*replaced && !d->restoring)
 		reset_rule_state(d, vsx_rule_table_get(d->rules, *id));
 	return 0;
 }
@@ -78,19 +87,25 @@ static int add_rule(struct vsxd *d, const char *text, bool from_config, __u32 *i
 int vsxd_rule_add_text(struct vsxd *d, const char *text, bool from_config, __u32 *id, char *err,
 		       size_t errlen)
 {
-	char canon[VSX_RULE_TEXT_MAX];
-	int rc = add_rule(d, text, from_config, id, err, errlen);
+	struct vsx_rule_action previous = {0};
+	char canon[VSX_RULE_TEXT_MAX], ignored[64];
+	bool replaced = false;
+	int rc = add_rule(d, text, from_config, id, &replaced, &previous, err, errlen);
 
 	if (rc)
 		return rc;
 	rc = vsxd_rules_install(d);
 	if (rc) {
-		vsx_rule_table_del(d->rules, *id);
+		/* Leave the table as the datapath has it: the old action back, or no rule. */
+		if (replaced)
+			vsx_rule_table_modify(d->rules, *id, &previous, ignored, sizeof(ignored));
+		else
+			vsx_rule_table_del(d->rules, *id);
 		snprintf(err, errlen, "the datapath refused the rule: %s", strerror(-rc));
 		return rc;
 	}
 	vsx_rule_format(vsx_rule_table_get(d->rules, *id), canon, sizeof(canon));
-	log_info("rule %u added: %s", *id, canon);
+	log_info("rule %u %s: %s", *id, replaced ? "replaced" : "added", canon);
 	vsxd_state_save(d);
 	return 0;
 }
@@ -261,11 +276,22 @@ int vsxd_rules_init(struct vsxd *d)
 		unlink(d->state_path);
 	}
 
+	bool *restored = calloc(VSX_MAX_RULES, sizeof(*restored));
+	if (!restored) {
+		free_saved(saved, n_saved);
+		return -ENOMEM;
+	}
+	d->restoring = true;
 	for (size_t i = 0; i < d->conf.n_rules; i++) {
-		rc = add_rule(d, d->conf.rules[i].text, true, &id, err, sizeof(err));
+		bool replaced = false;
+		struct vsx_rule_action previous;
+
+		rc = add_rule(d, d->conf.rules[i].text, true, &id, &replaced, &previous, err, sizeof(err));
 		if (rc) {
 			log_err("%s:%u: rule: %s", d->conf.source, d->conf.rules[i].line, err);
 			free_saved(saved, n_saved);
+			free(restored);
+			d->restoring = false;
 			return rc;
 		}
 	}
@@ -282,10 +308,19 @@ int vsxd_rules_init(struct vsxd *d)
 			config_rule[id] = false;
 		}
 		now = vsx_rule_table_find_strict(d->rules, &saved[i].rule);
-		if (now)
+		if (now) {
 			restore_rule(d, &saved[i], now->id);
+			restored[now->id] = true;
+		}
 	}
 	free_saved(saved, n_saved);
+	const struct vsx_rule *r;
+	vsx_rule_table_for_each(d->rules, r) {
+		if (!restored[r->id])
+			reset_rule_state(d, r);
+	}
+	free(restored);
+	d->restoring = false;
 	rc = vsxd_rules_install(d);
 	if (!rc)
 		vsxd_state_save(d);

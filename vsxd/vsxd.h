@@ -26,6 +26,7 @@ struct vsxd {
 	char state_path[300];             /* runtime rules and mode, kept across restarts */
 	int listen_fd;
 	bool keep_datapath;
+	bool restoring; /* vsxd_rules_init() is rebuilding the table over a kept datapath */
 	unsigned long long started_ns;
 };
 

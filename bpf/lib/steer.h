@@ -139,8 +139,11 @@ static __always_inline int vsx_classify_flow(__u64 *stats, const struct vsx_conf
 		*rule_id = v->rule_id;
 		if (v->action == VSX_ACT_IRQ_CORE)
 			core = v->core;
-		else if (v->action == VSX_ACT_IRQ_AUTO)
+		else if (v->action == VSX_ACT_IRQ_AUTO) {
 			core = vsx_auto_core(stats, v->rule_id, prio, rx_cpu);
+			if (core < 0)
+				*flags |= VSX_SLOT_RETRY;
+		}
 	}
 	if (core < 0)
 		*flags |= VSX_SLOT_STAY;
@@ -176,8 +179,8 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 	const struct vsx_flow_key *key = &pkt->key;
 	__u32 set = vsx_flow_hash(key) & cfg->flow_slots_mask & ~1u;
 	__u32 gen = cfg->rules_gen, index, rule_id;
+	struct vsx_flow_slot *s, *retry = NULL;
 	struct vsx_frag_key fk;
-	struct vsx_flow_slot *s;
 	__u8 flags;
 	int core;
 
@@ -198,6 +201,11 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 	}
 
 	s = vsx_cache_lookup(key, set, gen, &index);
+	if (s && (s->flags & VSX_SLOT_RETRY) &&
+	    bpf_jiffies64() - s->first_jiffies >= VSX_RETRY_JIFFIES) {
+		retry = s; /* its rule found no core a while ago: ask again, in this slot */
+		s = NULL;
+	}
 	if (s) {
 		vsx_count(stats, VSX_STAT_CACHE_HIT);
 		__u64 now = bpf_jiffies64();
@@ -217,7 +225,7 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 	core = vsx_classify_flow(stats, cfg, key, rx_cpu, &rule_id, &flags);
 	if (rule_id)
 		vsx_counter_add(&vsx_rule_stats, rule_id, bytes);
-	s = vsx_cache_victim(set, gen, &index);
+	s = retry ? retry : vsx_cache_victim(set, gen, &index);
 	if (s) {
 		__u64 now = bpf_jiffies64();
 
@@ -226,7 +234,8 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 		s->rule_id = rule_id;
 		s->core = (__s16)core;
 		s->gen = gen;
-		s->tag += 1;
+		if (!retry)
+			s->tag += 1; /* a new flow: its counters start again (a retried one keeps them) */
 		s->first_jiffies = now;
 		s->last_jiffies = now;
 		s->flags = flags;

@@ -85,6 +85,13 @@ struct vsx_cls_val {
 VSX_ASSERT_SIZE(struct vsx_cls_val, 12);
 
 /*
+ * A flow left on its receiving core because its irq:auto rule found no qualifying core keeps
+ * that answer this many jiffies (100 ms at HZ=250), then asks the core table again: loads
+ * change, and a flow must not stay unsteered for its life because it began in a busy moment.
+ */
+#define VSX_RETRY_JIFFIES 25
+
+/*
  * Array "vsx_rule_state" [VSX_MAX_RULES]: the decision of an irq:auto rule, as the paper's
  * "IRQ:-" entry becomes "IRQ:n": made once, at the rule's first packet, by compare-and-swap
  * so that CPUs racing on a first packet agree. The agent writes VSX_CORE_NONE when it
@@ -110,6 +117,7 @@ enum {
 	VSX_SLOT_VALID = 1 << 0,
 	VSX_SLOT_PRIO = 1 << 1,    /* the rule's flows are priority flows */
 	VSX_SLOT_STAY = 1 << 2,    /* no core qualified / no rule: stay on the receiving core */
+	VSX_SLOT_RETRY = 1 << 3,   /* irq:auto found no core: choose again after a while */
 };
 
 /*

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <sched.h>
+#include <time.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -311,6 +312,40 @@ static void test_rss_fragments_hash_on_addresses(void **state)
 	write_config(f);
 }
 
+static void set_core_table(struct fixture *f, __u8 load1)
+{
+	struct vsx_core_table t = { .n_cpus = 2, .threshold = 50 };
+	__u32 zero = 0;
+
+	t.cores[0].flags = VSX_CORE_ONLINE | VSX_CORE_PINNED;
+	t.cores[0].pinned_vm = 1;
+	t.cores[1].flags = VSX_CORE_ONLINE;
+	t.cores[1].load = load1;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.vsx_core_table), &zero, &t, 0), 0);
+}
+
+/* A flow that began while no core qualified is steered once one does (after the retry delay). */
+static void test_no_core_then_retry(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	struct timespec nap = { .tv_nsec = 300 * 1000 * 1000 }; /* > 25 jiffies at HZ >= 100 */
+	struct pb p;
+
+	set_core_table(f, 90); /* CPU 0 pinned, CPU 1 above the threshold */
+	add_rules(f, (const char *const[]){ "priority=60000,vni=777 actions=irq:auto", NULL });
+	vxlan_udp(&p, 777, 0, 5201, NULL);
+	__u64 no_core = stat(f, VSX_STAT_NO_CORE);
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_PASS);
+	assert_int_equal(stat(f, VSX_STAT_NO_CORE), no_core + 1);
+	set_core_table(f, 10);
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_PASS); /* still the cached answer */
+	nanosleep(&nap, NULL);
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_REDIRECT);
+	set_core_table(f, 0);
+}
+
 static void test_truncated_passes(void **state)
 {
 	SKIP_UNLESS_ROOT();
@@ -333,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_fcf_restored),
 		cmocka_unit_test(test_later_fragment_follows),
 		cmocka_unit_test(test_rss_fragments_hash_on_addresses),
+		cmocka_unit_test(test_no_core_then_retry),
 		cmocka_unit_test(test_truncated_passes),
 	};
 	return cmocka_run_group_tests_name("uplink", tests, setup, teardown);
