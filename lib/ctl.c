@@ -87,7 +87,6 @@ int vsx_ctl_call(const char *socket_path, int argc, char *const argv[], struct s
 int vsx_ctl_read_request(int fd, char *buf, size_t buflen, char *argv[], int max_args)
 {
 	size_t len = 0;
-	int argc = 0;
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -113,6 +112,13 @@ int vsx_ctl_read_request(int fd, char *buf, size_t buflen, char *argv[], int max
 			break;
 		len += (size_t)n;
 	}
+	return vsx_ctl_split(buf, len, argv, max_args);
+}
+
+int vsx_ctl_split(char *buf, size_t len, char *argv[], int max_args)
+{
+	int argc = 0;
+
 	if (len == 0 || buf[len - 1] != '\0')
 		return -EPROTO;
 	for (size_t i = 0; i < len; i += strlen(buf + i) + 1) {

@@ -27,6 +27,12 @@ int vsx_ctl_call(const char *socket_path, int argc, char *const argv[], struct s
  */
 int vsx_ctl_read_request(int fd, char *buf, size_t buflen, char *argv[], int max_args);
 
+/*
+ * Splits a received request (len bytes) into its arguments, in place. The same return
+ * values as vsx_ctl_read_request(); -EPROTO also for an empty request.
+ */
+int vsx_ctl_split(char *buf, size_t len, char *argv[], int max_args);
+
 /* Server: writes the whole reply. */
 int vsx_ctl_write_all(int fd, const char *buf, size_t len);
 
