@@ -109,6 +109,19 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	enum vsx_log_level ours = level == LIBBPF_WARN ? VSX_LOG_WARN
 				  : level == LIBBPF_INFO ? VSX_LOG_INFO
 							 : VSX_LOG_DEBUG;
+	char line[512];
+	va_list copy;
+
+	/*
+	 * bpf_tc_hook_create() on an uplink that already has a clsact qdisc (ours, from a vsxd
+	 * that kept its datapath) fails with EEXIST, which the caller expects, but libbpf first
+	 * prints the kernel's "Exclusivity flag on" as a warning: not worth one.
+	 */
+	va_copy(copy, ap);
+	vsnprintf(line, sizeof(line), fmt, copy);
+	va_end(copy);
+	if (strstr(line, "Exclusivity flag on"))
+		ours = VSX_LOG_DEBUG;
 	vlog(ours, fmt, ap);
 	return 0;
 }
