@@ -9,16 +9,15 @@
 
 int vsx_jiffies_parse(const char *text, unsigned long long *jiffies)
 {
-	const char *p = strstr(text, "\njiffies: ");
+	const char *p = strncmp(text, "jiffies: ", 9) == 0 ? text : strstr(text, "\njiffies: ");
 	char *end;
 
-	if (strncmp(text, "jiffies: ", 9) == 0)
-		p = text - 1;
 	if (!p)
 		return -EINVAL;
+	p += *p == '\n' ? 10 : 9;
 	errno = 0;
-	*jiffies = strtoull(p + 10, &end, 10);
-	if (errno || end == p + 10)
+	*jiffies = strtoull(p, &end, 10);
+	if (errno || end == p || *p == '-')
 		return -EINVAL;
 	return 0;
 }
