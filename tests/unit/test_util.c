@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "ctl.h"
 #include "jiffies.h"
 #include "strbuf.h"
 
@@ -70,6 +71,21 @@ static void test_hz_snap(void **state)
 	assert_int_equal(vsx_hz_snap(1004.0), 1000);
 }
 
+static void test_ctl_split(void **state)
+{
+	char *argv[3];
+	char ok[] = "add-rule\0vni=1 actions=irq:auto\0--json";
+	char unterminated[] = {'s', 'h', 'o', 'w'};
+	char many[] = "a\0b\0c\0d";
+
+	assert_int_equal(vsx_ctl_split(ok, sizeof(ok), argv, 3), 3);
+	assert_string_equal(argv[1], "vni=1 actions=irq:auto");
+	assert_string_equal(argv[2], "--json");
+	assert_int_equal(vsx_ctl_split(unterminated, sizeof(unterminated), argv, 3), -EPROTO);
+	assert_int_equal(vsx_ctl_split(ok, 0, argv, 3), -EPROTO);
+	assert_int_equal(vsx_ctl_split(many, sizeof(many), argv, 3), -E2BIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -77,6 +93,7 @@ int main(void)
 		cmocka_unit_test(test_strbuf_grows),
 		cmocka_unit_test(test_jiffies_parse),
 		cmocka_unit_test(test_hz_snap),
+		cmocka_unit_test(test_ctl_split),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
