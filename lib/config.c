@@ -351,95 +351,25 @@ static int get_name(struct parser *p, const char *kw, const char *s, char *dst)
 	return 0;
 }
 
-/*
- * Linux CPU list syntax: "N" or "N-M" items separated by commas. A local parser until
- * lib/core_load.h's vsx_parse_cpulist() is the shared one.
- */
-static int parse_cpulist(const char *text, struct vsxd_cpuset *set, char *msg, size_t len)
-{
-	const char *s = text;
-
-	memset(set, 0, sizeof(*set));
-	if (!*s) {
-		set_err(msg, len, "empty cpu list");
-		return -EINVAL;
-	}
-	for (;;) {
-		const char *a = s, *b;
-		size_t alen, blen;
-		uint64_t lo = 0, hi = 0;
-		int r;
-
-		while (*s >= '0' && *s <= '9')
-			s++;
-		alen = (size_t)(s - a);
-		b = a;
-		blen = alen;
-		if (*s == '-') {
-			b = ++s;
-			while (*s >= '0' && *s <= '9')
-				s++;
-			blen = (size_t)(s - b);
-		}
-		if (!alen || !blen || (*s && *s != ',')) {
-			set_err(msg, len, "invalid cpu list '%s'", text);
-			return -EINVAL;
-		}
-		r = parse_u64(a, alen, &lo);
-		if (r || lo >= VSX_MAX_CPUS) {
-			set_err(msg, len, "cpu %.*s out of range 0..%d", (int)alen, a,
-				VSX_MAX_CPUS - 1);
-			return -EINVAL;
-		}
-		r = parse_u64(b, blen, &hi);
-		if (r || hi >= VSX_MAX_CPUS) {
-			set_err(msg, len, "cpu %.*s out of range 0..%d", (int)blen, b,
-				VSX_MAX_CPUS - 1);
-			return -EINVAL;
-		}
-		if (hi < lo) {
-			set_err(msg, len, "invalid cpu range '%.*s' (first above last)",
-				(int)(s - a), a);
-			return -EINVAL;
-		}
-		for (uint64_t c = lo; c <= hi; c++)
-			vsxd_cpuset_add(set, (unsigned int)c);
-		if (!*s)
-			return 0;
-		s++; /* ',' */
-		if (!*s) {
-			set_err(msg, len, "invalid cpu list '%s'", text);
-			return -EINVAL;
-		}
-	}
-}
-
-static int get_cpus(struct parser *p, const char *kw, const char *s, struct vsxd_cpuset *set)
+/* A CPU list ("0-3,8"), parsed by the one CPU list parser (core_load.h). */
+static int get_cpus(struct parser *p, const char *kw, const char *s, struct vsx_cpuset *set)
 {
 	char msg[VSXD_CONF_LINE_MAX + 64];
 
-	if (parse_cpulist(s, set, msg, sizeof(msg)))
+	if (vsx_parse_cpulist(s, set, msg, sizeof(msg)))
 		return perr(p, "%s: %s", kw, msg);
 	return 0;
 }
 
-static void format_cpulist(const struct vsxd_cpuset *set, FILE *f)
+/* Writes the set as a CPU list; -ENOSPC cannot happen (at most 4 bytes per CPU). */
+static int put_cpulist(FILE *f, const struct vsx_cpuset *set)
 {
-	bool first = true;
+	char buf[VSX_MAX_CPUS * 4 + 1];
+	int r = vsx_format_cpulist(set, buf, sizeof(buf));
 
-	for (unsigned int c = 0; c < VSX_MAX_CPUS; c++) {
-		unsigned int end = c;
-
-		if (!vsxd_cpuset_has(set, c))
-			continue;
-		while (end + 1 < VSX_MAX_CPUS && vsxd_cpuset_has(set, end + 1))
-			end++;
-		fprintf(f, "%s%u", first ? "" : ",", c);
-		if (end > c)
-			fprintf(f, "-%u", end);
-		first = false;
-		c = end;
-	}
+	if (!r)
+		fputs(buf, f);
+	return r;
 }
 
 /* ---- static rules ---- */
@@ -592,7 +522,7 @@ static int set_global(struct parser *p, enum global_kw kw, const char *v)
 	case G_RSS_CPUS:
 		if (!strcmp(v, "all")) {
 			c->rss_cpus_all = true;
-			memset(&c->rss_cpus, 0, sizeof(c->rss_cpus));
+			vsx_cpuset_zero(&c->rss_cpus);
 			return 0;
 		}
 		c->rss_cpus_all = false;
@@ -1021,6 +951,8 @@ static void put_kv(FILE *f, const char *indent, const char *kw, const char *v)
 
 int vsxd_conf_dump(const struct vsxd_conf *c, FILE *f)
 {
+	int r = 0;
+
 	if (c->uplink[0])
 		put_kv(f, "", "uplink", c->uplink);
 	else
@@ -1037,8 +969,8 @@ int vsxd_conf_dump(const struct vsxd_conf *c, FILE *f)
 	fputs("rss-cpus ", f);
 	if (c->rss_cpus_all)
 		fputs("all", f);
-	else
-		format_cpulist(&c->rss_cpus, f);
+	else if (put_cpulist(f, &c->rss_cpus))
+		r = -EIO;
 	fputc('\n', f);
 	fprintf(f, "xdp-mode %s\n", vsxd_xdp_mode_name(c->xdp_mode));
 	fprintf(f, "log-level %s\n", log_level_name(c->log_level));
@@ -1059,7 +991,8 @@ int vsxd_conf_dump(const struct vsxd_conf *c, FILE *f)
 		switch (vm->pin) {
 		case VSXD_PIN_CPUS:
 			fputs("\tcpus ", f);
-			format_cpulist(&vm->cpus, f);
+			if (put_cpulist(f, &vm->cpus))
+				r = -EIO;
 			fputc('\n', f);
 			break;
 		case VSXD_PIN_PID:
@@ -1078,7 +1011,7 @@ int vsxd_conf_dump(const struct vsxd_conf *c, FILE *f)
 		fputc('\n', f);
 	for (size_t i = 0; i < c->n_rules; i++)
 		put_kv(f, "", "rule", c->rules[i].text);
-	return ferror(f) ? -EIO : 0;
+	return ferror(f) ? -EIO : r;
 }
 
 static bool vm_equal(const struct vsxd_vm *a, const struct vsxd_vm *b)
@@ -1094,7 +1027,7 @@ static bool vm_equal(const struct vsxd_vm *a, const struct vsxd_vm *b)
 		return false;
 	switch (a->pin) {
 	case VSXD_PIN_CPUS:
-		return !memcmp(&a->cpus, &b->cpus, sizeof(a->cpus));
+		return vsx_cpuset_equal(&a->cpus, &b->cpus);
 	case VSXD_PIN_PID:
 		return a->pid == b->pid;
 	case VSXD_PIN_PID_FILE:
@@ -1115,7 +1048,7 @@ bool vsxd_conf_equal(const struct vsxd_conf *a, const struct vsxd_conf *b)
 	    a->xdp_mode != b->xdp_mode || a->log_level != b->log_level ||
 	    a->n_vms != b->n_vms || a->n_rules != b->n_rules)
 		return false;
-	if (!a->rss_cpus_all && memcmp(&a->rss_cpus, &b->rss_cpus, sizeof(a->rss_cpus)))
+	if (!a->rss_cpus_all && !vsx_cpuset_equal(&a->rss_cpus, &b->rss_cpus))
 		return false;
 	for (size_t i = 0; i < a->n_vms; i++)
 		if (!vm_equal(&a->vms[i], &b->vms[i]))

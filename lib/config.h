@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core_load.h" /* struct vsx_cpuset, CPU lists */
 #include "log.h"
 #include "vsx/datapath.h"
 #include "vsx/fcf.h"
@@ -62,22 +63,6 @@
 #define VSXD_MAX_VNI 16777215u
 #define VSXD_MAX_PID 4194304u /* PID_MAX_LIMIT */
 
-/* A set of CPUs 0..VSX_MAX_CPUS-1. */
-struct vsxd_cpuset {
-	uint64_t bits[VSX_MAX_CPUS / 64];
-};
-
-static inline void vsxd_cpuset_add(struct vsxd_cpuset *set, unsigned int cpu)
-{
-	if (cpu < VSX_MAX_CPUS)
-		set->bits[cpu / 64] |= 1ull << (cpu % 64);
-}
-
-static inline bool vsxd_cpuset_has(const struct vsxd_cpuset *set, unsigned int cpu)
-{
-	return cpu < VSX_MAX_CPUS && (set->bits[cpu / 64] >> (cpu % 64)) & 1;
-}
-
 enum vsxd_xdp_mode {
 	VSXD_XDP_AUTO = 0, /* native, falling back to generic when the driver has no XDP */
 	VSXD_XDP_NATIVE,
@@ -104,7 +89,7 @@ struct vsxd_vm {
 	uint32_t vni;			  /* when has_vni: 0..VSXD_MAX_VNI */
 	char port[VSXD_IFNAME_SIZE];	  /* the VM's host-side interface; "" if not given */
 	enum vsxd_vm_pin pin;
-	struct vsxd_cpuset cpus;       /* VSXD_PIN_CPUS */
+	struct vsx_cpuset cpus;	       /* VSXD_PIN_CPUS */
 	uint32_t pid;		       /* VSXD_PIN_PID */
 	char pid_file[VSXD_PATH_SIZE]; /* VSXD_PIN_PID_FILE */
 };
@@ -128,8 +113,8 @@ struct vsxd_conf {
 	uint32_t flow_cache_slots;   /* power of two, VSXD_MIN..MAX_FLOW_SLOTS */
 	char bpffs[VSXD_PATH_SIZE];  /* directory for pinned maps and links */
 	char socket_path[VSXD_SOCKET_PATH_SIZE];
-	bool rss_cpus_all;	     /* rss mode hashes over every online CPU */
-	struct vsxd_cpuset rss_cpus; /* otherwise over these */
+	bool rss_cpus_all;	    /* rss mode hashes over every online CPU */
+	struct vsx_cpuset rss_cpus; /* otherwise over these */
 	enum vsxd_xdp_mode xdp_mode;
 	enum vsx_log_level log_level;
 

@@ -45,9 +45,7 @@ static void resolve_pins(struct vsxd *d)
 		pin->vm_id = vm->vm_id;
 		switch (vm->pin) {
 		case VSXD_PIN_CPUS:
-			for (unsigned int c = 0; c < VSX_MAX_CPUS; c++)
-				if (vsxd_cpuset_has(&vm->cpus, c))
-					vsx_cpuset_add(&pin->cpus, c);
+			pin->cpus = vm->cpus;
 			break;
 		case VSXD_PIN_PID:
 			pin->pid = (pid_t)vm->pid;

@@ -189,7 +189,7 @@ static void apply_file_settings(struct vsxd_datapath *dp, const struct vsxd_conf
 	unsigned int n = 0;
 
 	for (unsigned int cpu = 0; cpu < dp->n_cpus; cpu++) {
-		if (conf->rss_cpus_all || vsxd_cpuset_has(&conf->rss_cpus, cpu))
+		if (conf->rss_cpus_all || vsx_cpuset_has(&conf->rss_cpus, cpu))
 			c->rss_cpus[n++] = (__u16)cpu;
 	}
 	__atomic_store_n(&c->rss_n_cpus, n, __ATOMIC_RELEASE);

@@ -125,14 +125,22 @@ static int run(struct fixture *f, struct pb *p, void *out, __u32 *out_len)
 	return (int)o.retval;
 }
 
-static __u64 core_packets(struct fixture *f, __u32 core)
+/* The per-CPU statistics blocks now, one per possible CPU (f->ncpus). */
+static const struct vsx_stat_block *stat_blocks(struct fixture *f)
 {
 	static struct vsx_stat_block blocks[256];
-	__u64 total = 0;
 	__u32 zero = 0;
 
 	assert_true(f->ncpus <= 256);
 	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vsx_stats), &zero, blocks), 0);
+	return blocks;
+}
+
+static __u64 core_packets(struct fixture *f, __u32 core)
+{
+	const struct vsx_stat_block *blocks = stat_blocks(f);
+	__u64 total = 0;
+
 	for (int c = 0; c < f->ncpus; c++)
 		total += blocks[c].core[core].packets;
 	return total;
@@ -140,12 +148,9 @@ static __u64 core_packets(struct fixture *f, __u32 core)
 
 static __u64 stat(struct fixture *f, __u32 s)
 {
-	static struct vsx_stat_block blocks[256];
+	const struct vsx_stat_block *blocks = stat_blocks(f);
 	__u64 total = 0;
-	__u32 zero = 0;
 
-	assert_true(f->ncpus <= 256);
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vsx_stats), &zero, blocks), 0);
 	for (int c = 0; c < f->ncpus; c++)
 		total += blocks[c].v[s];
 	return total;
@@ -161,6 +166,27 @@ static void vxlan_udp(struct pb *p, __u32 vni, __u8 tos, __u16 dport, const stru
 	pb_udp(p, 1000, dport);
 	pb_pad_to(p, 64);
 	assert_true(pb_finish(p) > 0);
+}
+
+/*
+ * Two fragments of IPv4 datagram `id` (UDP 1000 -> 6000) in VXLAN (VNI 400), 200 bytes each:
+ * the first, with the UDP header, and a later one (offset 1480), without.
+ */
+static void vxlan_udp_frags(struct pb *first, struct pb *later, __u16 id)
+{
+	pb_init(first);
+	pb_vxlan_encap(first, &(struct pb_tunnel){ .vni = 400 });
+	pb_eth(first, NULL);
+	pb_ipv4(first, &(struct pb_ip){ .id = id, .mf = true });
+	pb_udp(first, 1000, 6000);
+	pb_pad_to(first, 200);
+	assert_true(pb_finish(first) > 0);
+	pb_init(later);
+	pb_vxlan_encap(later, &(struct pb_tunnel){ .vni = 400 });
+	pb_eth(later, NULL);
+	pb_ipv4(later, &(struct pb_ip){ .id = id, .frag_off = 1480, .proto = 17 });
+	pb_pad_to(later, 200);
+	assert_true(pb_finish(later) > 0);
 }
 
 #define SKIP_UNLESS_ROOT()                                                                         \
@@ -247,19 +273,7 @@ static void test_later_fragment_follows(void **state)
 	struct pb first, later;
 
 	add_rules(f, (const char *const[]){ "priority=50000,udp,tp_dst=6000 actions=irq:1", NULL });
-	pb_init(&first);
-	pb_vxlan_encap(&first, &(struct pb_tunnel){ .vni = 400 });
-	pb_eth(&first, NULL);
-	pb_ipv4(&first, &(struct pb_ip){ .id = 77, .mf = true });
-	pb_udp(&first, 1000, 6000);
-	pb_pad_to(&first, 200);
-	assert_true(pb_finish(&first) > 0);
-	pb_init(&later);
-	pb_vxlan_encap(&later, &(struct pb_tunnel){ .vni = 400 });
-	pb_eth(&later, NULL);
-	pb_ipv4(&later, &(struct pb_ip){ .id = 77, .frag_off = 1480, .proto = 17 });
-	pb_pad_to(&later, 200);
-	assert_true(pb_finish(&later) > 0);
+	vxlan_udp_frags(&first, &later, 77);
 
 	__u64 follow = stat(f, VSX_STAT_FRAG_FOLLOW);
 	assert_int_equal(run(f, &first, NULL, NULL), XDP_REDIRECT);
@@ -269,19 +283,7 @@ static void test_later_fragment_follows(void **state)
 	/* The flow's next datagram: its first fragment hits the flow cache, and its later
 	 * fragments must still follow (a cache hit records the datagram too). */
 	struct pb first2, later2;
-	pb_init(&first2);
-	pb_vxlan_encap(&first2, &(struct pb_tunnel){ .vni = 400 });
-	pb_eth(&first2, NULL);
-	pb_ipv4(&first2, &(struct pb_ip){ .id = 78, .mf = true });
-	pb_udp(&first2, 1000, 6000);
-	pb_pad_to(&first2, 200);
-	assert_true(pb_finish(&first2) > 0);
-	pb_init(&later2);
-	pb_vxlan_encap(&later2, &(struct pb_tunnel){ .vni = 400 });
-	pb_eth(&later2, NULL);
-	pb_ipv4(&later2, &(struct pb_ip){ .id = 78, .frag_off = 1480, .proto = 17 });
-	pb_pad_to(&later2, 200);
-	assert_true(pb_finish(&later2) > 0);
+	vxlan_udp_frags(&first2, &later2, 78);
 	__u64 hits = stat(f, VSX_STAT_CACHE_HIT);
 	assert_int_equal(run(f, &first2, NULL, NULL), XDP_REDIRECT);
 	assert_int_equal(stat(f, VSX_STAT_CACHE_HIT), hits + 1);

@@ -18,85 +18,9 @@
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
-
-O=${O:-build/test}
-case $O in /*) BIN=$O/bin ;; *) BIN=$PWD/$O/bin ;; esac
-VSXLAB=$PWD/lab/vsx-lab
-PFX=sv$$ # lab name prefix: sv<PID><letter>
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-SKIP=""
-if [ "$(id -u)" -ne 0 ]; then
-	SKIP="needs root (network namespaces, BPF)"
-elif [ ! -x "$BIN/vsxd" ] || [ ! -x "$BIN/vsxctl" ]; then
-	SKIP="$BIN/vsxd or vsxctl not built (make O=$O progs)"
-else
-	for t in ip ping jq; do
-		command -v "$t" >/dev/null 2>&1 || { SKIP="'$t' not installed (scripts/install-deps)"; break; }
-	done
-fi
-need_env() { [ -z "$SKIP" ] || t_skip "$SKIP"; }
-
-# ---- per-test lab and vsxd ----
-
-lab_up() {
-	LAB=$PFX$1
-	shift
-	TD=$TMP/$LAB
-	mkdir -p "$TD"
-	trap 'teardown' EXIT
-	"$VSXLAB" -q -n "$LAB" up "$@" >"$TD/up.log" 2>&1 || t_fail "lab up: $(cat "$TD/up.log")"
-}
-
-teardown() {
-	local f pid i
-	for f in "$TD"/*.pid; do
-		[ -e "$f" ] || continue
-		pid=$(cat "$f")
-		kill -TERM "$pid" 2>/dev/null || continue
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	"$VSXLAB" -q -n "$LAB" down >/dev/null 2>&1 || true
-}
-
-# write_conf HOST [LINE]...: h1 only marks (mode default), h2 keeps a flow cache (mode vsx).
-write_conf() {
-	local host=$1
-	shift
-	{
-		cat <<EOF
-uplink uplink
-mode $([ "$host" = h2 ] && echo vsx || echo default)
-bpffs /run/vsx-lab/$LAB/bpf/$host
-socket /run/vsx-lab/$LAB/$host.sock
-flow-cache-slots 65536
-EOF
-		printf '%s\n' "$@"
-	} >"$TD/$host.conf"
-}
-
-ctl() {
-	local host=$1
-	shift
-	"$BIN/vsxctl" -s "/run/vsx-lab/$LAB/$host.sock" "$@"
-}
-
-start_vsxd() {
-	local host=$1 i
-	ip netns exec "$LAB-$host" "$BIN/vsxd" -c "$TD/$host.conf" >"$TD/$host.log" 2>&1 &
-	echo $! >"$TD/$host.pid"
-	for ((i = 0; i < 100; i++)); do
-		ctl "$host" show >/dev/null 2>&1 && return 0
-		kill -0 "$(cat "$TD/$host.pid")" 2>/dev/null || break
-		sleep 0.1
-	done
-	t_fail "vsxd on $host did not come up: $(cat "$TD/$host.log")"
-}
+# shellcheck source=tests/lib/ns.sh
+. tests/lib/ns.sh
+ns_init sv 1 ip ping jq # lab names: sv<PID><letter>
 
 # Receive error and drop counters of h2's VXLAN device: "rx_errors rx_frame_errors rx_dropped".
 vx_errors() {
@@ -106,12 +30,9 @@ vx_errors() {
 	done
 	echo "${out[*]}"
 }
-dp_stat() { ctl "$1" stats --json | jq -r ".$2"; }
 ping_once() { ip netns exec "$LAB-h1-vm1" ping -c 1 -W 1 -q 10.1.2.1 >/dev/null 2>&1; }
 # set_fcf's argument for FCF byte V: VM ID, and "/1" for priority
 fcf_arg() { if (($1 & 128)); then echo "$(($1 & 127))/1"; else echo "$(($1 & 127))"; fi; }
-
-diag() { echo "# $*"; }
 
 # ---- tests ----
 
@@ -119,8 +40,9 @@ test_all_values() {
 	need_env
 	local v e0 e1 r0 w0 before after missing
 	lab_up a
-	write_conf h1
-	write_conf h2
+	# h1 only marks (mode default), h2 keeps a flow cache (mode vsx).
+	write_conf h1 default
+	write_conf h2 vsx
 	start_vsxd h1
 	start_vsxd h2
 	# Resolve ARP and check the path before anything is marked.
@@ -158,8 +80,8 @@ test_ce_drop_without_restore() {
 	need_env
 	local v e0 e1 f0 f1 lost="" got=""
 	lab_up b
-	write_conf h1
-	write_conf h2 "fcf off"
+	write_conf h1 default
+	write_conf h2 vsx "fcf off"
 	start_vsxd h1
 	start_vsxd h2
 	[ "$(ctl h2 show --json | jq -r .fcf)" = false ] || t_fail "h2 show: fcf is not off"

@@ -177,6 +177,7 @@ test_tenant_isolation() {
 	expect_eq "$(counter "$A" h2-vm2 eth0 rx_packets)" "$before" "packets reaching h2-vm2"
 }
 
+# shellcheck disable=SC2016 # awk programs
 test_pinning() {
 	need_a
 	local all
@@ -290,18 +291,26 @@ test_down() {
 	expect_err 1 "lab '$A' is not up" "$VSXLAB" -n "$A" exec h1 true
 }
 
-test_down_after_crash() {
-	need_env
-	local i pid
-	trap 'lab -n "$C" down >/dev/null 2>&1 || true' EXIT
-	# 1. up killed with SIGKILL half-way: no cleanup ran.
+# interrupt_up SIGNAL: starts `up --hosts 3` of lab C in the background, waits (2 s at most)
+# until it is half-way (4 of its namespaces exist) and sends it SIGNAL. Sets pid (the
+# caller's local) to its process, for the caller to wait for.
+interrupt_up() {
+	local i
 	"$VSXLAB" -q -n "$C" up --hosts 3 2>/dev/null &
 	pid=$!
 	for ((i = 0; i < 200; i++)); do
 		[ "$(lab_ns "$C" | wc -l)" -ge 4 ] && break
 		sleep 0.01
 	done
-	kill -KILL "$pid"
+	kill "-$1" "$pid"
+}
+
+test_down_after_crash() {
+	need_env
+	local pid
+	trap 'lab -n "$C" down >/dev/null 2>&1 || true' EXIT
+	# 1. up killed with SIGKILL half-way: no cleanup ran.
+	interrupt_up KILL
 	wait "$pid" 2>/dev/null || true
 	sleep 0.2 # let the commands it had started finish, as after a real crash
 	[ -n "$(lab_ns "$C")" ] || t_fail "the killed up left nothing to clean (too fast?)"
@@ -324,13 +333,7 @@ test_down_after_crash() {
 	gone "$pid" || t_fail "process $pid survived down without state"
 
 	# 3. up interrupted with SIGTERM cleans up after itself.
-	"$VSXLAB" -q -n "$C" up --hosts 3 2>/dev/null &
-	pid=$!
-	for ((i = 0; i < 200; i++)); do
-		[ "$(lab_ns "$C" | wc -l)" -ge 4 ] && break
-		sleep 0.01
-	done
-	kill -TERM "$pid"
+	interrupt_up TERM
 	wait "$pid" 2>/dev/null && t_fail "interrupted up exited 0"
 	assert_clean "$C"
 }

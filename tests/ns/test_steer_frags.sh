@@ -17,118 +17,22 @@ cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-O=${O:-build/test}
-case $O in /*) BIN=$O/bin ;; *) BIN=$PWD/$O/bin ;; esac
-VSXLAB=$PWD/lab/vsx-lab
-PFX=sf$$ # lab name prefix: sf<PID><letter>
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+# shellcheck source=tests/lib/ns.sh
+. tests/lib/ns.sh
+ns_init sf 2 ip iperf3 jq # lab names: sf<PID><letter>
 
 SIZE=8192
 # Fragments per datagram: UDP header + payload in pieces of the VM MTU's IP payload,
 # rounded down to 8 bytes: 8200 bytes in 1424-byte pieces = 6.
 FRAGS=$(((SIZE + 8 + (1450 - 20) / 8 * 8 - 1) / ((1450 - 20) / 8 * 8)))
 
-SKIP=""
-if [ "$(id -u)" -ne 0 ]; then
-	SKIP="needs root (network namespaces, BPF)"
-elif [ ! -x "$BIN/vsxd" ] || [ ! -x "$BIN/vsxctl" ]; then
-	SKIP="$BIN/vsxd or vsxctl not built (make O=$O progs)"
-elif [ "$(nproc)" -lt 2 ]; then
-	SKIP="needs 2 CPUs (the VM's core and another one)"
-else
-	for t in ip iperf3 jq; do
-		command -v "$t" >/dev/null 2>&1 || { SKIP="'$t' not installed (scripts/install-deps)"; break; }
-	done
-fi
-need_env() { [ -z "$SKIP" ] || t_skip "$SKIP"; }
+# ---- measurements ----
 
-# ---- per-test lab and vsxd ----
-
-lab_up() {
-	LAB=$PFX$1
-	shift
-	TD=$TMP/$LAB
-	mkdir -p "$TD"
-	trap 'teardown' EXIT
-	"$VSXLAB" -q -n "$LAB" up "$@" >"$TD/up.log" 2>&1 || t_fail "lab up: $(cat "$TD/up.log")"
-}
-
-teardown() {
-	local f pid i
-	for f in "$TD"/*.pid; do
-		[ -e "$f" ] || continue
-		pid=$(cat "$f")
-		kill -TERM "$pid" 2>/dev/null || continue
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	"$VSXLAB" -q -n "$LAB" down >/dev/null 2>&1 || true
-}
-
-vm_id() { "$VSXLAB" -q -n "$LAB" vms | awk -v vm="$1" '$1 == vm {print $7}'; }
-
-# write_conf HOST MODE [LINE]...: HOST's configuration; on h2 with VM h2-vm1 pinned to CPU 0.
-write_conf() {
-	local host=$1 mode=$2
-	shift 2
-	{
-		cat <<EOF
-uplink uplink
-mode $mode
-# Loads on this shared 2-CPU machine can exceed 50 %; 100 lets every core without a pinned VM
-# qualify for irq:auto, so the choice is deterministic: core 1.
-threshold 100
-bpffs /run/vsx-lab/$LAB/bpf/$host
-socket /run/vsx-lab/$LAB/$host.sock
-flow-cache-slots 65536
-EOF
-		if [ "$host" = h2 ]; then
-			printf 'vm h2-vm1 {\n\tvm-id %s\n\tvni 101\n\tcpus 0\n}\n' "$(vm_id h2-vm1)"
-		fi
-		printf '%s\n' "$@"
-	} >"$TD/$host.conf"
-}
-
-ctl() {
-	local host=$1
-	shift
-	"$BIN/vsxctl" -s "/run/vsx-lab/$LAB/$host.sock" "$@"
-}
-
-start_vsxd() {
-	local host=$1 i
-	ip netns exec "$LAB-$host" "$BIN/vsxd" -c "$TD/$host.conf" >"$TD/$host.log" 2>&1 &
-	echo $! >"$TD/$host.pid"
-	for ((i = 0; i < 100; i++)); do
-		ctl "$host" show >/dev/null 2>&1 && return 0
-		kill -0 "$(cat "$TD/$host.pid")" 2>/dev/null || break
-		sleep 0.1
-	done
-	t_fail "vsxd on $host did not come up: $(cat "$TD/$host.log")"
-}
-
-core_pkts() { ctl h2 cores --json | jq -r '[.cores[0].packets, .cores[1].packets] | @tsv'; }
-dp_stat() { ctl "$1" stats --json | jq -r ".$2"; }
 # The fragmented UDP flow's entry in h2's dump-flows: "PACKETS CORE FLOW-TEXT".
 frag_flow() {
 	ctl h2 dump-flows --json |
 		jq -r '[.flows[] | select(.flow | test("udp,.*frag=first"))][0] | "\(.packets) \(.core) \(.flow)"'
 }
-
-iperf_udp() {
-	"$VSXLAB" -q -n "$LAB" iperf --json --udp --size "$SIZE" --rate "$1" --time "$2" \
-		--pair h1-vm1:h2-vm1 >"$TD/iperf.json" || t_fail "iperf failed: $(cat "$TD/iperf.json")"
-	jq -e '.pairs[0].error == null' "$TD/iperf.json" >/dev/null || t_fail "iperf: $(cat "$TD/iperf.json")"
-}
-iperf_field() { jq -r ".pairs[0].$1" "$TD/iperf.json"; }
-
-ge() { [ "$1" -ge "$2" ] || t_fail "$3: $1 < $2"; }
-le() { [ "$1" -le "$2" ] || t_fail "$3: $1 > $2"; }
-diag() { echo "# $*"; }
 
 # ---- tests ----
 
@@ -138,12 +42,12 @@ test_fcf_vm_id() {
 	lab_up a --pin h2-vm1=0 --pin h1-vm1=0
 	vm=$(vm_id h2-vm1)
 	write_conf h1 default "rule \"udp,nw_dst=10.1.2.1 actions=set_fcf:$vm\""
-	write_conf h2 vsx "rule \"vm_id=$vm actions=irq:auto\""
+	write_conf h2 vsx "$(pinned_vm h2-vm1 0)" "rule \"vm_id=$vm actions=irq:auto\""
 	start_vsxd h1
 	start_vsxd h2
 	read -r c0 c1 < <(core_pkts)
 	ff=$(dp_stat h2 frag_follow) fo=$(dp_stat h2 frag_orphan) w=$(dp_stat h1 fcf_written)
-	iperf_udp 100M 3
+	iperf_udp "$SIZE" 100M 3
 	dg=$(($(iperf_field sent_bytes) / SIZE)) frags=$((dg * FRAGS))
 	read -r n0 n1 < <(core_pkts)
 	d0=$((n0 - c0)) d1=$((n1 - c1))
@@ -180,13 +84,11 @@ test_fcf_vm_id() {
 test_port_rule() {
 	need_env
 	local c0 c1 n0 n1 d0 d1 ff fo dg frags fp fc ft rp loss
-	lab_up b --pin h2-vm1=0 --pin h1-vm1=0
 	# No vsxd on h1: nothing writes an FCF, the outer ToS stays 0 (VM ID "not set").
-	write_conf h2 vsx 'rule "udp,tp_dst=5201 actions=irq:1"'
-	start_vsxd h2
+	collision_setup b vsx 'rule "udp,tp_dst=5201 actions=irq:1"'
 	read -r c0 c1 < <(core_pkts)
 	ff=$(dp_stat h2 frag_follow) fo=$(dp_stat h2 frag_orphan)
-	iperf_udp 100M 3
+	iperf_udp "$SIZE" 100M 3
 	dg=$(($(iperf_field sent_bytes) / SIZE)) frags=$((dg * FRAGS))
 	read -r n0 n1 < <(core_pkts)
 	d0=$((n0 - c0)) d1=$((n1 - c1))

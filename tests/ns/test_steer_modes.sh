@@ -25,26 +25,9 @@ cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-O=${O:-build/test}
-case $O in /*) BIN=$O/bin ;; *) BIN=$PWD/$O/bin ;; esac
-VSXLAB=$PWD/lab/vsx-lab
-PFX=sm$$ # lab name prefix: sm<PID><letter>
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-
-SKIP=""
-if [ "$(id -u)" -ne 0 ]; then
-	SKIP="needs root (network namespaces, BPF)"
-elif [ ! -x "$BIN/vsxd" ] || [ ! -x "$BIN/vsxctl" ]; then
-	SKIP="$BIN/vsxd or vsxctl not built (make O=$O progs)"
-elif [ "$(nproc)" -lt 2 ]; then
-	SKIP="needs 2 CPUs (the VM's core and another one)"
-else
-	for t in ip iperf3 jq taskset bpftool; do
-		command -v "$t" >/dev/null 2>&1 || { SKIP="'$t' not installed (scripts/install-deps)"; break; }
-	done
-fi
-need_env() { [ -z "$SKIP" ] || t_skip "$SKIP"; }
+# shellcheck source=tests/lib/ns.sh
+. tests/lib/ns.sh
+ns_init sm 2 ip iperf3 jq taskset bpftool # lab names: sm<PID><letter>
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
@@ -127,107 +110,12 @@ elif cmd == "rss":
     rss(args[0], args[1], int(args[2]), int(args[3]), args[4])
 EOF
 
-# ---- per-test lab and vsxd ----
-
-# Sets LAB, TD and the cleanup trap, and brings the lab up with the given options.
-lab_up() {
-	LAB=$PFX$1
-	shift
-	TD=$TMP/$LAB
-	mkdir -p "$TD"
-	trap 'teardown' EXIT
-	"$VSXLAB" -q -n "$LAB" up "$@" >"$TD/up.log" 2>&1 || t_fail "lab up: $(cat "$TD/up.log")"
-}
-
-# Stops every vsxd this test started (TERM, KILL after 5 s), then removes the lab.
-teardown() {
-	local f pid i
-	for f in "$TD"/*.pid; do
-		[ -e "$f" ] || continue
-		pid=$(cat "$f")
-		kill -TERM "$pid" 2>/dev/null || continue
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	"$VSXLAB" -q -n "$LAB" down >/dev/null 2>&1 || true
-}
-
-# h2's configuration: mode, VM h2-vm1 pinned to CPU 0, extra lines (rules, rss-cpus) after.
-write_conf() {
-	local mode=$1
-	shift
-	{
-		cat <<EOF
-uplink uplink
-mode $mode
-# Loads on this shared 2-CPU machine can exceed 50 %; 100 lets every core without a pinned VM
-# qualify for irq:auto, so the choice is deterministic: core 1.
-threshold 100
-bpffs /run/vsx-lab/$LAB/bpf/h2
-socket /run/vsx-lab/$LAB/h2.sock
-flow-cache-slots 65536
-vm h2-vm1 {
-	vm-id $(vm_id h2-vm1)
-	vni 101
-	cpus 0
-}
-EOF
-		printf '%s\n' "$@"
-	} >"$TD/h2.conf"
-}
-
-vm_id() { "$VSXLAB" -q -n "$LAB" vms | awk -v vm="$1" '$1 == vm {print $7}'; }
-
-ctl() { "$BIN/vsxctl" -s "/run/vsx-lab/$LAB/h2.sock" "$@"; }
-
-# Starts vsxd on h2 with $TD/h2.conf and waits until it answers.
-start_vsxd() {
-	local i
-	ip netns exec "$LAB-h2" "$BIN/vsxd" -c "$TD/h2.conf" >"$TD/vsxd.log" 2>&1 &
-	echo $! >"$TD/vsxd.pid"
-	for ((i = 0; i < 100; i++)); do
-		ctl show >/dev/null 2>&1 && return 0
-		kill -0 "$(cat "$TD/vsxd.pid")" 2>/dev/null || break
-		sleep 0.1
-	done
-	t_fail "vsxd did not come up: $(cat "$TD/vsxd.log")"
-}
-
 # ---- measurements ----
 
-# Datapath packets per core: "P0 P1".
-core_pkts() { ctl cores --json | jq -r '[.cores[0].packets, .cores[1].packets] | @tsv'; }
-dp_stat() { ctl stats --json | jq -r ".$1"; }
 # Packets the kernel processed (netif_receive_skb) on CPU $1 so far: softnet_stat column 1.
 softnet() { echo $((16#$(sed -n "$(($1 + 1))p" /proc/net/softnet_stat | cut -d' ' -f1))); }
-# CPU time (ns) of the cpumap kthread for CPU $1 of this datapath's cpumap.
-kthread_ns() {
-	local id p n
-	id=$(bpftool -j map show pinned "/run/vsx-lab/$LAB/bpf/h2/vsx_cpu_map" | jq -r .id)
-	for p in /proc/[0-9]*; do
-		n=""
-		read -r n 2>/dev/null <"$p/comm" || continue
-		if [ "$n" = "cpumap/$1/map:$id" ]; then
-			cut -d' ' -f1 "$p/schedstat"
-			return 0
-		fi
-	done
-	echo "no kthread cpumap/$1/map:$id" >&2
-	return 1
-}
 # A flow of dump-flows --json whose text contains $1: "PACKETS CORE".
-flow_of() { ctl dump-flows --json | jq -r --arg f "$1" '[.flows[] | select(.flow | contains($f))][0] | "\(.packets) \(.core)"'; }
-
-# iperf3 UDP h1-vm1 -> h2-vm1: SIZE RATE SECONDS; leaves JSON in $TD/iperf.json.
-iperf_udp() {
-	"$VSXLAB" -q -n "$LAB" iperf --json --udp --size "$1" --rate "$2" --time "$3" \
-		--pair h1-vm1:h2-vm1 >"$TD/iperf.json" || t_fail "iperf failed: $(cat "$TD/iperf.json")"
-	jq -e '.pairs[0].error == null' "$TD/iperf.json" >/dev/null || t_fail "iperf: $(cat "$TD/iperf.json")"
-}
-iperf_field() { jq -r ".pairs[0].$1" "$TD/iperf.json"; }
+flow_of() { ctl h2 dump-flows --json | jq -r --arg f "$1" '[.flows[] | select(.flow | contains($f))][0] | "\(.packets) \(.core)"'; }
 
 # Unconnected UDP sender in h1-vm1 on CPU $1: DST_PORT SIZE COUNT PPS [SRC_PORT].
 send_on() {
@@ -236,24 +124,18 @@ send_on() {
 	ip netns exec "$LAB-h1-vm1" taskset -c "$cpu" "$PY" "$TMP/tool.py" send 10.1.2.1 "$@" >/dev/null
 }
 
-ge() { [ "$1" -ge "$2" ] || t_fail "$3: $1 < $2"; }
-le() { [ "$1" -le "$2" ] || t_fail "$3: $1 > $2"; }
-diag() { echo "# $*"; }
-
 # ---- tests ----
 
 test_default() {
 	need_env
 	local c0 c1 n0 n1 s0 k1 pkts d0 d1 loc red
-	lab_up a --pin h2-vm1=0 --pin h1-vm1=0
-	write_conf default 'rule "vni=101 actions=irq:auto"'
-	start_vsxd
-	[ "$(ctl show --json | jq -r .mode)" = default ] || t_fail "show: mode is not default"
+	collision_setup a default 'rule "vni=101 actions=irq:auto"'
+	[ "$(ctl h2 show --json | jq -r .mode)" = default ] || t_fail "show: mode is not default"
 	read -r c0 c1 < <(core_pkts)
 	s0=$(softnet 0)
 	k1=$(kthread_ns 1)
-	loc=$(dp_stat local)
-	red=$(dp_stat redirect)
+	loc=$(dp_stat h2 local)
+	red=$(dp_stat h2 redirect)
 	iperf_udp 1400 100M 2
 	pkts=$(($(iperf_field sent_bytes) / 1400))
 	read -r n0 n1 < <(core_pkts)
@@ -263,8 +145,8 @@ test_default() {
 		"CPU0 softnet processed +$(($(softnet 0) - s0)), cpumap/1 kthread +$((($(kthread_ns 1) - k1) / 1000)) us"
 	ge "$d0" $((pkts * 95 / 100)) "packets on core 0 (receiving core)"
 	le "$d1" $((pkts / 100 + 20)) "packets on core 1"
-	ge $(($(dp_stat local) - loc)) $((pkts * 95 / 100)) "stats local"
-	le $(($(dp_stat redirect) - red)) 0 "stats redirect"
+	ge $(($(dp_stat h2 local) - loc)) $((pkts * 95 / 100)) "stats local"
+	le $(($(dp_stat h2 redirect) - red)) 0 "stats redirect"
 	# The kernel agrees: CPU 0 did the receive work, nothing went through the cpumap. Each
 	# packet is received on CPU 0 four times: on h1's bridge port from the VM (the sender's
 	# side, there in every mode), then on h2's uplink, after VXLAN decapsulation and on the
@@ -272,22 +154,20 @@ test_default() {
 	ge $(($(softnet 0) - s0)) $((3 * pkts)) "softnet processed on CPU 0"
 	le $(($(kthread_ns 1) - k1)) 2000000 "cpumap/1 kthread CPU time (ns)"
 	# default mode does not consult rules or the flow cache
-	[ "$(ctl dump-rules --json | jq -r '.[0].decided_core')" = null ] || t_fail "rule decided in default mode"
+	[ "$(ctl h2 dump-rules --json | jq -r '.[0].decided_core')" = null ] || t_fail "rule decided in default mode"
 }
 
 test_vsx_auto() {
 	need_env
 	local c0 c1 n0 n1 s1 k0 k1 pkts d0 d1 red fp fc ds dk
-	lab_up b --pin h2-vm1=0 --pin h1-vm1=0
-	write_conf vsx 'rule "vni=101 actions=irq:auto"'
-	start_vsxd
-	ctl cores --json | jq -e '.threshold == 100 and .cores[0].pinned and (.cores[1].pinned | not)' \
-		>/dev/null || t_fail "core table: $(ctl cores)"
+	collision_setup b vsx 'rule "vni=101 actions=irq:auto"'
+	ctl h2 cores --json | jq -e '.threshold == 100 and .cores[0].pinned and (.cores[1].pinned | not)' \
+		>/dev/null || t_fail "core table: $(ctl h2 cores)"
 	read -r c0 c1 < <(core_pkts)
 	s1=$(softnet 1)
 	k0=$(kthread_ns 0)
 	k1=$(kthread_ns 1)
-	red=$(dp_stat redirect)
+	red=$(dp_stat h2 redirect)
 	iperf_udp 1400 100M 2
 	pkts=$(($(iperf_field sent_bytes) / 1400))
 	read -r n0 n1 < <(core_pkts)
@@ -296,11 +176,11 @@ test_vsx_auto() {
 	diag "vsx irq:auto: sent $pkts datagrams, datapath core0 +$d0 core1 +$d1, flow $fp packets on core $fc," \
 		"$(iperf_field received_mbps) Mb/s received, loss $(iperf_field loss_pct) %," \
 		"CPU1 softnet processed +$ds, cpumap/1 kthread +$((dk / 1000)) us"
-	[ "$(ctl dump-rules --json | jq -r '.[0].decided_core')" = 1 ] ||
-		t_fail "decided core: $(ctl dump-rules)"
+	[ "$(ctl h2 dump-rules --json | jq -r '.[0].decided_core')" = 1 ] ||
+		t_fail "decided core: $(ctl h2 dump-rules)"
 	ge "$d1" $((pkts * 95 / 100)) "packets on core 1 (decided)"
 	le "$d0" $((pkts / 100 + 50)) "packets on core 0 (the VM's)"
-	ge $(($(dp_stat redirect) - red)) $((pkts * 95 / 100)) "stats redirect"
+	ge $(($(dp_stat h2 redirect) - red)) $((pkts * 95 / 100)) "stats redirect"
 	# The flow's own counter: every datagram it sent (plus iperf3's one-datagram UDP
 	# "connect" on the same ports), within the loss before XDP.
 	[ "$fc" = 1 ] || t_fail "flow core '$fc'"
@@ -312,15 +192,13 @@ test_vsx_auto() {
 	ge "$ds" $((2 * pkts)) "softnet processed on CPU 1"
 	ge "$dk" $((pkts * 1000)) "cpumap/1 kthread CPU time (ns, >= 1 us per packet)"
 	le $(($(kthread_ns 0) - k0)) 2000000 "cpumap/0 kthread CPU time (ns)"
-	[ "$(ctl cores --json | jq -r '.cores[1].auto_rules')" = 1 ] || t_fail "auto_rules of core 1"
+	[ "$(ctl h2 cores --json | jq -r '.cores[1].auto_rules')" = 1 ] || t_fail "auto_rules of core 1"
 }
 
 test_irq_explicit() {
 	need_env
 	local c0 c1 n0 n1 k0 red id c
-	lab_up c --pin h2-vm1=0 --pin h1-vm1=0
-	write_conf vsx 'rule "udp,nw_dst=10.1.2.1 actions=irq:1"'
-	start_vsxd
+	collision_setup c vsx 'rule "udp,nw_dst=10.1.2.1 actions=irq:1"'
 	# irq:1, sent from CPU 0: to core 1
 	read -r c0 c1 < <(core_pkts)
 	send_on 0 7001 1000 3000 3000
@@ -331,20 +209,20 @@ test_irq_explicit() {
 	read -r _ c < <(flow_of "tp_dst=7001")
 	[ "$c" = 1 ] || t_fail "irq:1: flow core '$c'"
 	# The same match and priority replaces the rule at run time: irq:0, sent from CPU 1.
-	id=$(ctl dump-rules --json | jq -r '.[0].id')
-	ctl add-rule "udp,nw_dst=10.1.2.1 actions=irq:0" >/dev/null
-	[ "$(ctl dump-rules --json | jq -r 'length, .[0].id, .[0].rule' | tr '\n' ' ')" = \
-		"1 $id udp,nw_dst=10.1.2.1 actions=irq:0 " ] || t_fail "replaced rule: $(ctl dump-rules)"
+	id=$(ctl h2 dump-rules --json | jq -r '.[0].id')
+	ctl h2 add-rule "udp,nw_dst=10.1.2.1 actions=irq:0" >/dev/null
+	[ "$(ctl h2 dump-rules --json | jq -r 'length, .[0].id, .[0].rule' | tr '\n' ' ')" = \
+		"1 $id udp,nw_dst=10.1.2.1 actions=irq:0 " ] || t_fail "replaced rule: $(ctl h2 dump-rules)"
 	read -r c0 c1 < <(core_pkts)
 	k0=$(kthread_ns 0)
-	red=$(dp_stat redirect)
+	red=$(dp_stat h2 redirect)
 	send_on 1 7002 1000 3000 3000
 	read -r n0 n1 < <(core_pkts)
 	diag "irq:0 from CPU 1: core0 +$((n0 - c0)) core1 +$((n1 - c1)) of 3000," \
 		"cpumap/0 kthread +$((($(kthread_ns 0) - k0) / 1000)) us"
 	ge $((n0 - c0)) 2850 "irq:0: packets on core 0"
 	le $((n1 - c1)) 30 "irq:0: packets on core 1"
-	ge $(($(dp_stat redirect) - red)) 2850 "irq:0: redirected (received on CPU 1)"
+	ge $(($(dp_stat h2 redirect) - red)) 2850 "irq:0: redirected (received on CPU 1)"
 	ge $(($(kthread_ns 0) - k0)) 3000000 "cpumap/0 kthread CPU time (ns)"
 	read -r _ c < <(flow_of "tp_dst=7002")
 	[ "$c" = 0 ] || t_fail "irq:0: flow core '$c'"
@@ -368,10 +246,8 @@ capture() {
 test_rss() {
 	need_env
 	local c0 c1 n0 n1 port src dst sport want seen="" k=0 p o
-	lab_up d --pin h2-vm1=0 --pin h1-vm1=0
-	write_conf rss
-	start_vsxd
-	[ "$(ctl show --json | jq -r .mode)" = rss ] || t_fail "show: mode is not rss"
+	collision_setup d rss
+	[ "$(ctl h2 show --json | jq -r .mode)" = rss ] || t_fail "show: mode is not rss"
 	# One unfragmented flow at a time, until both cores have had one (at most 16 flows):
 	# each lands entirely on the core the hash of its outer header says.
 	for ((port = 7101; port <= 7116; port++)); do
@@ -416,15 +292,13 @@ test_rss() {
 test_set_mode() {
 	need_env
 	local c0 c1 n0 n1 m
-	lab_up e --pin h2-vm1=0 --pin h1-vm1=0
 	# rss over core 1 only, so that each mode has one predictable core.
-	write_conf vsx 'rss-cpus 1' 'rule "vni=101 actions=irq:auto"'
-	start_vsxd
+	collision_setup e vsx 'rss-cpus 1' 'rule "vni=101 actions=irq:auto"'
 	for m in vsx:1 default:0 rss:1 vsx:1; do
-		if [ "$(ctl show --json | jq -r .mode)" != "${m%:*}" ]; then
-			ctl set-mode "${m%:*}" >/dev/null || t_fail "set-mode ${m%:*}"
+		if [ "$(ctl h2 show --json | jq -r .mode)" != "${m%:*}" ]; then
+			ctl h2 set-mode "${m%:*}" >/dev/null || t_fail "set-mode ${m%:*}"
 		fi
-		[ "$(ctl show --json | jq -r .mode)" = "${m%:*}" ] || t_fail "show after set-mode ${m%:*}"
+		[ "$(ctl h2 show --json | jq -r .mode)" = "${m%:*}" ] || t_fail "show after set-mode ${m%:*}"
 		read -r c0 c1 < <(core_pkts)
 		send_on 0 7301 1000 2000 4000
 		read -r n0 n1 < <(core_pkts)
@@ -437,9 +311,9 @@ test_set_mode() {
 			le $((n0 - c0)) 20 "mode ${m%:*}: packets on core 0"
 		fi
 	done
-	ctl set-mode fast >"$TD/out" 2>&1 && t_fail "set-mode fast succeeded"
+	ctl h2 set-mode fast >"$TD/out" 2>&1 && t_fail "set-mode fast succeeded"
 	grep -q 'bad mode "fast"' "$TD/out" || t_fail "set-mode fast said: $(cat "$TD/out")"
-	[ "$(ctl show --json | jq -r .mode)" = vsx ] || t_fail "a bad set-mode changed the mode"
+	[ "$(ctl h2 show --json | jq -r .mode)" = vsx ] || t_fail "a bad set-mode changed the mode"
 }
 
 t_run "default mode: the flow stays on the receiving core (the VM's core 0)" test_default

@@ -20,134 +20,26 @@ cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/tap.sh
 . tests/lib/tap.sh
 
-O=${O:-build/test}
-case $O in /*) BIN=$O/bin ;; *) BIN=$PWD/$O/bin ;; esac
-VSXLAB=$PWD/lab/vsx-lab
-PFX=sr$$ # lab name prefix: sr<PID><letter>
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+# shellcheck source=tests/lib/ns.sh
+. tests/lib/ns.sh
+ns_init sr 2 ip tc iperf3 jq bpftool # lab names: sr<PID><letter>
 
-SKIP=""
-if [ "$(id -u)" -ne 0 ]; then
-	SKIP="needs root (network namespaces, BPF)"
-elif [ ! -x "$BIN/vsxd" ] || [ ! -x "$BIN/vsxctl" ]; then
-	SKIP="$BIN/vsxd or vsxctl not built (make O=$O progs)"
-elif [ "$(nproc)" -lt 2 ]; then
-	SKIP="needs 2 CPUs (the VM's core and another one)"
-else
-	for t in ip tc iperf3 jq bpftool; do
-		command -v "$t" >/dev/null 2>&1 || { SKIP="'$t' not installed (scripts/install-deps)"; break; }
-	done
-fi
-need_env() { [ -z "$SKIP" ] || t_skip "$SKIP"; }
-
-# ---- per-test lab and vsxd ----
-
-lab_up() {
-	LAB=$PFX$1
-	shift
-	TD=$TMP/$LAB
+# lab_up (tests/lib/ns.sh), and h2's bpffs and socket paths in BPFFS and SOCK.
+lab_up_h2() {
+	lab_up "$@"
 	BPFFS=/run/vsx-lab/$LAB/bpf/h2
 	SOCK=/run/vsx-lab/$LAB/h2.sock
-	mkdir -p "$TD"
-	trap 'teardown' EXIT
-	"$VSXLAB" -q -n "$LAB" up "$@" >"$TD/up.log" 2>&1 || t_fail "lab up: $(cat "$TD/up.log")"
 }
 
-# Stops what this test started: background jobs, vsxds (TERM, KILL after 5 s), the lab.
-teardown() {
-	local f pid i
-	for f in "$TD"/*.pid; do
-		[ -e "$f" ] || continue
-		pid=$(cat "$f")
-		kill -TERM "$pid" 2>/dev/null || continue
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	"$VSXLAB" -q -n "$LAB" down >/dev/null 2>&1 || true
-}
+# ---- measurements ----
 
-write_conf() {
-	cat >"$TD/h2.conf" <<EOF
-uplink uplink
-mode vsx
-# Loads on this shared 2-CPU machine can exceed 50 %; 100 lets every core without a pinned VM
-# qualify for irq:auto, so the choice is deterministic: core 1.
-threshold 100
-bpffs $BPFFS
-socket $SOCK
-flow-cache-slots 65536
-vm h2-vm1 {
-	vm-id $("$VSXLAB" -q -n "$LAB" vms | awk '$1 == "h2-vm1" {print $7}')
-	vni 101
-	cpus 0
-}
-rule "vni=101 actions=irq:auto"
-EOF
-}
-
-ctl() { "$BIN/vsxctl" -s "$SOCK" "$@"; }
-
-# start_vsxd NAME [OPTION]...: vsxd on h2 with $TD/h2.conf; pid in $TD/NAME.pid.
-start_vsxd() {
-	local name=$1 i
-	shift
-	ip netns exec "$LAB-h2" "$BIN/vsxd" -c "$TD/h2.conf" "$@" >"$TD/$name.log" 2>&1 &
-	echo $! >"$TD/$name.pid"
-	for ((i = 0; i < 100; i++)); do
-		ctl show >/dev/null 2>&1 && return 0
-		kill -0 "$(cat "$TD/$name.pid")" 2>/dev/null || break
-		sleep 0.1
-	done
-	t_fail "vsxd $name did not come up: $(cat "$TD/$name.log")"
-}
-
-# stop_vsxd NAME: SIGTERM and wait (10 s) until it is gone; its exit status in $TD/NAME.rc.
-stop_vsxd() {
-	local pid rc=0 i
-	pid=$(cat "$TD/$1.pid")
-	kill -TERM "$pid"
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && t_fail "vsxd $1 did not stop within 10 s of SIGTERM"
-	wait "$pid" || rc=$?
-	echo "$rc" >"$TD/$1.rc"
-	rm -f "$TD/$1.pid"
-}
-
-core_pkts() { ctl cores --json | jq -r '[.cores[0].packets, .cores[1].packets] | @tsv'; }
-# CPU time (ns) of the cpumap kthread for CPU $1 of this datapath's cpumap (pinned, so it
-# can be found while no vsxd runs): the kernel's own account of the steered work.
-kthread_ns() {
-	local id p n
-	id=$(bpftool -j map show pinned "$BPFFS/vsx_cpu_map" | jq -r .id)
-	for p in /proc/[0-9]*; do
-		n=""
-		read -r n 2>/dev/null <"$p/comm" || continue
-		if [ "$n" = "cpumap/$1/map:$id" ]; then
-			cut -d' ' -f1 "$p/schedstat"
-			return 0
-		fi
-	done
-	echo "no kthread cpumap/$1/map:$id" >&2
-	return 1
-}
 # UDP counters of h2-vm1's stack (/proc/net/snmp): "InDatagrams InErrors RcvbufErrors".
 vm_udp() {
 	# shellcheck disable=SC2016 # an awk program
 	ip netns exec "$LAB-h2-vm1" awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ {print $2, $4, $6}' /proc/net/snmp
 }
 xdp_prog_id() { ip -n "$LAB-h2" -j link show uplink | jq -r '.[0].xdp.prog.id // "none"'; }
-rule_field() { ctl dump-rules --json | jq -r ".[0].$1"; }
-
-ge() { [ "$1" -ge "$2" ] || t_fail "$3: $1 < $2"; }
-le() { [ "$1" -le "$2" ] || t_fail "$3: $1 > $2"; }
-diag() { echo "# $*"; }
+rule_field() { ctl h2 dump-rules --json | jq -r ".[0].$1"; }
 
 # Core 1 grew by at least $3 between samples "$1" and "$2" ("P0 P1"), core 0 by at most 50.
 moved_on_core1() {
@@ -164,16 +56,16 @@ moved_on_core1() {
 test_restart() {
 	need_env
 	local s0 s1 s4 s5 s6 k0 k1 id pkts red0 pid seen loss base_loss a0 a1 b0 b1 u0 e0 r0 u1 e1 r1 arrived
-	lab_up a --pin h2-vm1=0 --pin h1-vm1=0
-	write_conf
-	start_vsxd first --keep-datapath
-	[ "$(ctl show --json | jq -r .datapath_reused)" = false ] || t_fail "a fresh datapath reported as reused"
+	lab_up_h2 a --pin h2-vm1=0 --pin h1-vm1=0
+	write_conf h2 vsx "$(pinned_vm h2-vm1 0)" 'rule "vni=101 actions=irq:auto"'
+	start_vsxd h2 first --keep-datapath
+	[ "$(ctl h2 show --json | jq -r .datapath_reused)" = false ] || t_fail "a fresh datapath reported as reused"
 	# Without a restart first, for the loss to compare with.
 	"$VSXLAB" -q -n "$LAB" iperf --json --udp --size 1400 --rate 300M --time 4 \
 		--pair h1-vm1:h2-vm1 >"$TD/base.json" || t_fail "iperf: $(cat "$TD/base.json")"
 	base_loss=$(jq -r '.pairs[0].loss_pct' "$TD/base.json")
 	id=$(rule_field id)
-	[ "$(rule_field decided_core)" = 1 ] || t_fail "decided core: $(ctl dump-rules)"
+	[ "$(rule_field decided_core)" = 1 ] || t_fail "decided core: $(ctl h2 dump-rules)"
 
 	read -r u0 e0 r0 < <(vm_udp)
 	s0=$(core_pkts | tr '\t' ' ')
@@ -199,15 +91,15 @@ test_restart() {
 	ge "$k1" 25000000 "cpumap/1 kthread CPU time (ns) while no vsxd ran"
 	le "$k0" 1000000 "cpumap/0 kthread CPU time (ns) while no vsxd ran"
 
-	start_vsxd second
-	ctl show | grep -q "state taken over from a previous vsxd" || t_fail "show: $(ctl show)"
-	[ "$(ctl show --json | jq -r .datapath_reused)" = true ] || t_fail "show --json: datapath_reused"
+	start_vsxd h2 second
+	ctl h2 show | grep -q "state taken over from a previous vsxd" || t_fail "show: $(ctl h2 show)"
+	[ "$(ctl h2 show --json | jq -r .datapath_reused)" = true ] || t_fail "show --json: datapath_reused"
 	grep -q "keeps core 1" "$TD/second.log" || t_fail "second vsxd log: $(cat "$TD/second.log")"
 	[ "$(rule_field id) $(rule_field decided_core)" = "$id 1" ] ||
-		t_fail "rule after the restart: $(ctl dump-rules)"
+		t_fail "rule after the restart: $(ctl h2 dump-rules)"
 	ge "$(rule_field packets)" "$red0" "rule counter kept across the restart"
-	[ "$(ctl cores --json | jq -r '[.cores[].auto_rules] | @tsv' | tr '\t' ' ')" = "0 1" ] ||
-		t_fail "decisions per core after the restart: $(ctl cores)"
+	[ "$(ctl h2 cores --json | jq -r '[.cores[].auto_rules] | @tsv' | tr '\t' ' ')" = "0 1" ] ||
+		t_fail "decisions per core after the restart: $(ctl h2 cores)"
 	s4=$(core_pkts | tr '\t' ' ')
 	sleep 2
 	s5=$(core_pkts | tr '\t' ' ')
@@ -268,12 +160,12 @@ bad_config() {
 test_bad_config() {
 	need_env
 	local prog before after n0 n1 c0 c1 rc
-	lab_up b --pin h2-vm1=0 --pin h1-vm1=0
-	write_conf
-	start_vsxd first
+	lab_up_h2 b --pin h2-vm1=0 --pin h1-vm1=0
+	write_conf h2 vsx "$(pinned_vm h2-vm1 0)" 'rule "vni=101 actions=irq:auto"'
+	start_vsxd h2 first
 	ip netns exec "$LAB-h1-vm1" ping -c 3 -i 0.05 -W 2 10.1.2.1 >/dev/null || t_fail "no ping"
 	prog=$(xdp_prog_id)
-	before=$(ctl show --json; ctl dump-rules --json | jq -c 'map(del(.packets, .bytes))')
+	before=$(ctl h2 show --json; ctl h2 dump-rules --json | jq -c 'map(del(.packets, .bytes))')
 
 	# Broken copies of the running configuration, each pointing at the same bpffs and socket.
 	sed 's/^threshold 100$/threshold 100\ncolour blue/' "$TD/h2.conf" >"$TD/keyword.conf"
@@ -305,9 +197,9 @@ test_bad_config() {
 	# The running vsxd and its datapath are untouched.
 	kill -0 "$(cat "$TD/first.pid")" 2>/dev/null || t_fail "the running vsxd died: $(cat "$TD/first.log")"
 	[ "$(xdp_prog_id)" = "$prog" ] || t_fail "XDP program changed: $prog -> $(xdp_prog_id)"
-	after=$(ctl show --json; ctl dump-rules --json | jq -c 'map(del(.packets, .bytes))')
+	after=$(ctl h2 show --json; ctl h2 dump-rules --json | jq -c 'map(del(.packets, .bytes))')
 	[ "$after" = "$before" ] || t_fail "state changed: $before -> $after"
-	[ "$(rule_field decided_core)" = 1 ] || t_fail "decided core: $(ctl dump-rules)"
+	[ "$(rule_field decided_core)" = 1 ] || t_fail "decided core: $(ctl h2 dump-rules)"
 	read -r c0 c1 < <(core_pkts)
 	ip netns exec "$LAB-h1-vm1" ping -c 20 -i 0.01 -W 2 10.1.2.1 >/dev/null || t_fail "no ping afterwards"
 	read -r n0 n1 < <(core_pkts)

@@ -149,8 +149,8 @@ static void test_example(void **state)
 	assert_true(vm->has_vni);
 	assert_int_equal(vm->vni, 101);
 	assert_int_equal(vm->pin, VSXD_PIN_CPUS);
-	assert_true(vsxd_cpuset_has(&vm->cpus, 0));
-	assert_false(vsxd_cpuset_has(&vm->cpus, 1));
+	assert_true(vsx_cpuset_has(&vm->cpus, 0));
+	assert_false(vsx_cpuset_has(&vm->cpus, 1));
 	assert_false(vm->priority);
 	assert_string_equal(vm->port, "");
 
@@ -220,7 +220,7 @@ static void test_value_forms(void **state)
 	for (unsigned int c = 0; c < VSX_MAX_CPUS; c++) {
 		bool want = c <= 3 || c == 8 || c == 10 || c == 11;
 
-		assert_int_equal(vsxd_cpuset_has(&conf.rss_cpus, c), want);
+		assert_int_equal(vsx_cpuset_has(&conf.rss_cpus, c), want);
 	}
 	assert_int_equal(conf.xdp_mode, VSXD_XDP_GENERIC);
 	assert_int_equal(conf.log_level, VSX_LOG_DEBUG);
@@ -240,7 +240,7 @@ static void test_value_forms(void **state)
 	assert_string_equal(conf.vms[1].name, "b");
 	assert_int_equal(conf.vms[1].tenant_id, 4294967295u);
 	assert_int_equal(conf.vms[1].vni, 16777215);
-	assert_true(vsxd_cpuset_has(&conf.vms[1].cpus, 255));
+	assert_true(vsx_cpuset_has(&conf.vms[1].cpus, 255));
 	assert_int_equal(conf.vms[2].pin, VSXD_PIN_NONE);
 	assert_false(conf.vms[2].has_vni);
 	assert_false(conf.vms[2].priority);
@@ -393,18 +393,18 @@ static void test_errors_global(void **state)
 		{"uplink e\nsocket /run/vsx/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
 		 "vsxd.conf:2: socket: path too long (max 107 characters)"},
-		{"uplink e\nrss-cpus 0-\n", "vsxd.conf:2: rss-cpus: invalid cpu list '0-'"},
-		{"uplink e\nrss-cpus 0,,1\n", "vsxd.conf:2: rss-cpus: invalid cpu list '0,,1'"},
-		{"uplink e\nrss-cpus 0,\n", "vsxd.conf:2: rss-cpus: invalid cpu list '0,'"},
-		{"uplink e\nrss-cpus ,0\n", "vsxd.conf:2: rss-cpus: invalid cpu list ',0'"},
-		{"uplink e\nrss-cpus 1a\n", "vsxd.conf:2: rss-cpus: invalid cpu list '1a'"},
-		{"uplink e\nrss-cpus 0-1-2\n", "vsxd.conf:2: rss-cpus: invalid cpu list '0-1-2'"},
-		{"uplink e\nrss-cpus \"\"\n", "vsxd.conf:2: rss-cpus: empty cpu list"},
-		{"uplink e\nrss-cpus 0-256\n", "vsxd.conf:2: rss-cpus: cpu 256 out of range 0..255"},
+		{"uplink e\nrss-cpus 0-\n", "vsxd.conf:2: rss-cpus: at 2: expected a CPU number, found the end"},
+		{"uplink e\nrss-cpus 0,,1\n", "vsxd.conf:2: rss-cpus: at 2: expected a CPU number, found ','"},
+		{"uplink e\nrss-cpus 0,\n", "vsxd.conf:2: rss-cpus: at 2: expected a CPU number, found the end"},
+		{"uplink e\nrss-cpus ,0\n", "vsxd.conf:2: rss-cpus: at 0: expected a CPU number, found ','"},
+		{"uplink e\nrss-cpus 1a\n", "vsxd.conf:2: rss-cpus: at 1: expected ',' or the end, found 'a'"},
+		{"uplink e\nrss-cpus 0-1-2\n", "vsxd.conf:2: rss-cpus: at 3: expected ',' or the end, found '-'"},
+		{"uplink e\nrss-cpus \"\"\n", "vsxd.conf:2: rss-cpus: empty CPU list"},
+		{"uplink e\nrss-cpus 0-256\n", "vsxd.conf:2: rss-cpus: at 2: CPU 256 out of range 0..255"},
 		{"uplink e\nrss-cpus 99999999999999999999999\n",
-		 "vsxd.conf:2: rss-cpus: cpu 99999999999999999999999 out of range 0..255"},
+		 "vsxd.conf:2: rss-cpus: at 0: CPU 99999999999999999999999 out of range 0..255"},
 		{"uplink e\nrss-cpus 0,7-3\n",
-		 "vsxd.conf:2: rss-cpus: invalid cpu range '7-3' (first above last)"},
+		 "vsxd.conf:2: rss-cpus: at 2: range 7-3: first CPU above last"},
 		{"uplink e\nxdp-mode skb\n",
 		 "vsxd.conf:2: xdp-mode: expected native, generic or auto, got 'skb'"},
 		{"uplink e\nlog-level loud\n",
@@ -498,9 +498,9 @@ static void test_errors_vm(void **state)
 		 "vsxd.conf:3: vm \"a\": tenant: invalid name '_x' (letters, digits, '.', '_' and "
 		 "'-', starting with a letter or digit)"},
 		{"uplink e\nvm a {\n\tcpus 300\n}\n",
-		 "vsxd.conf:3: vm \"a\": cpus: cpu 300 out of range 0..255"},
+		 "vsxd.conf:3: vm \"a\": cpus: at 0: CPU 300 out of range 0..255"},
 		{"uplink e\nvm a {\n\tcpus all\n}\n",
-		 "vsxd.conf:3: vm \"a\": cpus: invalid cpu list 'all'"},
+		 "vsxd.conf:3: vm \"a\": cpus: at 0: expected a CPU number, found 'a'"},
 		{"uplink e\nvm a {\n\tpriority maybe\n}\n",
 		 "vsxd.conf:3: vm \"a\": priority: expected on or off (yes or no), got 'maybe'"},
 		{"uplink e\nvm a {\n\tport tap0123456789abcdef\n}\n",
@@ -748,7 +748,7 @@ static void test_equal(void **state)
 	b.threshold = 51;
 	assert_false(vsxd_conf_equal(&a, &b));
 	b.threshold = 50;
-	vsxd_cpuset_add(&b.vms[0].cpus, 9);
+	vsx_cpuset_add(&b.vms[0].cpus, 9);
 	assert_false(vsxd_conf_equal(&a, &b));
 	vsxd_conf_free(&a);
 	vsxd_conf_free(&b);

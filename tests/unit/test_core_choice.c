@@ -11,6 +11,8 @@
 
 #include <vsx/core_choice.h>
 
+#include "../lib/core_scenarios.h"
+
 static struct vsx_core_table table;
 static struct vsx_core_assign assign;
 
@@ -226,74 +228,6 @@ static void test_64_cores_normal_spreading(void **state)
 
 /* ---- the rule, written the obvious way, against the real code on random tables ---- */
 
-static __u64 rng_state;
-
-static __u64 rnd(void)
-{
-	__u64 x = rng_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
-static __u32 below(__u32 n)
-{
-	return (__u32)(rnd() % n);
-}
-
-static __u32 random_count(void)
-{
-	switch (below(10)) {
-	case 0:
-		return VSX_CHOICE_PRIO_MAX - 1 + below(3);
-	case 1:
-		return 0xffffffffu - below(2);
-	case 2:
-	case 3:
-		return 1 + below(3);
-	default:
-		return 0;
-	}
-}
-
-/* The same generator as tests/bpf/test_core_choice_bpf.c: ties on purpose. */
-static void random_scenario(int *prio, __u32 *rx_cpu)
-{
-	static const __u8 thresholds[] = {0, 20, 50, 50, 50, 80, 100, 255};
-	static const __u8 loads[] = {0, 10, 20, 49, 50, 51, 100};
-	bool few_loads = below(2);
-
-	memset(&table, 0, sizeof(table));
-	memset(&assign, 0, sizeof(assign));
-	table.n_cpus = 1 + below(64);
-	if (below(10) == 0)
-		table.n_cpus = below(VSX_MAX_CPUS + 1);
-	if (below(50) == 0)
-		table.n_cpus = VSX_MAX_CPUS + below(1000);
-	table.threshold = below(8) ? thresholds[below(sizeof(thresholds))] : (__u8)below(256);
-	for (unsigned int c = 0; c < VSX_MAX_CPUS; c++) {
-		struct vsx_core *k = &table.cores[c];
-
-		k->flags = (below(100) < 85 ? VSX_CORE_ONLINE : 0) |
-			   (below(100) < 20 ? VSX_CORE_PINNED : 0);
-		if (below(20) == 0)
-			k->flags |= (__u8)(below(64) << 2);
-		k->load = few_loads ? loads[below(sizeof(loads))] : (__u8)below(101);
-		if (below(50) == 0)
-			k->load = (__u8)below(256);
-		k->pinned_vm = k->flags & VSX_CORE_PINNED ? (__u16)(1 + below(127)) : 0;
-		assign.prio[c] = random_count();
-		assign.normal[c] = below(3) ? below(4) : random_count();
-	}
-	*prio = below(2) ? 0 : below(2) ? 1 : (int)rnd();
-	*rx_cpu = below(5)
-		      ? below(table.n_cpus < VSX_MAX_CPUS ? table.n_cpus + 3 : VSX_MAX_CPUS + 3)
-		      : (__u32)rnd();
-}
-
 static bool ref_qualifies(__u32 c)
 {
 	const struct vsx_core *k;
@@ -358,7 +292,7 @@ static void test_random_tables_match_the_rule(void **state)
 		__u32 rx_cpu;
 		int prio, got, want;
 
-		random_scenario(&prio, &rx_cpu);
+		random_scenario(&table, &assign, &prio, &rx_cpu);
 		got = vsx_choose_core(&table, &assign, prio, rx_cpu);
 		want = ref_choose(prio, rx_cpu);
 		if (got != want || step_choose(prio, rx_cpu) != want)
@@ -386,7 +320,7 @@ static void test_qualifies_matches_the_key(void **state)
 		__u32 rx_cpu;
 		int prio;
 
-		random_scenario(&prio, &rx_cpu);
+		random_scenario(&table, &assign, &prio, &rx_cpu);
 		for (__u32 c = 0; c < VSX_MAX_CPUS; c++) {
 			__u64 key =
 			    vsx_core_choice_key(&table, &assign, vsx_choice_prio_cap(prio), c);
