@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Tuple-space classifier compilation and the user-space copy of the datapath lookup. */
+#include "errmsg.h"
 #include "classifier.h"
 
 #include <errno.h>
@@ -7,21 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 int vsx_cls_mask_cmp(const struct vsx_flow_key *a, __u32 a_max, const struct vsx_flow_key *b,
 		     __u32 b_max)
@@ -99,7 +85,7 @@ int vsx_classifier_build(struct vsx_classifier *c, const struct vsx_rule_table *
 	memset(c, 0, sizeof(*c));
 	c->dir = dir;
 	if (dir < 0 || dir >= VSX_DIR_COUNT)
-		return fail(err, errlen, -EINVAL, "bad direction %d", dir);
+		return vsx_errf(err, errlen, -EINVAL, "bad direction %d", dir);
 
 	n = vsx_rule_table_count_dir(t, dir);
 	rules = calloc(n ? n : 1, sizeof(*rules));
@@ -110,7 +96,7 @@ int vsx_classifier_build(struct vsx_classifier *c, const struct vsx_rule_table *
 	c->index = calloc(isize, sizeof(*c->index));
 	c->index_mask = isize - 1;
 	if (!rules || !rule_mask || !c->entries || !c->index) {
-		ret = fail(err, errlen, -ENOMEM, "out of memory for %u rules", n);
+		ret = vsx_errf(err, errlen, -ENOMEM, "out of memory for %u rules", n);
 		goto out;
 	}
 
@@ -127,8 +113,8 @@ int vsx_classifier_build(struct vsx_classifier *c, const struct vsx_rule_table *
 				break;
 		if (m == n_masks) {
 			if (n_masks == VSX_MAX_MASKS) {
-				ret = fail(err, errlen, -ENOSPC,
-					   "too many distinct match masks (%d)", VSX_MAX_MASKS);
+				ret = vsx_errf(err, errlen, -ENOSPC,
+					       "too many distinct match masks (%d)", VSX_MAX_MASKS);
 				goto out;
 			}
 			bm[m].mask = r->mask;
@@ -202,7 +188,7 @@ int vsx_classifier_build(struct vsx_classifier *c, const struct vsx_rule_table *
 		__u32 start[VSX_MAX_MASKS + 1] = {0};
 
 		if (!sorted) {
-			ret = fail(err, errlen, -ENOMEM, "out of memory for %u rules", n);
+			ret = vsx_errf(err, errlen, -ENOMEM, "out of memory for %u rules", n);
 			goto out;
 		}
 		for (__u32 i = 0; i < c->n_entries; i++)

@@ -3,6 +3,7 @@
  * Core table data sources: CPU lists, /proc/stat, load smoothing, online CPUs, VM
  * pinning from thread affinities. See core_load.h for the contract.
  */
+#include "errmsg.h"
 #include "core_load.h"
 
 #include <dirent.h>
@@ -21,21 +22,6 @@
 #define SYS_CPU_DIR "/sys/devices/system/cpu"
 #define MAX_FILE_SIZE (64u << 20)      /* /proc/stat of a huge host stays far below this */
 #define MAX_PARSED_NUMBER 1000000000ul /* CPU numbers saturate here: no overflow */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 /* What a parser found instead of what it wanted, for messages. */
 static const char *describe_char(char c, char *buf, size_t len)
@@ -97,8 +83,8 @@ static int parse_cpu_number(const char *text, const char **pos, unsigned long *o
 	char what[16];
 
 	if (!is_digit(*s))
-		return fail(err, errlen, "at %zu: expected a CPU number, found %s",
-			    (size_t)(s - text), describe_char(*s, what, sizeof(what)));
+		return vsx_errf(err, errlen, -EINVAL, "at %zu: expected a CPU number, found %s",
+				(size_t)(s - text), describe_char(*s, what, sizeof(what)));
 	for (; is_digit(*s); s++)
 		if (v < MAX_PARSED_NUMBER)
 			v = v * 10 + (unsigned long)(*s - '0');
@@ -121,7 +107,7 @@ static int parse_cpulist(const char *text, struct vsx_cpuset *set, bool clip, bo
 	if (clipped)
 		*clipped = false;
 	if (!text || !*text)
-		return fail(err, errlen, "empty CPU list");
+		return vsx_errf(err, errlen, -EINVAL, "empty CPU list");
 	for (;;) {
 		const char *item = s, *hi_at = s;
 		unsigned long lo, hi;
@@ -137,19 +123,22 @@ static int parse_cpulist(const char *text, struct vsx_cpuset *set, bool clip, bo
 			if (r)
 				return r;
 			if (hi < lo)
-				return fail(err, errlen, "at %zu: range %.*s: first CPU above last",
-					    (size_t)(item - text), (int)(s - item), item);
+				return vsx_errf(err, errlen, -EINVAL,
+						"at %zu: range %.*s: first CPU above last",
+						(size_t)(item - text), (int)(s - item), item);
 		}
 		if (*s == ':')
-			return fail(err, errlen, "at %zu: CPU list strides (':') are not supported",
-				    (size_t)(s - text));
+			return vsx_errf(err, errlen, -EINVAL,
+					"at %zu: CPU list strides (':') are not supported",
+					(size_t)(s - text));
 		if (hi >= VSX_MAX_CPUS) {
 			const char *bad = lo >= VSX_MAX_CPUS ? item : hi_at;
 
 			if (!clip)
-				return fail(err, errlen, "at %zu: CPU %.*s out of range 0..%d",
-					    (size_t)(bad - text), (int)strspn(bad, "0123456789"),
-					    bad, VSX_MAX_CPUS - 1);
+				return vsx_errf(
+				    err, errlen, -EINVAL, "at %zu: CPU %.*s out of range 0..%d",
+				    (size_t)(bad - text), (int)strspn(bad, "0123456789"), bad,
+				    VSX_MAX_CPUS - 1);
 			if (clipped)
 				*clipped = true;
 			hi = VSX_MAX_CPUS - 1;
@@ -159,8 +148,9 @@ static int parse_cpulist(const char *text, struct vsx_cpuset *set, bool clip, bo
 		if (*s == '\0')
 			return 0;
 		if (*s != ',')
-			return fail(err, errlen, "at %zu: expected ',' or the end, found %s",
-				    (size_t)(s - text), describe_char(*s, what, sizeof(what)));
+			return vsx_errf(err, errlen, -EINVAL,
+					"at %zu: expected ',' or the end, found %s",
+					(size_t)(s - text), describe_char(*s, what, sizeof(what)));
 		s++;
 	}
 }
@@ -231,36 +221,40 @@ static int parse_cpu_line(const char *line, size_t len, unsigned int line_no,
 		__u64 v = 0;
 
 		if (*s != ' ')
-			return fail(err, errlen, "line %u: unexpected character in \"%.*s\"",
-				    line_no, (int)(s - line + 1), line);
+			return vsx_errf(err, errlen, -EINVAL,
+					"line %u: unexpected character in \"%.*s\"", line_no,
+					(int)(s - line + 1), line);
 		while (s < end && *s == ' ')
 			s++;
 		if (s == end)
 			break; /* trailing spaces */
 		if (!is_digit(*s))
-			return fail(err, errlen, "line %u: expected a number after \"%.*s\"",
-				    line_no, (int)(s - line), line);
+			return vsx_errf(err, errlen, -EINVAL,
+					"line %u: expected a number after \"%.*s\"", line_no,
+					(int)(s - line), line);
 		for (; s < end && is_digit(*s); s++)
 			if (__builtin_mul_overflow(v, 10, &v) ||
 			    __builtin_add_overflow(v, (__u64)(*s - '0'), &v))
-				return fail(err, errlen, "line %u: counter %u too large", line_no,
-					    n + 1);
+				return vsx_errf(err, errlen, -EINVAL,
+						"line %u: counter %u too large", line_no, n + 1);
 		if (n < STAT_SUMMED)
 			field[n] = v;
 		n++;
 	}
 	if (n < STAT_MIN_FIELDS)
-		return fail(err, errlen, "line %u: cpu%lu has %u counters, expected at least %d",
-			    line_no, cpu, n, STAT_MIN_FIELDS);
+		return vsx_errf(err, errlen, -EINVAL,
+				"line %u: cpu%lu has %u counters, expected at least %d", line_no,
+				cpu, n, STAT_MIN_FIELDS);
 	for (int i = 0; i < STAT_SUMMED; i++)
 		if (__builtin_add_overflow(total, field[i], &total))
-			return fail(err, errlen, "line %u: cpu%lu counters overflow", line_no, cpu);
+			return vsx_errf(err, errlen, -EINVAL, "line %u: cpu%lu counters overflow",
+					line_no, cpu);
 	if (cpu >= VSX_MAX_CPUS) {
 		out->n_beyond++;
 		return 0;
 	}
 	if (vsx_cpuset_has(&out->present, (unsigned int)cpu))
-		return fail(err, errlen, "line %u: cpu%lu listed twice", line_no, cpu);
+		return vsx_errf(err, errlen, -EINVAL, "line %u: cpu%lu listed twice", line_no, cpu);
 	vsx_cpuset_add(&out->present, (unsigned int)cpu);
 	out->total[cpu] = total;
 	out->busy[cpu] = total - field[STAT_IDLE] - field[STAT_IOWAIT];
@@ -289,7 +283,7 @@ int vsx_parse_proc_stat(const char *text, struct vsx_cpu_times *out, char *err, 
 		line += len + (eol ? 1 : 0);
 	}
 	if (!any)
-		return fail(err, errlen, "no per-CPU (\"cpuN\") lines");
+		return vsx_errf(err, errlen, -EINVAL, "no per-CPU (\"cpuN\") lines");
 	return 0;
 }
 

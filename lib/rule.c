@@ -8,6 +8,7 @@
  * whose mask is non-zero, folding dl_type/nw_proto into a shorthand and leaving out the
  * implied flag bits, so that parse(format(r)) == r for every rule the validator accepts.
  */
+#include "errmsg.h"
 #include "rule.h"
 
 #include <arpa/inet.h>
@@ -42,21 +43,6 @@
 #define VNI_MAX 0xffffff
 
 #define SEPARATORS ", \t\r\n"
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static bool bytes_zero(const void *p, size_t n)
 {
@@ -223,30 +209,35 @@ int vsx_rule_validate(const struct vsx_rule *r, char *err, size_t errlen)
 
 		for (size_t j = 0; j < f->size; j++) {
 			if (kb[f->off + j] & ~mb[f->off + j])
-				return fail(err, errlen, "%s: the value has bits outside the mask",
-					    f->name);
+				return vsx_errf(err, errlen, -EINVAL,
+						"%s: the value has bits outside the mask", f->name);
 		}
 	}
 	if (m->flags & ~KEY_FLAGS_ALL)
-		return fail(err, errlen, "flags: unknown flag bits 0x%02x",
-			    m->flags & ~KEY_FLAGS_ALL);
+		return vsx_errf(err, errlen, -EINVAL, "flags: unknown flag bits 0x%02x",
+				m->flags & ~KEY_FLAGS_ALL);
 
 	/* Fields the syntax matches exactly or not at all. */
 	if (m->in_port && m->in_port != UINT32_MAX)
-		return fail(err, errlen, "in_port: must be matched exactly or not at all");
+		return vsx_errf(err, errlen, -EINVAL,
+				"in_port: must be matched exactly or not at all");
 	if (m->in_port && (k->in_port == 0 || k->in_port > INT_MAX))
-		return fail(err, errlen, "in_port: %u is not an interface index", k->in_port);
+		return vsx_errf(err, errlen, -EINVAL, "in_port: %u is not an interface index",
+				k->in_port);
 	if (m->dl_type && m->dl_type != 0xffff)
-		return fail(err, errlen, "dl_type: must be matched exactly or not at all");
+		return vsx_errf(err, errlen, -EINVAL,
+				"dl_type: must be matched exactly or not at all");
 	if (m->nw_proto && m->nw_proto != 0xff)
-		return fail(err, errlen, "nw_proto: must be matched exactly or not at all");
+		return vsx_errf(err, errlen, -EINVAL,
+				"nw_proto: must be matched exactly or not at all");
 
 	/* VLAN */
 	if (m->dl_vlan_tci & htons(TCI_DEI))
-		return fail(err, errlen, "dl_vlan_tci: the DEI bit (0x1000) cannot be matched");
+		return vsx_errf(err, errlen, -EINVAL,
+				"dl_vlan_tci: the DEI bit (0x1000) cannot be matched");
 	if (m->dl_vlan_tci && !(m->flags & k->flags & VSX_KEY_VLAN))
-		return fail(err, errlen,
-			    "dl_vlan: matching the tag needs VSX_KEY_VLAN set in key and mask");
+		return vsx_errf(err, errlen, -EINVAL,
+				"dl_vlan: matching the tag needs VSX_KEY_VLAN set in key and mask");
 
 	/* L3 */
 	ip4 = m->dl_type == 0xffff && k->dl_type == htons(ETH_P_IPV4);
@@ -262,22 +253,25 @@ int vsx_rule_validate(const struct vsx_rule *r, char *err, size_t errlen)
 	       : (mf && !(tp && mf == VSX_KEY_LATER_FRAG)) ? "nw_frag"
 							   : NULL;
 	if (name && !ip4 && !ip6)
-		return fail(err, errlen, "%s: requires dl_type 0x0800 or 0x86dd (ip or ipv6)",
-			    name);
+		return vsx_errf(err, errlen, -EINVAL,
+				"%s: requires dl_type 0x0800 or 0x86dd (ip or ipv6)", name);
 	if (ip4 && !bytes_zero(&m->nw_src[1], 3 * sizeof(__be32)))
-		return fail(err, errlen, "nw_src: an IPv6-sized mask with dl_type=0x0800 (IPv4)");
+		return vsx_errf(err, errlen, -EINVAL,
+				"nw_src: an IPv6-sized mask with dl_type=0x0800 (IPv4)");
 	if (ip4 && !bytes_zero(&m->nw_dst[1], 3 * sizeof(__be32)))
-		return fail(err, errlen, "nw_dst: an IPv6-sized mask with dl_type=0x0800 (IPv4)");
+		return vsx_errf(err, errlen, -EINVAL,
+				"nw_dst: an IPv6-sized mask with dl_type=0x0800 (IPv4)");
 
 	/* Fragments: the states nw_frag can say, plus "not a later fragment" for ports. */
 	if ((kf & VSX_KEY_LATER_FRAG) && !(kf & VSX_KEY_FRAG))
-		return fail(
-		    err, errlen,
+		return vsx_errf(
+		    err, errlen, -EINVAL,
 		    "nw_frag: a later fragment is a fragment: VSX_KEY_FRAG must be set too");
 	if (!tp && mf == FRAG_BITS && kf == 0)
-		return fail(err, errlen,
-			    "nw_frag: VSX_KEY_LATER_FRAG is redundant when VSX_KEY_FRAG is clear "
-			    "(nw_frag=no matches VSX_KEY_FRAG alone)");
+		return vsx_errf(
+		    err, errlen, -EINVAL,
+		    "nw_frag: VSX_KEY_LATER_FRAG is redundant when VSX_KEY_FRAG is clear "
+		    "(nw_frag=no matches VSX_KEY_FRAG alone)");
 
 	/* L4 */
 	if (tp) {
@@ -285,29 +279,31 @@ int vsx_rule_validate(const struct vsx_rule *r, char *err, size_t errlen)
 
 		name = m->tp_src ? src : dst;
 		if (m->nw_proto != 0xff)
-			return fail(err, errlen, "%s: requires nw_proto (tcp, udp, icmp or icmp6)",
-				    name);
+			return vsx_errf(err, errlen, -EINVAL,
+					"%s: requires nw_proto (tcp, udp, icmp or icmp6)", name);
 		if (is_icmp(k->nw_proto, ip4, ip6)) {
 			src = "icmp_type";
 			dst = "icmp_code";
 			name = m->tp_src ? src : dst;
 			if ((m->tp_src && (m->tp_src != 0xffff || ntohs(k->tp_src) > 0xff)))
-				return fail(err, errlen,
-					    "icmp_type: must be one exact value 0..255");
+				return vsx_errf(err, errlen, -EINVAL,
+						"icmp_type: must be one exact value 0..255");
 			if ((m->tp_dst && (m->tp_dst != 0xffff || ntohs(k->tp_dst) > 0xff)))
-				return fail(err, errlen,
-					    "icmp_code: must be one exact value 0..255");
+				return vsx_errf(err, errlen, -EINVAL,
+						"icmp_code: must be one exact value 0..255");
 		} else if (!is_port_proto(k->nw_proto)) {
-			return fail(err, errlen,
-				    "%s: the datapath reads no ports of nw_proto %u (tcp and udp "
-				    "only; icmp_type/code need icmp with ip or icmp6 with ipv6)",
-				    name, k->nw_proto);
+			return vsx_errf(
+			    err, errlen, -EINVAL,
+			    "%s: the datapath reads no ports of nw_proto %u (tcp and udp "
+			    "only; icmp_type/code need icmp with ip or icmp6 with ipv6)",
+			    name, k->nw_proto);
 		}
 		if (!(m->flags & VSX_KEY_LATER_FRAG) || (k->flags & VSX_KEY_LATER_FRAG))
-			return fail(err, errlen,
-				    "%s: later fragments carry no L4 header: the rule must exclude "
-				    "them (VSX_KEY_LATER_FRAG in the mask, clear in the key)",
-				    name);
+			return vsx_errf(
+			    err, errlen, -EINVAL,
+			    "%s: later fragments carry no L4 header: the rule must exclude "
+			    "them (VSX_KEY_LATER_FRAG in the mask, clear in the key)",
+			    name);
 	}
 
 	/* Tunnel */
@@ -315,69 +311,76 @@ int vsx_rule_validate(const struct vsx_rule *r, char *err, size_t errlen)
 		!bytes_zero(m->outer_dst, sizeof(m->outer_dst));
 	tun = m->vni || m->fcf || outer;
 	if (m->vni & ~htonl(VNI_MAX))
-		return fail(err, errlen, "vni: a VNI has 24 bits");
+		return vsx_errf(err, errlen, -EINVAL, "vni: a VNI has 24 bits");
 	vm_mask = m->fcf & VSX_FCF_VM_ID_MASK;
 	if (vm_mask && vm_mask != VSX_FCF_VM_ID_MASK)
-		return fail(err, errlen, "vm_id: must be matched exactly or not at all");
+		return vsx_errf(err, errlen, -EINVAL,
+				"vm_id: must be matched exactly or not at all");
 	if (m->fcf & ~(VSX_FCF_VM_ID_MASK | VSX_FCF_PRIO))
-		return fail(err, errlen, "fcf: bits outside vm_id and fcf_prio cannot be matched");
+		return vsx_errf(err, errlen, -EINVAL,
+				"fcf: bits outside vm_id and fcf_prio cannot be matched");
 	if (tun && !(m->flags & k->flags & VSX_KEY_TUNNEL)) {
 		name = m->vni ? "vni" : vm_mask ? "vm_id" : m->fcf ? "fcf_prio" : "outer_src";
-		return fail(err, errlen,
-			    "%s: only tunnelled packets have it: VSX_KEY_TUNNEL must be set in key "
-			    "and mask",
-			    name);
+		return vsx_errf(
+		    err, errlen, -EINVAL,
+		    "%s: only tunnelled packets have it: VSX_KEY_TUNNEL must be set in key "
+		    "and mask",
+		    name);
 	}
 	if ((m->flags & VSX_KEY_TUNNEL) && !tun)
-		return fail(err, errlen,
-			    "flags: VSX_KEY_TUNNEL matched without a tunnel field (vni, vm_id, "
-			    "fcf_prio, outer_src, outer_dst)");
+		return vsx_errf(err, errlen, -EINVAL,
+				"flags: VSX_KEY_TUNNEL matched without a tunnel field (vni, vm_id, "
+				"fcf_prio, outer_src, outer_dst)");
 	if (outer && !(m->flags & VSX_KEY_OUTER_V6))
-		return fail(err, errlen,
-			    "outer_src: the outer family must be matched (VSX_KEY_OUTER_V6 in the "
-			    "mask)");
+		return vsx_errf(
+		    err, errlen, -EINVAL,
+		    "outer_src: the outer family must be matched (VSX_KEY_OUTER_V6 in the "
+		    "mask)");
 	if ((m->flags & VSX_KEY_OUTER_V6) && !outer)
-		return fail(err, errlen,
-			    "flags: VSX_KEY_OUTER_V6 matched without outer_src or outer_dst");
+		return vsx_errf(err, errlen, -EINVAL,
+				"flags: VSX_KEY_OUTER_V6 matched without outer_src or outer_dst");
 	if (outer && !(k->flags & VSX_KEY_OUTER_V6)) {
 		if (!bytes_zero(&m->outer_src[1], 3 * sizeof(__be32)))
-			return fail(err, errlen,
-				    "outer_src: an IPv6-sized mask with an IPv4 outer header");
+			return vsx_errf(err, errlen, -EINVAL,
+					"outer_src: an IPv6-sized mask with an IPv4 outer header");
 		if (!bytes_zero(&m->outer_dst[1], 3 * sizeof(__be32)))
-			return fail(err, errlen,
-				    "outer_dst: an IPv6-sized mask with an IPv4 outer header");
+			return vsx_errf(err, errlen, -EINVAL,
+					"outer_dst: an IPv6-sized mask with an IPv4 outer header");
 	}
 
 	/* Action, and the match for its direction */
 	switch (r->action.kind) {
 	case VSX_ACT_IRQ_CORE:
 		if (r->action.core >= VSX_MAX_CPUS)
-			return fail(err, errlen, "irq: core %u out of range (0..%d)",
-				    r->action.core, VSX_MAX_CPUS - 1);
+			return vsx_errf(err, errlen, -EINVAL, "irq: core %u out of range (0..%d)",
+					r->action.core, VSX_MAX_CPUS - 1);
 		if (r->action.fcf)
-			return fail(err, errlen, "irq: the action carries no FCF byte");
+			return vsx_errf(err, errlen, -EINVAL,
+					"irq: the action carries no FCF byte");
 		break;
 	case VSX_ACT_IRQ_AUTO:
 		if (r->action.core || r->action.fcf)
-			return fail(err, errlen,
-				    "irq:auto: the action carries no core or FCF byte");
+			return vsx_errf(err, errlen, -EINVAL,
+					"irq:auto: the action carries no core or FCF byte");
 		break;
 	case VSX_ACT_SET_FCF:
 		if (r->action.core)
-			return fail(err, errlen, "set_fcf: the action carries no core");
+			return vsx_errf(err, errlen, -EINVAL,
+					"set_fcf: the action carries no core");
 		if (r->action.fcf !=
 		    vsx_fcf_encode(vsx_fcf_vm_id(r->action.fcf), vsx_fcf_prio(r->action.fcf)))
-			return fail(err, errlen, "set_fcf: 0x%02x is not an FCF encoding",
-				    r->action.fcf);
+			return vsx_errf(err, errlen, -EINVAL,
+					"set_fcf: 0x%02x is not an FCF encoding", r->action.fcf);
 		if (m->fcf)
-			return fail(err, errlen,
-				    "%s: an egress (set_fcf) rule cannot match the FCF it writes",
-				    vm_mask ? "vm_id" : "fcf_prio");
+			return vsx_errf(
+			    err, errlen, -EINVAL,
+			    "%s: an egress (set_fcf) rule cannot match the FCF it writes",
+			    vm_mask ? "vm_id" : "fcf_prio");
 		break;
 	default:
-		return fail(err, errlen,
-			    "action: unknown kind %u (expected irq:N, irq:auto or set_fcf)",
-			    r->action.kind);
+		return vsx_errf(err, errlen, -EINVAL,
+				"action: unknown kind %u (expected irq:N, irq:auto or set_fcf)",
+				r->action.kind);
 	}
 	return 0;
 }
@@ -490,7 +493,7 @@ struct pstate {
 	size_t errlen;
 };
 
-#define PERR(p, ...) fail((p)->err, (p)->errlen, __VA_ARGS__)
+#define PERR(p, ...) vsx_errf((p)->err, (p)->errlen, -EINVAL, __VA_ARGS__)
 
 /* A token for an error message: at most 48 characters, then "...". */
 struct clip {

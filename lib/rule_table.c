@@ -4,6 +4,7 @@
  * identity, and per direction the distinct masks with reference counts. Memory is allocated
  * once, at creation, for max_rules rules.
  */
+#include "errmsg.h"
 #include "rule_table.h"
 
 #include <errno.h>
@@ -33,21 +34,6 @@ struct vsx_rule_table {
 	__u32 hash_mask;
 	struct mask_slot masks[VSX_DIR_COUNT][VSX_MAX_MASKS];
 };
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return ret;
-}
 
 /* FNV-1a over priority, key and mask: the strict identity. */
 static __u32 match_hash(const struct vsx_rule *r)
@@ -201,8 +187,8 @@ static void mask_unref(struct vsx_rule_table *t, int dir, int slot)
 
 static int no_mask_room(char *err, size_t errlen, int dir)
 {
-	return fail(err, errlen, -ENOSPC, "too many distinct match masks (%d) for %s rules",
-		    VSX_MAX_MASKS, vsx_rule_dir_name(dir));
+	return vsx_errf(err, errlen, -ENOSPC, "too many distinct match masks (%d) for %s rules",
+			VSX_MAX_MASKS, vsx_rule_dir_name(dir));
 }
 
 /* ---- changes ---- */
@@ -258,7 +244,7 @@ int vsx_rule_table_add(struct vsx_rule_table *t, const struct vsx_rule *rule, __
 	}
 
 	if (t->n_rules >= t->max_rules)
-		return fail(err, errlen, -ENOSPC, "rule table full (%u rules)", t->max_rules);
+		return vsx_errf(err, errlen, -ENOSPC, "rule table full (%u rules)", t->max_rules);
 	dir = vsx_rule_direction(rule);
 	slot = mask_slot_for(t, dir, &rule->mask);
 	if (slot < 0)
@@ -287,7 +273,7 @@ int vsx_rule_table_modify(struct vsx_rule_table *t, __u32 id, const struct vsx_r
 			  char *err, size_t errlen)
 {
 	if (!in_use(t, id))
-		return fail(err, errlen, -ENOENT, "no rule %u", id);
+		return vsx_errf(err, errlen, -ENOENT, "no rule %u", id);
 	return set_action(t, id, a, t->rules[id].cookie, err, errlen);
 }
 
