@@ -158,7 +158,12 @@ static __always_inline void vsx_frag_key(struct vsx_frag_key *fk, const struct v
 	__builtin_memcpy(fk->dst, k->nw_dst, sizeof(fk->dst));
 	fk->id = pkt->frag_id;
 	fk->vni = k->vni;
-	fk->proto = k->nw_proto;
+	/*
+	 * IPv6: source, destination and the 32-bit id name a datagram (RFC 8200), and the
+	 * protocol cannot be part of the name: a first fragment reports the upper layer behind
+	 * its destination options, a later one the destination-options header itself.
+	 */
+	fk->proto = k->dl_type == bpf_htons(ETH_P_IPV6) ? 0 : k->nw_proto;
 	fk->flags = k->flags & (VSX_KEY_TUNNEL | VSX_KEY_OUTER_V6);
 	fk->_pad = 0;
 }

@@ -291,6 +291,39 @@ static void test_later_fragment_follows(void **state)
 	assert_int_equal(stat(f, VSX_STAT_FRAG_FOLLOW), follow + 2);
 }
 
+/*
+ * IPv6 with destination options behind the fragment header: the first fragment reports UDP,
+ * the later ones the options header; they are still one datagram and must follow.
+ */
+static void test_ipv6_later_fragment_with_dstopts_follows(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	struct pb first, later;
+
+	add_rules(f, (const char *const[]){ "priority=50001,udp6,tp_dst=6001 actions=irq:1", NULL });
+	pb_init(&first);
+	pb_eth(&first, NULL);
+	pb_ipv6(&first, NULL);
+	pb_ipv6_frag(&first, 0, true, 4242);
+	pb_ipv6_ext(&first, PB_EXT_DSTOPTS, 8);
+	pb_udp(&first, 1000, 6001);
+	pb_pad_to(&first, 200);
+	assert_true(pb_finish(&first) > 0);
+	pb_init(&later);
+	pb_eth(&later, NULL);
+	pb_ipv6(&later, NULL);
+	pb_ipv6_frag(&later, 1232, false, 4242);
+	pb_proto(&later, PB_EXT_DSTOPTS);
+	pb_pad_to(&later, 200);
+	assert_true(pb_finish(&later) > 0);
+
+	__u64 follow = stat(f, VSX_STAT_FRAG_FOLLOW);
+	assert_int_equal(run(f, &first, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(run(f, &later, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(stat(f, VSX_STAT_FRAG_FOLLOW), follow + 1);
+}
+
 static void test_rss_fragments_hash_on_addresses(void **state)
 {
 	SKIP_UNLESS_ROOT();
@@ -369,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_modes_and_rules),
 		cmocka_unit_test(test_fcf_restored),
 		cmocka_unit_test(test_later_fragment_follows),
+		cmocka_unit_test(test_ipv6_later_fragment_with_dstopts_follows),
 		cmocka_unit_test(test_rss_fragments_hash_on_addresses),
 		cmocka_unit_test(test_no_core_then_retry),
 		cmocka_unit_test(test_truncated_passes),
