@@ -218,9 +218,19 @@ int main(int argc, char *argv[])
 	d.started_ns = now_ns();
 	if (vsxd_dp_open(&d.dp, &d.conf))
 		goto out_conf;
-	if (vsxd_rules_init(&d) || vsxd_cores_init(&d) || vsxd_control_open(&d))
+	/*
+	 * Loads first: a CPU qualifies for irq:auto only once its load has been measured, which
+	 * takes two samples. Rules installed before that would leave the first flows on their
+	 * receiving core until their retry (VSX_RETRY_JIFFIES).
+	 */
+	if (vsxd_cores_init(&d))
 		goto out_dp;
 	vsxd_cores_tick(&d);
+	struct timespec first_interval = { .tv_nsec = (long)d.conf.sample_interval_ms * 1000000 };
+	nanosleep(&first_interval, NULL);
+	vsxd_cores_tick(&d);
+	if (vsxd_rules_init(&d) || vsxd_control_open(&d))
+		goto out_dp;
 	rc = run(&d);
 out_dp:
 	vsxd_control_close(&d);

@@ -64,12 +64,19 @@ static __always_inline int vsx_inner_tos(void *data, void *data_end, const struc
 	return 0;
 }
 
-/* Returns 1 when the outer byte was rewritten, 0 when it already matched, -1 on error. */
+/*
+ * Returns 1 when the outer byte was rewritten, 0 when it already matched, -1 on error. The
+ * parser has read the inner ToS into the key (nw_tos, the byte vsx_inner_tos() reads: a
+ * tunnelled packet's key describes the inner packet), so a packet with nothing to restore
+ * costs one compare and no header read; the rewrite reads the inner header as before.
+ */
 static __always_inline int vsx_fcf_restore(void *data, void *data_end, const struct vsx_pkt *pkt)
 {
 	__u16 off = pkt->outer_l3_off;
 	__u8 tos;
 
+	if (pkt->key.nw_tos == pkt->outer_tos)
+		return 0;
 	if (off > 64 || vsx_inner_tos(data, data_end, pkt, &tos))
 		return -1;
 	if (tos == pkt->outer_tos)

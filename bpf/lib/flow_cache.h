@@ -17,19 +17,23 @@
 #include "steer_maps.h"
 
 /*
- * Multiplicative hash over the words that tell flows apart (addresses, ports, protocol, FCF,
- * VNI). The other key fields only need the full compare, not the hash.
+ * Multiplicative hash over the fields that tell flows apart: ports and VNI, the inner addresses
+ * (words 0 and 3 of each, folded together: an IPv4 address is word 0 alone), the tunnel's
+ * source. The other key fields (MACs, protocol, FCF, flags...) only need the full compare:
+ * flows differing in nothing else are rare, and a set has two ways. Three rounds where there
+ * were four, with fields read at the width the parser wrote them: a wider read of the key the
+ * parser has just written byte by byte cannot be forwarded from the store buffer and stalls,
+ * and the slot address waits for the hash.
  */
 static __always_inline __u32 vsx_flow_hash(const struct vsx_flow_key *k)
 {
 	const __u64 mul = 0x9e3779b97f4a7c15ull;
-	__u64 h = 0;
+	__u32 src = k->nw_src[0] ^ k->nw_src[3], dst = k->nw_dst[0] ^ k->nw_dst[3];
+	__u64 h;
 
-	h = (h ^ (((__u64)k->tp_src << 48) | ((__u64)k->tp_dst << 32) | k->vni)) * mul;
-	h = (h ^ (((__u64)k->nw_src[0] << 32) | k->nw_dst[0])) * mul;
-	h = (h ^ (((__u64)k->nw_src[3] << 32) | k->nw_dst[3])) * mul;
-	h = (h ^ (((__u64)k->outer_src[0] << 32) | ((__u64)k->fcf << 16) | ((__u64)k->nw_proto << 8) |
-		  k->flags)) * mul;
+	h = (((__u64)k->tp_src << 48) | ((__u64)k->tp_dst << 32) | k->vni) * mul;
+	h = (h ^ (((__u64)src << 32) | dst)) * mul;
+	h = (h ^ k->outer_src[0]) * mul;
 	return (__u32)(h >> 32);
 }
 
@@ -49,23 +53,23 @@ static __always_inline int vsx_slot_live(const struct vsx_flow_slot *s, __u32 ge
 	return (s->flags & VSX_SLOT_VALID) && s->gen == gen;
 }
 
-/* Looks the key up in its set; on a hit returns the slot and stores its index. */
+/*
+ * Looks the key up in the set whose first slot is *index; on a hit returns the slot and leaves
+ * its index in *index. The caller looks the flow's counters up with the same stack word: a map
+ * key lives on the stack, and an index passed by value was stored there once more.
+ */
 static __always_inline struct vsx_flow_slot *
-vsx_cache_lookup(const struct vsx_flow_key *key, __u32 set, __u32 gen, __u32 *index)
+vsx_cache_lookup(const struct vsx_flow_key *key, __u32 *index, __u32 gen)
 {
 	struct vsx_flow_slot *s;
 
-	s = bpf_map_lookup_elem(&vsx_flow_cache, &set);
-	if (s && vsx_slot_live(s, gen) && vsx_key_equal(&s->key, key)) {
-		*index = set;
+	s = bpf_map_lookup_elem(&vsx_flow_cache, index);
+	if (s && vsx_slot_live(s, gen) && vsx_key_equal(&s->key, key))
 		return s;
-	}
-	set += 1;
-	s = bpf_map_lookup_elem(&vsx_flow_cache, &set);
-	if (s && vsx_slot_live(s, gen) && vsx_key_equal(&s->key, key)) {
-		*index = set;
+	*index += 1;
+	s = bpf_map_lookup_elem(&vsx_flow_cache, index);
+	if (s && vsx_slot_live(s, gen) && vsx_key_equal(&s->key, key))
 		return s;
-	}
 	return NULL;
 }
 
@@ -86,14 +90,17 @@ static __always_inline struct vsx_flow_slot *vsx_cache_victim(__u32 set, __u32 g
 	return b;
 }
 
-/* Counts a packet against a slot's flow; a CPU's counters restart when the flow changed. */
-static __always_inline void vsx_flow_count(__u32 index, __u32 tag, __u32 bytes)
+/*
+ * Counts a packet against a slot's flow; a CPU's counters restart when the flow changed.
+ * index points at the slot's index (on the stack, see vsx_cache_lookup()).
+ */
+static __always_inline void vsx_flow_count(__u32 *index, __u32 tag, __u32 bytes)
 {
-	struct vsx_flow_stats *fs = bpf_map_lookup_elem(&vsx_flow_stats, &index);
+	struct vsx_flow_stats *fs = bpf_map_lookup_elem(&vsx_flow_stats, index);
 
 	if (!fs)
 		return;
-	if (fs->tag != tag) {
+	if (__builtin_expect(fs->tag != tag, 0)) {
 		fs->tag = tag;
 		fs->packets = 0;
 		fs->bytes = 0;

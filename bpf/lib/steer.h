@@ -198,32 +198,37 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 			vsx_count(stats, VSX_STAT_FRAG_FOLLOW);
 			s = bpf_map_lookup_elem(&vsx_flow_cache, &fv->slot);
 			if (s)
-				vsx_flow_count(fv->slot, s->tag, bytes);
+				vsx_flow_count(&fv->slot, s->tag, bytes);
 			return fv->core;
 		}
 		/* First fragment not seen: classify what we have (rules on ports cannot match). */
 		vsx_count(stats, VSX_STAT_FRAG_ORPHAN);
 	}
 
-	s = vsx_cache_lookup(key, set, gen, &index);
-	if (s && (s->flags & VSX_SLOT_RETRY) &&
-	    bpf_jiffies64() - s->first_jiffies >= VSX_RETRY_JIFFIES) {
-		retry = s; /* its rule found no core a while ago: ask again, in this slot */
-		s = NULL;
-	}
-	if (s) {
-		vsx_count(stats, VSX_STAT_CACHE_HIT);
+	/* One clock read serves the retry check and the slot's last_jiffies. */
+	index = set;
+	s = vsx_cache_lookup(key, &index, gen);
+	if (__builtin_expect(s != NULL, 1)) {
 		__u64 now = bpf_jiffies64();
 
-		if (s->last_jiffies != now) /* keep the line clean within a tick */
-			s->last_jiffies = now;
-		vsx_flow_count(index, s->tag, bytes);
-		if (s->rule_id)
-			vsx_counter_add(&vsx_rule_stats, s->rule_id, bytes);
-		/* Every datagram's first fragment, not only the flow's first one. */
-		if ((key->flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG)
-			vsx_frag_remember(pkt, s->core, index);
-		return s->core;
+		if (__builtin_expect(!(s->flags & VSX_SLOT_RETRY), 1) ||
+		    now - s->first_jiffies < VSX_RETRY_JIFFIES) {
+			vsx_count(stats, VSX_STAT_CACHE_HIT);
+			if (s->last_jiffies != now) /* keep the line clean within a tick */
+				s->last_jiffies = now;
+			vsx_flow_count(&index, s->tag, bytes);
+			if (s->rule_id)
+				vsx_counter_add(&vsx_rule_stats, s->rule_id, bytes);
+			/* Every datagram's first fragment, not only the flow's first one. */
+			if ((key->flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG)
+				vsx_frag_remember(pkt, s->core, index);
+			/*
+			 * Zero-extended, not sign-extended (two instructions fewer): VSX_CORE_NONE
+			 * becomes 0xffff, which vsx_to_core() treats like any core out of range.
+			 */
+			return (__u16)s->core;
+		}
+		retry = s; /* its rule found no core a while ago: ask again, in this slot */
 	}
 
 	vsx_count(stats, VSX_STAT_CACHE_MISS);
@@ -244,7 +249,7 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 		s->first_jiffies = now;
 		s->last_jiffies = now;
 		s->flags = flags;
-		vsx_flow_count(index, s->tag, bytes);
+		vsx_flow_count(&index, s->tag, bytes);
 	}
 	if ((key->flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG)
 		vsx_frag_remember(pkt, core, s ? index : 0);

@@ -396,6 +396,47 @@ static void test_truncated_passes(void **state)
 	assert_true(stat(f, VSX_STAT_PARSE_TRUNCATED) > tr);
 }
 
+/* What every packet ends as, once: the outcomes rx is the sum of (vsxctl stats). */
+static __u64 outcomes(struct fixture *f)
+{
+	return stat(f, VSX_STAT_PARSE_TRUNCATED) + stat(f, VSX_STAT_PARSE_MALFORMED) +
+	       stat(f, VSX_STAT_LOCAL) + stat(f, VSX_STAT_REDIRECT) + stat(f, VSX_STAT_REDIRECT_FAIL);
+}
+
+/*
+ * rx counts every packet once, whatever its fate (the uplink counts it where the parse outcome
+ * is decided), and equals the sum of the outcomes; the per-core counters have every packet
+ * that was not cut short.
+ */
+static void test_rx_counts_every_packet(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	struct pb hit, local, arp, cut;
+
+	add_rules(f, (const char *const[]){ "vni=901 actions=irq:1", NULL });
+	vxlan_udp(&hit, 901, 0, 5201, NULL);
+	vxlan_udp(&local, 902, 0, 5201, NULL); /* no rule: stays */
+	pb_init(&arp);
+	pb_eth(&arp, NULL);
+	pb_arp(&arp, 1);
+	assert_true(pb_finish(&arp) > 0);
+	vxlan_udp(&cut, 901, 0, 5201, NULL);
+	cut.len = 14 + 10; /* inside the outer IPv4 header */
+
+	__u64 rx = stat(f, VSX_STAT_RX), out = outcomes(f);
+	__u64 cores = core_packets(f, 0) + core_packets(f, 1);
+
+	assert_int_equal(run(f, &hit, NULL, NULL), XDP_REDIRECT); /* miss */
+	assert_int_equal(run(f, &hit, NULL, NULL), XDP_REDIRECT); /* hit */
+	assert_int_equal(run(f, &local, NULL, NULL), XDP_PASS);
+	assert_int_equal(run(f, &arp, NULL, NULL), XDP_PASS);
+	assert_int_equal(run(f, &cut, NULL, NULL), XDP_PASS);
+	assert_int_equal(stat(f, VSX_STAT_RX), rx + 5);
+	assert_int_equal(outcomes(f), out + 5);
+	assert_int_equal(core_packets(f, 0) + core_packets(f, 1), cores + 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_rss_fragments_hash_on_addresses),
 		cmocka_unit_test(test_no_core_then_retry),
 		cmocka_unit_test(test_truncated_passes),
+		cmocka_unit_test(test_rx_counts_every_packet),
 	};
 	return cmocka_run_group_tests_name("uplink", tests, setup, teardown);
 }
