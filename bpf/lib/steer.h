@@ -11,7 +11,7 @@
 #ifndef VSX_BPF_STEER_H
 #define VSX_BPF_STEER_H
 
-#include <vsx/core_choice.h>
+#include "core_choice_bpf.h"
 #include <vsx/fcf.h>
 #include "parse.h"
 #include "steer_maps.h"
@@ -58,33 +58,6 @@ static __always_inline int vsx_rss_core(const struct vsx_config *cfg, const stru
 }
 
 /* ---- vsx ---- */
-
-struct vsx_choice_loop {
-	const struct vsx_core_table *t;
-	const struct vsx_core_assign *a;
-	int prio;
-	struct vsx_choice_state s;
-};
-
-static long vsx_choice_loop_step(__u32 cpu, void *ctx)
-{
-	struct vsx_choice_loop *l = ctx;
-
-	vsx_choice_consider(&l->s, l->t, l->a, l->prio, cpu);
-	return 0;
-}
-
-/* vsx_choose_core() with its per-core step run by bpf_loop(): verified once, not 256 times. */
-static __always_inline int vsx_choose_core_bpf(const struct vsx_core_table *t,
-					       const struct vsx_core_assign *a, int prio,
-					       __u32 rx_cpu)
-{
-	struct vsx_choice_loop l = { .t = t, .a = a, .prio = prio };
-
-	vsx_choice_init(&l.s);
-	bpf_loop(vsx_choice_n_cpus(t), vsx_choice_loop_step, &l, 0);
-	return vsx_choice_finish(&l.s, t, a, prio, rx_cpu);
-}
 
 /* The core of an irq:auto rule: its remembered decision, or a new one from the core table. */
 static __always_inline int vsx_auto_core(__u64 *stats, __u32 rule_id, int prio, __u32 rx_cpu)

@@ -4,12 +4,12 @@
  * tests/bpf/test_core_choice_bpf.c: the scenario is a core table and an assignment table in
  * one-element arrays (as the datapath has them) plus prio and rx_cpu in .bss; each run
  * writes the choice to .bss. Two entry points, one per way the datapath can run the code:
- * a plain loop (vsx_choose_core) and the per-core step from bpf_loop().
+ * a plain loop (vsx_choose_core) and the datapath's bpf_loop() wrapper (bpf/lib/core_choice_bpf.h).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#include <vsx/core_choice.h>
+#include "lib/core_choice_bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -45,34 +45,18 @@ int choose_core_loop(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
-struct choice_loop {
-	const struct vsx_core_table *t;
-	const struct vsx_core_assign *a;
-	int prio;
-	struct vsx_choice_state s;
-};
-
-static long choice_step(__u32 cpu, void *ctx)
-{
-	struct choice_loop *l = ctx;
-
-	vsx_choice_consider(&l->s, l->t, l->a, l->prio, cpu);
-	return 0;
-}
-
 SEC("xdp")
 int choose_core_bpf_loop(struct xdp_md *ctx)
 {
-	struct choice_loop l = {.prio = scenario_prio};
+	const struct vsx_core_table *t;
+	const struct vsx_core_assign *a;
 	__u32 zero = 0;
 
-	l.t = bpf_map_lookup_elem(&core_table, &zero);
-	l.a = bpf_map_lookup_elem(&core_assign, &zero);
-	if (!l.t || !l.a)
+	t = bpf_map_lookup_elem(&core_table, &zero);
+	a = bpf_map_lookup_elem(&core_assign, &zero);
+	if (!t || !a)
 		return XDP_ABORTED;
-	vsx_choice_init(&l.s);
-	bpf_loop(vsx_choice_n_cpus(l.t), choice_step, &l, 0);
-	chosen_core = vsx_choice_finish(&l.s, l.t, l.a, l.prio, scenario_rx_cpu);
+	chosen_core = vsx_choose_core_bpf(t, a, scenario_prio, scenario_rx_cpu);
 	return XDP_PASS;
 }
 
