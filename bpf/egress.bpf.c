@@ -50,35 +50,6 @@ struct {
 	__type(value, struct vsx_counter);
 } vsx_eg_rule_stats SEC(".maps");
 
-static __always_inline void vsx_write_outer_tos(struct __sk_buff *skb, const struct vsx_pkt *pkt,
-						__u8 fcf, __u64 *stats)
-{
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	__u16 off = pkt->outer_l3_off;
-
-	if (off > 64)
-		return;
-	if (pkt->key.flags & VSX_KEY_OUTER_V6) {
-		struct ipv6hdr *ip6 = data + off;
-
-		if ((void *)(ip6 + 1) > data_end)
-			return;
-		vsx_ipv6_set_tclass(ip6, fcf);
-	} else {
-		struct iphdr *ip = data + off;
-		__be16 old, new;
-
-		if ((void *)(ip + 1) > data_end)
-			return;
-		old = *(__be16 *)ip;
-		ip->tos = fcf;
-		new = *(__be16 *)ip;
-		vsx_csum_replace2(&ip->check, old, new);
-	}
-	vsx_count(stats, VSX_STAT_FCF_WRITTEN);
-}
-
 SEC("tc")
 int vsx_egress(struct __sk_buff *skb)
 {
@@ -105,8 +76,8 @@ int vsx_egress(struct __sk_buff *skb)
 		fcf = v->fcf;
 		vsx_counter_add(&vsx_eg_rule_stats, v->rule_id, skb->len);
 	}
-	if (fcf != pkt.outer_tos)
-		vsx_write_outer_tos(skb, &pkt, fcf, vsx_stats_get());
+	if (fcf != pkt.outer_tos && vsx_set_outer_tos(data, data_end, &pkt, fcf) == 0)
+		vsx_count(vsx_stats_get(), VSX_STAT_FCF_WRITTEN);
 	return TC_ACT_OK;
 }
 

@@ -65,22 +65,17 @@ static __always_inline int vsx_inner_tos(void *data, void *data_end, const struc
 }
 
 /*
- * Returns 1 when the outer byte was rewritten, 0 when it already matched, -1 on error. The
- * parser has read the inner ToS into the key (nw_tos, the byte vsx_inner_tos() reads: a
- * tunnelled packet's key describes the inner packet), so a packet with nothing to restore
- * costs one compare and no header read; the rewrite reads the inner header as before.
+ * Writes the outer IPv4 ToS (fixing the header checksum) or IPv6 traffic class. The egress
+ * program writes the FCF with it; the restore below puts the inner ToS back with it.
+ * Returns 0, or -1 when the header is not in the packet.
  */
-static __always_inline int vsx_fcf_restore(void *data, void *data_end, const struct vsx_pkt *pkt)
+static __always_inline int vsx_set_outer_tos(void *data, void *data_end, const struct vsx_pkt *pkt,
+					     __u8 tos)
 {
 	__u16 off = pkt->outer_l3_off;
-	__u8 tos;
 
-	if (pkt->key.nw_tos == pkt->outer_tos)
-		return 0;
-	if (off > 64 || vsx_inner_tos(data, data_end, pkt, &tos))
+	if (off > 64)
 		return -1;
-	if (tos == pkt->outer_tos)
-		return 0;
 	if (pkt->key.flags & VSX_KEY_OUTER_V6) {
 		struct ipv6hdr *ip6 = data + off;
 
@@ -98,7 +93,26 @@ static __always_inline int vsx_fcf_restore(void *data, void *data_end, const str
 		new = *(__be16 *)ip;
 		vsx_csum_replace2(&ip->check, old, new);
 	}
-	return 1;
+	return 0;
+}
+
+/*
+ * Returns 1 when the outer byte was rewritten, 0 when it already matched, -1 on error. The
+ * parser has read the inner ToS into the key (nw_tos, the byte vsx_inner_tos() reads: a
+ * tunnelled packet's key describes the inner packet), so a packet with nothing to restore
+ * costs one compare and no header read; the rewrite reads the inner header as before.
+ */
+static __always_inline int vsx_fcf_restore(void *data, void *data_end, const struct vsx_pkt *pkt)
+{
+	__u8 tos;
+
+	if (pkt->key.nw_tos == pkt->outer_tos)
+		return 0;
+	if (pkt->outer_l3_off > 64 || vsx_inner_tos(data, data_end, pkt, &tos))
+		return -1;
+	if (tos == pkt->outer_tos)
+		return 0;
+	return vsx_set_outer_tos(data, data_end, pkt, tos) ? -1 : 1;
 }
 
 #endif
