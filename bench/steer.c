@@ -76,6 +76,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "map_mmap.h"
 #include "vsx/datapath.h"
 #include "vsx/fcf.h"
 #include "rule.h"
@@ -127,15 +128,10 @@ static void die(const char *what, int err)
 
 static void *map_mmap(struct bpf_map *map, size_t *len)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	size_t sz = (size_t)bpf_map__value_size(map) * bpf_map__max_entries(map);
-	void *p;
+	void *p = vsx_map_mmap(map, len);
 
-	sz = (sz + (size_t)page - 1) & ~((size_t)page - 1);
-	p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
-	if (p == MAP_FAILED)
+	if (!p)
 		die("mmap", errno);
-	*len = sz;
 	return p;
 }
 

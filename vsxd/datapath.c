@@ -24,6 +24,7 @@
 #include "log.h"
 #include "classifier.h"
 #include "cls_install.h"
+#include "map_mmap.h"
 #include "uplink.skel.h"
 #include "egress.skel.h"
 
@@ -154,19 +155,13 @@ static int check_pinned_size(const char *dir, const char *name, __u32 want)
 	return err;
 }
 
+/* vsx_map_mmap() with a log line naming the map when it fails. */
 static void *map_mmap(struct bpf_map *map, size_t *len)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	size_t sz = (size_t)bpf_map__value_size(map) * bpf_map__max_entries(map);
-	void *p;
+	void *p = vsx_map_mmap(map, len);
 
-	sz = (sz + (size_t)page - 1) & ~((size_t)page - 1);
-	p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
-	if (p == MAP_FAILED) {
+	if (!p)
 		log_err("mmap of map %s: %s", bpf_map__name(map), strerror(errno));
-		return NULL;
-	}
-	*len = sz;
 	return p;
 }
 
