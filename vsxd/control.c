@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "vsxd.h"
+#include <vsx/cpumap_stats.h>
 #include "ctl.h"
 #include "log.h"
 #include "stat_names.h"
@@ -285,6 +286,63 @@ static int cmd_cores(struct vsxd *d, struct request *rq)
 	return 0;
 }
 
+/* The cpumap's accounting, per target core with any traffic, after the named counters. */
+static void stats_cpumap(struct vsxd *d, struct request *rq, struct json *j)
+{
+	static const char *const names[] = {
+		"enqueue_bulks", "enqueued", "enqueue_drops", "redirect_errors",
+		"kthread_batches", "kthread_frames", "kthread_drops", "kthread_wakeups",
+	};
+	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(struct vsx_cpumap_stats) / 8,
+		       "a name per cpumap counter");
+	struct vsx_cpumap_stats c;
+	bool header = false;
+
+	if (rq->json) {
+		json_key(j, "cpumap");
+		if (!d->dp.acct) {
+			json_null(j);
+			return;
+		}
+		json_arr_begin(j);
+	} else if (!d->dp.acct) {
+		strbuf_puts(rq->out, "cpumap accounting unavailable (see vsxd's log)\n");
+		return;
+	}
+	for (__u32 core = 0; core < d->dp.n_cpus; core++) {
+		if (vsxd_dp_cpumap_stats(&d->dp, core, &c) || (!c.enqueued && !c.kthread_batches &&
+							       !c.redirect_errors))
+			continue;
+		const __u64 *v = (const __u64 *)&c;
+
+		if (rq->json) {
+			json_obj_begin(j);
+			json_kv_u64(j, "core", core);
+			for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+				json_kv_u64(j, names[i], v[i]);
+			json_obj_end(j);
+			continue;
+		}
+		if (!header) {
+			strbuf_printf(rq->out, "\ncpumap, per target core (frames steered there):\n"
+					       "%-5s %12s %10s %10s %9s %12s %10s %10s %10s\n",
+				      "core", "enqueued", "drops", "redir_err", "per_bulk", "kthread",
+				      "kt_drops", "wakeups", "per_wake");
+			header = true;
+		}
+		strbuf_printf(rq->out, "%-5u %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %9.1f %12" PRIu64
+				       " %10" PRIu64 " %10" PRIu64 " %10.1f\n",
+			      core, (uint64_t)c.enqueued, (uint64_t)c.enqueue_drops,
+			      (uint64_t)c.redirect_errors,
+			      c.enqueue_bulks ? (double)c.enqueued / (double)c.enqueue_bulks : 0.0,
+			      (uint64_t)c.kthread_frames, (uint64_t)c.kthread_drops,
+			      (uint64_t)c.kthread_wakeups,
+			      c.kthread_wakeups ? (double)c.kthread_frames / (double)c.kthread_wakeups : 0.0);
+	}
+	if (rq->json)
+		json_arr_end(j);
+}
+
 static int cmd_stats(struct vsxd *d, struct request *rq)
 {
 	__u64 v[VSX_STAT_COUNT];
@@ -305,6 +363,7 @@ static int cmd_stats(struct vsxd *d, struct request *rq)
 		else
 			strbuf_printf(rq->out, "%-18s %" PRIu64 "\n", vsx_stat_names[i], (uint64_t)v[i]);
 	}
+	stats_cpumap(d, rq, &j);
 	if (rq->json) {
 		json_obj_end(&j);
 		strbuf_puts(rq->out, "\n");

@@ -355,6 +355,7 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 		log_err("loading the egress program: %s", strerror(-err));
 		goto fail;
 	}
+	vsxd_cpumap_acct_open(dp); /* optional: vsxctl stats lacks the cpumap counters without it */
 
 	dp->cfg = map_mmap(dp->up->maps.vsx_config, &dp->cfg_map_len);
 	dp->core_table = map_mmap(dp->up->maps.vsx_core_table, &dp->table_map_len);
@@ -420,6 +421,7 @@ void vsxd_dp_close(struct vsxd_datapath *dp, bool keep)
 		if (dp->eg)
 			bpf_object__unpin_maps(dp->eg->obj, NULL);
 	}
+	vsxd_cpumap_acct_close(dp, keep);
 	if (dp->xdp_link_fd >= 0)
 		close(dp->xdp_link_fd);
 	dp->xdp_link_fd = -1;
@@ -511,7 +513,7 @@ int vsxd_dp_rule_state(struct vsxd_datapath *dp, __u32 rule_id, struct vsx_rule_
 }
 
 /* Sums a per-CPU value of `words` u64 fields. */
-static int percpu_sum(int fd, __u32 key, size_t value_size, __u64 *sum, size_t words)
+int vsxd_dp_percpu_sum(int fd, __u32 key, size_t value_size, __u64 *sum, size_t words)
 {
 	int n = libbpf_num_possible_cpus();
 	size_t stride = (value_size + 7) & ~(size_t)7;
@@ -542,7 +544,7 @@ int vsxd_dp_rule_counter(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32 rule
 {
 	struct bpf_map *m = dir == VSXD_INGRESS ? dp->up->maps.vsx_rule_stats : dp->eg->maps.vsx_eg_rule_stats;
 	__u64 s[2];
-	int err = percpu_sum(bpf_map__fd(m), rule_id, sizeof(*out), s, 2);
+	int err = vsxd_dp_percpu_sum(bpf_map__fd(m), rule_id, sizeof(*out), s, 2);
 
 	out->packets = s[0];
 	out->bytes = s[1];
@@ -607,7 +609,7 @@ int vsxd_dp_core_counter(struct vsxd_datapath *dp, __u32 core, struct vsx_counte
 	memset(out, 0, sizeof(*out));
 	if (core >= VSX_MAX_CPUS)
 		return -EINVAL;
-	err = percpu_sum(bpf_map__fd(dp->up->maps.vsx_stats), 0, sizeof(struct vsx_stat_block), s,
+	err = vsxd_dp_percpu_sum(bpf_map__fd(dp->up->maps.vsx_stats), 0, sizeof(struct vsx_stat_block), s,
 			 sizeof(s) / sizeof(s[0]));
 	out->packets = s[VSX_STAT_COUNT + 1 + 2 * core];
 	out->bytes = s[VSX_STAT_COUNT + 2 + 2 * core];
@@ -644,7 +646,7 @@ int vsxd_dp_flow_counter(struct vsxd_datapath *dp, __u32 slot, __u32 tag, struct
 int vsxd_dp_stats(struct vsxd_datapath *dp, __u64 out[VSX_STAT_COUNT])
 {
 	__u64 s[VSX_STAT_COUNT + 1 + 2 * VSX_MAX_CPUS];
-	int err = percpu_sum(bpf_map__fd(dp->up->maps.vsx_stats), 0, sizeof(struct vsx_stat_block), s,
+	int err = vsxd_dp_percpu_sum(bpf_map__fd(dp->up->maps.vsx_stats), 0, sizeof(struct vsx_stat_block), s,
 			     sizeof(s) / sizeof(s[0]));
 
 	memcpy(out, s, VSX_STAT_COUNT * sizeof(*out));

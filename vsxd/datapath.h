@@ -16,6 +16,8 @@
 
 struct uplink;
 struct egress;
+struct cpumap_stats;
+struct vsx_cpumap_stats;
 
 enum vsxd_dir {
 	VSXD_INGRESS = 0, /* steering rules, uplink XDP */
@@ -25,6 +27,7 @@ enum vsxd_dir {
 struct vsxd_datapath {
 	struct uplink *up;
 	struct egress *eg;
+	struct cpumap_stats *acct; /* cpumap accounting (cpumap_acct.c); NULL if unavailable */
 	int ifindex;
 	char ifname[16];
 	char pin_dir[256];
@@ -90,5 +93,20 @@ int vsxd_dp_get_rule_counters(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32
 			      struct vsx_counter **percpu);
 int vsxd_dp_set_rule_counters(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32 rule_id,
 			      const struct vsx_counter *percpu);
+
+/*
+ * The cpumap's own accounting (cpumap_acct.c): tracepoint programs counting, per target core,
+ * enqueue batches and drops, redirect errors and the kthread's batches, drops and wake-ups.
+ * open never fails vsxd: without it (no kernel BTF, say) it logs a warning and the counters are
+ * absent. Its counter map is pinned with the others, so counts survive a --keep-datapath
+ * restart (frames steered while no vsxd ran are not counted).
+ */
+void vsxd_cpumap_acct_open(struct vsxd_datapath *dp);
+void vsxd_cpumap_acct_close(struct vsxd_datapath *dp, bool keep);
+/* One core's totals; -EOPNOTSUPP without accounting, -EINVAL for a core out of range. */
+int vsxd_dp_cpumap_stats(struct vsxd_datapath *dp, __u32 core, struct vsx_cpumap_stats *out);
+
+/* For the datapath's files: sums the per-CPU copies of a value made of u64 words. */
+int vsxd_dp_percpu_sum(int fd, __u32 key, size_t value_size, __u64 *sum, size_t words);
 
 #endif
