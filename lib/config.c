@@ -25,6 +25,7 @@ enum global_kw {
 	G_MODE,
 	G_FCF,
 	G_EGRESS_FCF,
+	G_OWN_RPS,
 	G_THRESHOLD,
 	G_SAMPLE_INTERVAL,
 	G_FLOW_CACHE_SLOTS,
@@ -397,6 +398,7 @@ static const char *const global_names[G_COUNT] = {
 	[G_MODE] = "mode",
 	[G_FCF] = "fcf",
 	[G_EGRESS_FCF] = "egress-fcf",
+	[G_OWN_RPS] = "own-rps",
 	[G_THRESHOLD] = "threshold",
 	[G_SAMPLE_INTERVAL] = "sample-interval",
 	[G_FLOW_CACHE_SLOTS] = "flow-cache-slots",
@@ -485,6 +487,8 @@ static int set_global(struct parser *p, enum global_kw kw, const char *v)
 		return get_bool(p, name, v, &c->fcf);
 	case G_EGRESS_FCF:
 		return get_bool(p, name, v, &c->egress_fcf);
+	case G_OWN_RPS:
+		return get_bool(p, name, v, &c->own_rps);
 	case G_THRESHOLD:
 		if (len && v[len - 1] == '%')
 			len--;
@@ -775,6 +779,7 @@ void vsxd_conf_init(struct vsxd_conf *conf)
 	conf->mode = VSXD_DEFAULT_MODE;
 	conf->fcf = true;
 	conf->egress_fcf = true;
+	conf->own_rps = true;
 	conf->threshold = VSXD_DEFAULT_THRESHOLD;
 	conf->sample_interval_ms = VSXD_DEFAULT_SAMPLE_MS;
 	conf->flow_cache_slots = VSX_DEFAULT_FLOW_SLOTS;
@@ -961,6 +966,7 @@ int vsxd_conf_dump(const struct vsxd_conf *c, FILE *f)
 	fprintf(f, "mode %s\n", vsxd_mode_name(c->mode));
 	fprintf(f, "fcf %s\n", c->fcf ? "on" : "off");
 	fprintf(f, "egress-fcf %s\n", c->egress_fcf ? "on" : "off");
+	fprintf(f, "own-rps %s\n", c->own_rps ? "on" : "off");
 	fprintf(f, "threshold %u\n", c->threshold);
 	fprintf(f, "sample-interval %ums\n", c->sample_interval_ms);
 	fprintf(f, "flow-cache-slots %u\n", c->flow_cache_slots);
@@ -1042,6 +1048,7 @@ bool vsxd_conf_equal(const struct vsxd_conf *a, const struct vsxd_conf *b)
 {
 	if (strcmp(a->uplink, b->uplink) || a->vxlan_port != b->vxlan_port ||
 	    a->mode != b->mode || a->fcf != b->fcf || a->egress_fcf != b->egress_fcf ||
+	    a->own_rps != b->own_rps ||
 	    a->threshold != b->threshold || a->sample_interval_ms != b->sample_interval_ms ||
 	    a->flow_cache_slots != b->flow_cache_slots || strcmp(a->bpffs, b->bpffs) ||
 	    strcmp(a->socket_path, b->socket_path) || a->rss_cpus_all != b->rss_cpus_all ||

@@ -542,6 +542,7 @@ static int cmd_set_mode(struct vsxd *d, struct request *rq)
 	}
 	__u32 old = d->dp.cfg->mode;
 	__atomic_store_n(&d->dp.cfg->mode, mode, __ATOMIC_RELEASE);
+	vsxd_rps_sync(d);
 	vsxd_state_save(d);
 	log_info("mode %s -> %s (vsxctl)", vsxd_mode_label(old), vsxd_mode_label(mode));
 	strbuf_printf(rq->out, rq->json ? "{\"mode\":\"%s\"}\n" : "mode %s\n", vsxd_mode_label(mode));

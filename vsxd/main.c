@@ -122,8 +122,10 @@ static int run(struct vsxd *d)
 		if (fds[1].revents & POLLIN) {
 			unsigned long long ticks;
 
-			if (read(timer_fd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			if (read(timer_fd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 				vsxd_cores_tick(d);
+				vsxd_rps_sync(d);
+			}
 		}
 		if (fds[2].revents & POLLIN)
 			vsxd_control_serve(d);
@@ -229,11 +231,12 @@ int main(int argc, char *argv[])
 	struct timespec first_interval = { .tv_nsec = (long)d.conf.sample_interval_ms * 1000000 };
 	nanosleep(&first_interval, NULL);
 	vsxd_cores_tick(&d);
-	if (vsxd_rules_init(&d) || vsxd_control_open(&d))
+	if (vsxd_rules_init(&d) || vsxd_rps_init(&d) || vsxd_control_open(&d))
 		goto out_dp;
 	rc = run(&d);
 out_dp:
 	vsxd_control_close(&d);
+	vsxd_rps_fini(&d);
 	vsxd_cores_free(&d);
 	vsxd_rules_free(&d);
 	vsxd_dp_close(&d.dp, d.keep_datapath);

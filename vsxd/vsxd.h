@@ -6,6 +6,8 @@
  *   rules.c      the rule table: add/delete, persistence across restarts, compile + install
  *   cores.c      the core table: load sampling, VM pinning, cpumap
  *   control.c    the control socket and the commands vsxctl sends
+ *   rps.c        the uplink's RPS/RFS settings, off while steering
+ *   cpumap_acct.c  the cpumap's accounting (tracepoints)
  */
 #ifndef VSXD_H
 #define VSXD_H
@@ -22,6 +24,7 @@ struct vsxd {
 	struct vsxd_datapath dp;
 	struct vsx_rule_table *rules; /* both directions; ids are shared */
 	struct vsxd_cores *cores;         /* load sampling state (cores.c) */
+	struct vsxd_rps *rps;             /* the uplink's RPS while steering (rps.c); NULL: own-rps off */
 	struct vsx_core_table core_table; /* what was last written to the datapath */
 	char state_path[300];             /* runtime rules and mode, kept across restarts */
 	int listen_fd;
@@ -47,6 +50,11 @@ int vsxd_cores_init(struct vsxd *d);
 void vsxd_cores_free(struct vsxd *d);
 /* One sampling tick: load, pinning, online CPUs -> the datapath's core table and cpumap. */
 void vsxd_cores_tick(struct vsxd *d);
+
+/* rps.c: init after the mode is known; sync after every mode change and on each tick. */
+int vsxd_rps_init(struct vsxd *d);
+void vsxd_rps_sync(struct vsxd *d);
+void vsxd_rps_fini(struct vsxd *d); /* restores, unless the datapath is kept steering */
 
 /* control.c */
 int vsxd_control_open(struct vsxd *d);

@@ -95,6 +95,7 @@ static void test_defaults(void **state)
 	assert_int_equal(conf.mode, VSX_MODE_VSX);
 	assert_true(conf.fcf);
 	assert_true(conf.egress_fcf);
+	assert_true(conf.own_rps);
 	assert_int_equal(conf.threshold, 50);
 	assert_int_equal(conf.sample_interval_ms, 100);
 	assert_int_equal(conf.flow_cache_slots, 1048576);
@@ -180,6 +181,7 @@ static void test_value_forms(void **state)
 		 "mode rss\n"
 		 "fcf off\n"
 		 "egress-fcf no\n"
+		 "own-rps no\n"
 		 "threshold 75%\n"
 		 "sample-interval 10\n"
 		 "flow-cache-slots 16M\n"
@@ -213,6 +215,7 @@ static void test_value_forms(void **state)
 	assert_int_equal(conf.mode, VSX_MODE_RSS);
 	assert_false(conf.fcf);
 	assert_false(conf.egress_fcf);
+	assert_false(conf.own_rps);
 	assert_int_equal(conf.threshold, 75);
 	assert_int_equal(conf.sample_interval_ms, 10);
 	assert_int_equal(conf.flow_cache_slots, 16u << 20);
@@ -247,7 +250,7 @@ static void test_value_forms(void **state)
 	assert_int_equal(conf.n_rules, 2);
 	assert_string_equal(conf.rules[0].text, "priority=5,vni=7,actions=irq:2");
 	assert_string_equal(conf.rules[1].text, "udp, nw_dst=10.0.0.1\tactions=irq:auto");
-	assert_int_equal(conf.rules[1].line, 32);
+	assert_int_equal(conf.rules[1].line, 33);
 	vsxd_conf_free(&conf);
 
 	/* "1K" and a bare sample interval; "rss-cpus all" after nothing */
@@ -684,6 +687,7 @@ static void test_dump(void **state)
 			       "mode vsx\n"
 			       "fcf on\n"
 			       "egress-fcf on\n"
+			       "own-rps on\n"
 			       "threshold 50\n"
 			       "sample-interval 100ms\n"
 			       "flow-cache-slots 1048576\n"
@@ -721,7 +725,7 @@ static void test_dump(void **state)
 	round_trip(example);
 	round_trip("uplink e\n");
 	round_trip("uplink \"e#{}\"\nbpffs \"/a b/\\\"c\\\\\"\nsocket /x\\y\n"
-		   "rss-cpus 0-2,4,6-7,9,200-255\nmode default\nfcf off\negress-fcf off\n"
+		   "rss-cpus 0-2,4,6-7,9,200-255\nmode default\nfcf off\negress-fcf off\nown-rps off\n"
 		   "threshold 0\nsample-interval 10\nflow-cache-slots 16M\nxdp-mode native\n"
 		   "log-level err\nvxlan-port 1\n"
 		   "vm a { \n vm-id 5\n tenant red\n port \"t}p\"\n pid 77\n priority yes\n}\n"
