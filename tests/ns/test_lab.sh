@@ -131,7 +131,7 @@ test_up() {
 	expect_eq "$(lab_ns "$A" | wc -l)" 6 "namespaces"
 	expect_eq "$(lab -n "$A" vms | wc -l)" 4 "VM lines"
 	expect_eq "$(lab -n "$A" vms | grep '^h2-vm2 ')" "h2-vm2 h2 2 102 10.2.2.2 02:00:00:02:02:02 4 - $A-h2-vm2" "h2-vm2"
-	expect_eq "$(lab -n "$A" hosts | grep '^h2 ')" "h2 $A-h2 192.0.2.2 uplink 02:00:c0:00:02:02" "host h2"
+	expect_eq "$(lab -n "$A" hosts | grep '^h2 ')" "h2 $A-h2 192.0.2.2 uplink 02:00:c0:00:02:02 -" "host h2"
 	grep -q "bpffs: */run/vsx-lab/$A/bpf (mounted)" "$TMP/status" || t_fail "status: no bpffs"
 	grep -q " /run/vsx-lab/$A/bpf bpf " /proc/mounts || t_fail "no bpffs mounted"
 	lab -n "$A" exec h1 ethtool -k uplink | grep -q '^tx-checksumming: off' || t_fail "uplink tx csum on"
