@@ -26,6 +26,7 @@ enum global_kw {
 	G_FCF,
 	G_EGRESS_FCF,
 	G_OWN_RPS,
+	G_CPUMAP_KTHREAD,
 	G_THRESHOLD,
 	G_SAMPLE_INTERVAL,
 	G_FLOW_CACHE_SLOTS,
@@ -399,6 +400,7 @@ static const char *const global_names[G_COUNT] = {
 	[G_FCF] = "fcf",
 	[G_EGRESS_FCF] = "egress-fcf",
 	[G_OWN_RPS] = "own-rps",
+	[G_CPUMAP_KTHREAD] = "cpumap-kthread",
 	[G_THRESHOLD] = "threshold",
 	[G_SAMPLE_INTERVAL] = "sample-interval",
 	[G_FLOW_CACHE_SLOTS] = "flow-cache-slots",
@@ -489,6 +491,12 @@ static int set_global(struct parser *p, enum global_kw kw, const char *v)
 		return get_bool(p, name, v, &c->egress_fcf);
 	case G_OWN_RPS:
 		return get_bool(p, name, v, &c->own_rps);
+	case G_CPUMAP_KTHREAD:
+		if (!strcmp(v, "batch") || !strcmp(v, "normal")) {
+			c->cpumap_kthread_batch = v[0] == 'b';
+			return 0;
+		}
+		return perr(p, "cpumap-kthread: expected batch or normal, got '%s'", v);
 	case G_THRESHOLD:
 		if (len && v[len - 1] == '%')
 			len--;
@@ -780,6 +788,7 @@ void vsxd_conf_init(struct vsxd_conf *conf)
 	conf->fcf = true;
 	conf->egress_fcf = true;
 	conf->own_rps = true;
+	conf->cpumap_kthread_batch = true;
 	conf->threshold = VSXD_DEFAULT_THRESHOLD;
 	conf->sample_interval_ms = VSXD_DEFAULT_SAMPLE_MS;
 	conf->flow_cache_slots = VSX_DEFAULT_FLOW_SLOTS;
@@ -967,6 +976,7 @@ int vsxd_conf_dump(const struct vsxd_conf *c, FILE *f)
 	fprintf(f, "fcf %s\n", c->fcf ? "on" : "off");
 	fprintf(f, "egress-fcf %s\n", c->egress_fcf ? "on" : "off");
 	fprintf(f, "own-rps %s\n", c->own_rps ? "on" : "off");
+	fprintf(f, "cpumap-kthread %s\n", c->cpumap_kthread_batch ? "batch" : "normal");
 	fprintf(f, "threshold %u\n", c->threshold);
 	fprintf(f, "sample-interval %ums\n", c->sample_interval_ms);
 	fprintf(f, "flow-cache-slots %u\n", c->flow_cache_slots);
@@ -1048,7 +1058,7 @@ bool vsxd_conf_equal(const struct vsxd_conf *a, const struct vsxd_conf *b)
 {
 	if (strcmp(a->uplink, b->uplink) || a->vxlan_port != b->vxlan_port ||
 	    a->mode != b->mode || a->fcf != b->fcf || a->egress_fcf != b->egress_fcf ||
-	    a->own_rps != b->own_rps ||
+	    a->own_rps != b->own_rps || a->cpumap_kthread_batch != b->cpumap_kthread_batch ||
 	    a->threshold != b->threshold || a->sample_interval_ms != b->sample_interval_ms ||
 	    a->flow_cache_slots != b->flow_cache_slots || strcmp(a->bpffs, b->bpffs) ||
 	    strcmp(a->socket_path, b->socket_path) || a->rss_cpus_all != b->rss_cpus_all ||

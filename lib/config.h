@@ -109,6 +109,7 @@ struct vsxd_conf {
 	bool fcf;		     /* the outer ToS of received VXLAN packets carries the FCF */
 	bool egress_fcf;	     /* write the FCF on sent VXLAN packets (set_fcf rules) */
 	bool own_rps;		     /* turn the uplink's RPS/RFS off while steering (vsxd/rps.c) */
+	bool cpumap_kthread_batch;   /* cpumap kthreads SCHED_BATCH (vsxd/cpumap_kthread.c) */
 	uint8_t threshold;	     /* percent, 0..100 */
 	uint32_t sample_interval_ms; /* VSXD_MIN_SAMPLE_MS..VSXD_MAX_SAMPLE_MS */
 	uint32_t flow_cache_slots;   /* power of two, VSXD_MIN..MAX_FLOW_SLOTS */

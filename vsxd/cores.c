@@ -99,6 +99,7 @@ void vsxd_cores_tick(struct vsxd *d)
 				avail.cores[cpu].flags = VSX_CORE_ONLINE;
 		}
 		vsxd_dp_sync_cpumap(&d->dp, &avail);
+		vsxd_cpumap_kthreads_tune(d);
 		c->online = *online;
 	}
 }

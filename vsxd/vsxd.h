@@ -8,6 +8,7 @@
  *   control.c    the control socket and the commands vsxctl sends
  *   rps.c        the uplink's RPS/RFS settings, off while steering
  *   cpumap_acct.c  the cpumap's accounting (tracepoints)
+ *   cpumap_kthread.c  the scheduling policy of the cpumap's kthreads
  */
 #ifndef VSXD_H
 #define VSXD_H
@@ -55,6 +56,9 @@ void vsxd_cores_tick(struct vsxd *d);
 int vsxd_rps_init(struct vsxd *d);
 void vsxd_rps_sync(struct vsxd *d);
 void vsxd_rps_fini(struct vsxd *d); /* restores, unless the datapath is kept steering */
+
+/* cpumap_kthread.c: after cpumap entries were created (their kthreads then exist). */
+void vsxd_cpumap_kthreads_tune(struct vsxd *d);
 
 /* control.c */
 int vsxd_control_open(struct vsxd *d);

@@ -13,7 +13,8 @@
 #           with RPS on, the kernel would move all of it to CPU 0. Control: in mode default
 #           vsxd restores RPS, and the same traffic then lands on CPU 0.
 #   cpumap  sender on CPU 0, rule irq:1: handed to CPU 1 through the cpumap, and the work stays
-#           there. Control: with `own-rps off` the cpumap kthread's packets go to CPU 0.
+#           there; its kthread runs SCHED_BATCH (cpumap-kthread batch, the default). Control:
+#           with `own-rps off` the kthread's packets go to CPU 0 (and `normal` keeps SCHED_OTHER).
 #   restore on exit the operator's settings come back; with --keep-datapath they stay off,
 #           saved for the next vsxd, which restores them when it stops.
 cd "$(dirname "$0")/../.." || exit 1
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 # shellcheck source=tests/lib/ns.sh
 . tests/lib/ns.sh
-ns_init sh 2 ip iperf3 jq taskset bpftool # lab names: sh<PID><letter>
+ns_init sh 2 ip iperf3 jq taskset bpftool chrt # lab names: sh<PID><letter>
 
 RX=/sys/class/net/uplink/queues/rx-0
 
@@ -40,6 +41,17 @@ holds_setup() {
 		t_fail "cannot set RPS on h2's uplink"
 	write_conf h2 vsx "$(pinned_vm h2-vm1 0)" 'rule "vni=101 actions=irq:1"' "$@"
 	start_vsxd h2
+}
+
+# kthread_policy CPU: the scheduling policy of h2's cpumap kthread for CPU (chrt's name).
+kthread_policy() {
+	local id p
+	id=$(bpftool -j map show pinned "/run/vsx-lab/$LAB/bpf/h2/vsx_cpu_map" | jq -r .id)
+	for p in /proc/[0-9]*; do
+		[ "$(cat "$p/comm" 2>/dev/null)" = "cpumap/$1/map:$id" ] || continue
+		chrt -p "${p#/proc/}" | sed -n 's/.*scheduling policy: //p'
+		return 0
+	done
 }
 
 # measure: runs 2 s of UDP 1400 B at 100 Mb/s and sets PKTS, P0/P1 (softnet processed deltas),
@@ -84,6 +96,8 @@ test_pass_stays() {
 test_cpumap_stays() {
 	need_env
 	holds_setup b 0
+	# cpumap-kthread batch (the default): no wake-up preemption for the kthread.
+	[ "$(kthread_policy 1)" = SCHED_BATCH ] || t_fail "cpumap/1 kthread policy: $(kthread_policy 1)"
 	measure "vsx, irq:1 through the cpumap"
 	ge "$D1" $((PKTS * 95 / 100)) "datapath packets on core 1"
 	ge "$P1" $((2 * PKTS)) "kernel: processed on CPU 1"
@@ -100,8 +114,10 @@ test_cpumap_stays() {
 
 	# Control: the same with own-rps off. The kthread hands each packet to netif_receive_skb on
 	# CPU 1, and RPS moves it to CPU 0: the datapath still says "core 1".
-	write_conf h2 vsx "$(pinned_vm h2-vm1 0)" 'rule "vni=101 actions=irq:1"' "own-rps off"
+	write_conf h2 vsx "$(pinned_vm h2-vm1 0)" 'rule "vni=101 actions=irq:1"' "own-rps off" \
+		"cpumap-kthread normal"
 	start_vsxd h2 h2b
+	[ "$(kthread_policy 1)" = SCHED_OTHER ] || t_fail "cpumap-kthread normal: policy $(kthread_policy 1)"
 	[ "$(rps_of)" = "1 256" ] || t_fail "own-rps off touched RPS: $(rps_of)"
 	measure "control: own-rps off"
 	ge "$D1" $((PKTS * 95 / 100)) "control: datapath packets on core 1"

@@ -96,6 +96,7 @@ static void test_defaults(void **state)
 	assert_true(conf.fcf);
 	assert_true(conf.egress_fcf);
 	assert_true(conf.own_rps);
+	assert_true(conf.cpumap_kthread_batch);
 	assert_int_equal(conf.threshold, 50);
 	assert_int_equal(conf.sample_interval_ms, 100);
 	assert_int_equal(conf.flow_cache_slots, 1048576);
@@ -182,6 +183,7 @@ static void test_value_forms(void **state)
 		 "fcf off\n"
 		 "egress-fcf no\n"
 		 "own-rps no\n"
+		 "cpumap-kthread normal\n"
 		 "threshold 75%\n"
 		 "sample-interval 10\n"
 		 "flow-cache-slots 16M\n"
@@ -216,6 +218,7 @@ static void test_value_forms(void **state)
 	assert_false(conf.fcf);
 	assert_false(conf.egress_fcf);
 	assert_false(conf.own_rps);
+	assert_false(conf.cpumap_kthread_batch);
 	assert_int_equal(conf.threshold, 75);
 	assert_int_equal(conf.sample_interval_ms, 10);
 	assert_int_equal(conf.flow_cache_slots, 16u << 20);
@@ -250,7 +253,7 @@ static void test_value_forms(void **state)
 	assert_int_equal(conf.n_rules, 2);
 	assert_string_equal(conf.rules[0].text, "priority=5,vni=7,actions=irq:2");
 	assert_string_equal(conf.rules[1].text, "udp, nw_dst=10.0.0.1\tactions=irq:auto");
-	assert_int_equal(conf.rules[1].line, 33);
+	assert_int_equal(conf.rules[1].line, 34);
 	vsxd_conf_free(&conf);
 
 	/* "1K" and a bare sample interval; "rss-cpus all" after nothing */
@@ -371,6 +374,10 @@ static void test_errors_global(void **state)
 		 "vsxd.conf:2: fcf: expected on or off (yes or no), got 'maybe'"},
 		{"uplink e\negress-fcf ON\n",
 		 "vsxd.conf:2: egress-fcf: expected on or off (yes or no), got 'ON'"},
+		{"uplink e\nown-rps maybe\n",
+		 "vsxd.conf:2: own-rps: expected on or off (yes or no), got 'maybe'"},
+		{"uplink e\ncpumap-kthread fifo\n",
+		 "vsxd.conf:2: cpumap-kthread: expected batch or normal, got 'fifo'"},
 		{"uplink e\nthreshold 101\n", "vsxd.conf:2: threshold 101 out of range 0..100"},
 		{"uplink e\nthreshold %\n", "vsxd.conf:2: threshold: invalid number '%'"},
 		{"uplink e\nthreshold 50%%\n", "vsxd.conf:2: threshold: invalid number '50%%'"},
@@ -688,6 +695,7 @@ static void test_dump(void **state)
 			       "fcf on\n"
 			       "egress-fcf on\n"
 			       "own-rps on\n"
+			       "cpumap-kthread batch\n"
 			       "threshold 50\n"
 			       "sample-interval 100ms\n"
 			       "flow-cache-slots 1048576\n"
@@ -726,6 +734,7 @@ static void test_dump(void **state)
 	round_trip("uplink e\n");
 	round_trip("uplink \"e#{}\"\nbpffs \"/a b/\\\"c\\\\\"\nsocket /x\\y\n"
 		   "rss-cpus 0-2,4,6-7,9,200-255\nmode default\nfcf off\negress-fcf off\nown-rps off\n"
+		   "cpumap-kthread normal\n"
 		   "threshold 0\nsample-interval 10\nflow-cache-slots 16M\nxdp-mode native\n"
 		   "log-level err\nvxlan-port 1\n"
 		   "vm a { \n vm-id 5\n tenant red\n port \"t}p\"\n pid 77\n priority yes\n}\n"
