@@ -18,8 +18,11 @@
 #include "lib/fcf_restore.h"
 #include "lib/steer.h"
 
-static __always_inline int vsx_to_core(__u64 *stats, int core, __u32 rx_cpu, __u32 bytes)
+static __always_inline int vsx_to_core(__u64 *stats, int core, __u32 bytes)
 {
+	/* Read here, after steering's helper calls: read before them it was spilled and reloaded. */
+	__u32 rx_cpu = bpf_get_smp_processor_id();
+
 	/* Unsigned, one compare also sends VSX_CORE_NONE (negative) to the receiving core. */
 	if ((__u32)core >= VSX_MAX_CPUS || (__u32)core == rx_cpu) {
 		vsx_count(stats, VSX_STAT_LOCAL);
@@ -39,7 +42,7 @@ static __always_inline int vsx_to_core(__u64 *stats, int core, __u32 rx_cpu, __u
 
 /*
  * The order below is for the cached-flow path (bench/steer's "hit"): the per-CPU counter block
- * and the CPU number are fetched after the parse, where they are used, rather than before it,
+ * is fetched after the parse, where it is used, rather than before it,
  * which kept them live (spilled and reloaded) across the whole parser; so each parse outcome
  * fetches the block and counts rx itself (one shared fetch before the switch made clang-14
  * lay out the parser's exits worse: 23 more instructions on the hit path). `pkt` is not
@@ -52,9 +55,8 @@ int vsx_uplink(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 bytes = data_end - data;
 	struct vsx_config *cfg = vsx_get_config();
-	struct vsx_pkt pkt;
+	struct vsx_pkt pkt __attribute__((aligned(8))); /* read in 8-byte words: flow_cache.h */
 	__u64 *stats;
-	__u32 rx_cpu;
 	int status, core;
 
 	if (!cfg)
@@ -68,7 +70,7 @@ int vsx_uplink(struct xdp_md *ctx)
 		stats = vsx_stats_get();
 		vsx_count(stats, VSX_STAT_RX);
 		vsx_count(stats, VSX_STAT_NON_IP);
-		return vsx_to_core(stats, VSX_CORE_NONE, bpf_get_smp_processor_id(), bytes);
+		return vsx_to_core(stats, VSX_CORE_NONE, bytes);
 	case VSX_PARSE_TRUNCATED:
 		stats = vsx_stats_get();
 		vsx_count(stats, VSX_STAT_RX);
@@ -84,7 +86,6 @@ int vsx_uplink(struct xdp_md *ctx)
 	if (!stats) /* never (key 0 of a one-entry array); lets vsx_count() drop its check */
 		return XDP_PASS;
 	vsx_count(stats, VSX_STAT_RX);
-	rx_cpu = bpf_get_smp_processor_id();
 
 	/*
 	 * The parser read the inner ToS into the key (nw_tos; for a packet without a tunnel it
@@ -100,13 +101,13 @@ int vsx_uplink(struct xdp_md *ctx)
 		core = vsx_rss_core(cfg, &pkt, data, data_end);
 		break;
 	case VSX_MODE_VSX:
-		core = vsx_steer(stats, cfg, &pkt, rx_cpu, bytes);
+		core = vsx_steer(stats, cfg, &pkt, bytes);
 		break;
 	default:
 		core = VSX_CORE_NONE;
 		break;
 	}
-	return vsx_to_core(stats, core, rx_cpu, bytes);
+	return vsx_to_core(stats, core, bytes);
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

@@ -37,15 +37,43 @@ static __always_inline __u32 vsx_flow_hash(const struct vsx_flow_key *k)
 	return (__u32)(h >> 32);
 }
 
-static __always_inline int vsx_key_equal(const struct vsx_flow_key *a, const struct vsx_flow_key *b)
+/*
+ * Key words by content: 0 in_port+vni, 1-2 MACs, VLAN, dl_type, 3 proto, ToS, FCF, flags,
+ * ports, then two words per address: 4-5 nw_src, 6-7 nw_dst, 8-9 outer_src, 10-11
+ * outer_dst. The second word of an address (5, 7, 9, 11) is zero in every key the parser
+ * makes for IPv4 inside and outside: it zeroes the key and writes an IPv4 address into the
+ * first word only. Slot keys are only ever the parser's keys (s->key = *key in vsx_steer;
+ * vsxd never writes a slot), so when words 0-4, 6, 8 and 10 match, the slot's dl_type
+ * (word 2) and VSX_KEY_OUTER_V6 flag (word 3) are the packet's, and for an IPv4-in-IPv4
+ * packet the four remaining words are zero in both: comparing them is needed only when
+ * either header is IPv6. That is exact, and 4 loads and 8 ALU instructions fewer per hit.
+ */
+static __always_inline int vsx_key_equal(const struct vsx_flow_key *slot,
+					 const struct vsx_flow_key *pkt)
 {
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-	__u64 diff = 0;
+	const __u64 *x = (const __u64 *)slot, *y = (const __u64 *)pkt;
+	__u64 diff = (x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) |
+		     (x[4] ^ y[4]) | (x[6] ^ y[6]) | (x[8] ^ y[8]) | (x[10] ^ y[10]);
+
+	if (pkt->dl_type == bpf_htons(ETH_P_IPV6) || (pkt->flags & VSX_KEY_OUTER_V6))
+		diff |= (x[5] ^ y[5]) | (x[7] ^ y[7]) | (x[9] ^ y[9]) | (x[11] ^ y[11]);
+	return diff == 0;
+}
+
+/*
+ * s->key = *key in 8-byte words: through a pointer clang only knows the key's 4-byte
+ * alignment and copies it in 24 words; keys are 8-byte aligned (slots are map values, the
+ * packet's key is the vsx_pkt the uplink program declares aligned(8)), as vsx_key_equal()
+ * also assumes.
+ */
+static __always_inline void vsx_key_copy(struct vsx_flow_key *dst, const struct vsx_flow_key *src)
+{
+	const __u64 *from = (const __u64 *)src;
+	__u64 *to = (__u64 *)dst;
 
 #pragma unroll
-	for (int i = 0; i < (int)(sizeof(*a) / 8); i++)
-		diff |= x[i] ^ y[i];
-	return diff == 0;
+	for (int i = 0; i < (int)(sizeof(*src) / 8); i++)
+		to[i] = from[i];
 }
 
 static __always_inline int vsx_slot_live(const struct vsx_flow_slot *s, __u32 gen)

@@ -151,69 +151,38 @@ static __always_inline void vsx_frag_remember(const struct vsx_pkt *pkt, int cor
 	bpf_map_update_elem(&vsx_frags, &fk, &fv, BPF_ANY);
 }
 
-static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg, struct vsx_pkt *pkt,
-				     __u32 rx_cpu, __u32 bytes)
+/*
+ * A flow the cache does not know (or a retried one, retry != NULL): classify it and cache the
+ * decision in the slot at `index` (retry) or in a way of the set `index & ~1`. Out of line,
+ * a BPF-to-BPF call: inlined, its values (configuration, generation, set, receiving CPU)
+ * stayed live across the hit path's helper calls and were spilled and reloaded on every
+ * cached packet. The configuration is fetched again here (an inlined array read), and the
+ * generation with it, before the classifier bank: a slot is never stamped with a newer
+ * generation than the rules that decided it.
+ */
+static __noinline int vsx_steer_miss(__u64 *stats, struct vsx_pkt *pkt, struct vsx_flow_slot *retry,
+				     __u32 index, __u32 bytes)
 {
 	const struct vsx_flow_key *key = &pkt->key;
-	__u32 set = vsx_flow_hash(key) & cfg->flow_slots_mask & ~1u;
-	__u32 gen = cfg->rules_gen, index, rule_id;
-	struct vsx_flow_slot *s, *retry = NULL;
-	struct vsx_frag_key fk;
+	struct vsx_config *cfg = vsx_get_config();
+	struct vsx_flow_slot *s;
+	__u32 gen, rule_id;
 	__u8 flags;
 	int core;
 
-	if (key->flags & VSX_KEY_LATER_FRAG) {
-		struct vsx_frag_val *fv;
-
-		vsx_frag_key(&fk, pkt);
-		fv = bpf_map_lookup_elem(&vsx_frags, &fk);
-		if (fv) {
-			vsx_count(stats, VSX_STAT_FRAG_FOLLOW);
-			s = bpf_map_lookup_elem(&vsx_flow_cache, &fv->slot);
-			if (s)
-				vsx_flow_count(&fv->slot, s->tag, bytes);
-			return fv->core;
-		}
-		/* First fragment not seen: classify what we have (rules on ports cannot match). */
-		vsx_count(stats, VSX_STAT_FRAG_ORPHAN);
-	}
-
-	/* One clock read serves the retry check and the slot's last_jiffies. */
-	index = set;
-	s = vsx_cache_lookup(key, &index, gen);
-	if (__builtin_expect(s != NULL, 1)) {
-		__u64 now = bpf_jiffies64();
-
-		if (__builtin_expect(!(s->flags & VSX_SLOT_RETRY), 1) ||
-		    now - s->first_jiffies < VSX_RETRY_JIFFIES) {
-			vsx_count(stats, VSX_STAT_CACHE_HIT);
-			if (s->last_jiffies != now) /* keep the line clean within a tick */
-				s->last_jiffies = now;
-			vsx_flow_count(&index, s->tag, bytes);
-			if (s->rule_id)
-				vsx_counter_add(&vsx_rule_stats, s->rule_id, bytes);
-			/* Every datagram's first fragment, not only the flow's first one. */
-			if ((key->flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG)
-				vsx_frag_remember(pkt, s->core, index);
-			/*
-			 * Zero-extended, not sign-extended (two instructions fewer): VSX_CORE_NONE
-			 * becomes 0xffff, which vsx_to_core() treats like any core out of range.
-			 */
-			return (__u16)s->core;
-		}
-		retry = s; /* its rule found no core a while ago: ask again, in this slot */
-	}
-
+	if (!cfg || !stats)
+		return VSX_CORE_NONE;
+	gen = cfg->rules_gen;
 	vsx_count(stats, VSX_STAT_CACHE_MISS);
-	core = vsx_classify_flow(stats, cfg, key, rx_cpu, &rule_id, &flags);
+	core = vsx_classify_flow(stats, cfg, key, bpf_get_smp_processor_id(), &rule_id, &flags);
 	if (rule_id)
 		vsx_counter_add(&vsx_rule_stats, rule_id, bytes);
-	s = retry ? retry : vsx_cache_victim(set, gen, &index);
+	s = retry ? retry : vsx_cache_victim(index & ~1u, gen, &index);
 	if (s) {
 		__u64 now = bpf_jiffies64();
 
 		s->flags = 0; /* readers on other CPUs skip the slot while it is rewritten */
-		s->key = *key;
+		vsx_key_copy(&s->key, key);
 		s->rule_id = rule_id;
 		s->core = (__s16)core;
 		s->gen = gen;
@@ -227,6 +196,81 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 	if ((key->flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG)
 		vsx_frag_remember(pkt, core, s ? index : 0);
 	return core;
+}
+
+/*
+ * A later fragment: the core of its datagram's first fragment, or VSX_STEER_CLASSIFY when
+ * that was not seen. Out of line like the miss path, and for the same reason.
+ */
+#define VSX_STEER_CLASSIFY (-2)
+
+static __noinline int vsx_steer_later_frag(__u64 *stats, struct vsx_pkt *pkt, __u32 bytes)
+{
+	struct vsx_flow_slot *s;
+	struct vsx_frag_val *fv;
+	struct vsx_frag_key fk;
+
+	vsx_frag_key(&fk, pkt);
+	fv = bpf_map_lookup_elem(&vsx_frags, &fk);
+	if (!fv) {
+		/* First fragment not seen: classify what we have (rules on ports cannot match). */
+		vsx_count(stats, VSX_STAT_FRAG_ORPHAN);
+		return VSX_STEER_CLASSIFY;
+	}
+	vsx_count(stats, VSX_STAT_FRAG_FOLLOW);
+	s = bpf_map_lookup_elem(&vsx_flow_cache, &fv->slot);
+	if (s)
+		vsx_flow_count(&fv->slot, s->tag, bytes);
+	return fv->core;
+}
+
+/* The hit path: what every packet of a cached flow costs (bench/steer's "hit"). */
+static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg, struct vsx_pkt *pkt,
+				     __u32 bytes)
+{
+	const struct vsx_flow_key *key = &pkt->key;
+	__u32 index = vsx_flow_hash(key) & cfg->flow_slots_mask & ~1u;
+	struct vsx_flow_slot *s;
+	int core;
+
+	if (key->flags & VSX_KEY_LATER_FRAG) {
+		core = vsx_steer_later_frag(stats, pkt, bytes);
+		if (core != VSX_STEER_CLASSIFY)
+			return core;
+	}
+
+	s = vsx_cache_lookup(key, &index, cfg->rules_gen);
+	if (__builtin_expect(s != NULL, 1)) {
+		/*
+		 * One clock read serves the retry check and the slot's last_jiffies; the retry flag
+		 * is tested before it, while the flags the lookup read are still in a register.
+		 */
+		__u64 now;
+
+		if (__builtin_expect(s->flags & VSX_SLOT_RETRY, 0)) {
+			now = bpf_jiffies64();
+			if (now - s->first_jiffies >= VSX_RETRY_JIFFIES)
+				/* its rule found no core a while ago: ask again, in this slot */
+				return vsx_steer_miss(stats, pkt, s, index, bytes);
+		} else {
+			now = bpf_jiffies64();
+		}
+		vsx_count(stats, VSX_STAT_CACHE_HIT);
+		if (s->last_jiffies != now) /* keep the line clean within a tick */
+			s->last_jiffies = now;
+		vsx_flow_count(&index, s->tag, bytes);
+		if (s->rule_id)
+			vsx_counter_add(&vsx_rule_stats, s->rule_id, bytes);
+		/* Every datagram's first fragment, not only the flow's first one. */
+		if ((key->flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG)
+			vsx_frag_remember(pkt, s->core, index);
+		/*
+		 * Zero-extended, not sign-extended (two instructions fewer): VSX_CORE_NONE
+		 * becomes 0xffff, which vsx_to_core() treats like any core out of range.
+		 */
+		return (__u16)s->core;
+	}
+	return vsx_steer_miss(stats, pkt, NULL, index & ~1u, bytes);
 }
 
 #endif

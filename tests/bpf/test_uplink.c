@@ -437,6 +437,59 @@ static void test_rx_counts_every_packet(void **state)
 	assert_int_equal(core_packets(f, 0) + core_packets(f, 1), cores + 4);
 }
 
+/* UDP 1000 -> dport in VXLAN (VNI 950) over `outer6` IPv6 or IPv4, inner IPv6 (or IPv4). */
+static void vxlan_v6(struct pb *p, bool outer6, const char *osrc, const char *odst, bool inner6,
+		     const char *src, const char *dst, __u16 dport)
+{
+	pb_init(p);
+	pb_vxlan_encap(p, &(struct pb_tunnel){ .v6 = outer6, .ip = { .src = osrc, .dst = odst },
+					       .vni = 950 });
+	pb_eth(p, NULL);
+	if (inner6)
+		pb_ipv6(p, &(struct pb_ip){ .src = src, .dst = dst });
+	else
+		pb_ipv4(p, NULL);
+	pb_udp(p, 1000, dport);
+	pb_pad_to(p, 80);
+	assert_true(pb_finish(p) > 0);
+}
+
+/*
+ * The cache compares the second word of each address only when a header is IPv6
+ * (flow_cache.h): two flows that differ only there, in the third 32-bit word of one address
+ * (the flow hash folds words 0 and 3, so both land in the same set), are two flows, each
+ * missing once and then hitting, for each of the four addresses.
+ */
+static void test_cache_tells_ipv6_flows_apart(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	static const char *const a = "2001:db8::1", *const b = "2001:db8::1:0:0:1";
+	struct pb p[4][2];
+
+	add_rules(f, (const char *const[]){ "vni=950 actions=irq:1", NULL });
+	for (int i = 0; i < 2; i++) {
+		const char *x = i ? b : a;
+
+		vxlan_v6(&p[0][i], false, NULL, NULL, true, x, "2001:db8::99", 7000);
+		vxlan_v6(&p[1][i], false, NULL, NULL, true, "2001:db8::99", x, 7001);
+		vxlan_v6(&p[2][i], true, x, "2001:db8::98", false, NULL, NULL, 7002);
+		vxlan_v6(&p[3][i], true, "2001:db8::98", x, false, NULL, NULL, 7003);
+	}
+	for (int k = 0; k < 4; k++) {
+		__u64 miss = stat(f, VSX_STAT_CACHE_MISS), hit = stat(f, VSX_STAT_CACHE_HIT);
+
+		assert_int_equal(run(f, &p[k][0], NULL, NULL), XDP_REDIRECT);
+		assert_int_equal(run(f, &p[k][1], NULL, NULL), XDP_REDIRECT);
+		assert_int_equal(stat(f, VSX_STAT_CACHE_MISS), miss + 2);
+		assert_int_equal(stat(f, VSX_STAT_CACHE_HIT), hit);
+		assert_int_equal(run(f, &p[k][0], NULL, NULL), XDP_REDIRECT);
+		assert_int_equal(run(f, &p[k][1], NULL, NULL), XDP_REDIRECT);
+		assert_int_equal(stat(f, VSX_STAT_CACHE_MISS), miss + 2);
+		assert_int_equal(stat(f, VSX_STAT_CACHE_HIT), hit + 2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_no_core_then_retry),
 		cmocka_unit_test(test_truncated_passes),
 		cmocka_unit_test(test_rx_counts_every_packet),
+		cmocka_unit_test(test_cache_tells_ipv6_flows_apart),
 	};
 	return cmocka_run_group_tests_name("uplink", tests, setup, teardown);
 }
