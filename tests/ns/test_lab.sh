@@ -11,13 +11,14 @@ VSXLAB=$PWD/lab/vsx-lab
 A=t$$  # the main lab: 2 hosts x 2 VMs, h2-vm1 pinned
 B=t$$b # a second lab from a topology file: 3 hosts on a fabric
 C=t$$c # crashed labs
+D=t$$d # interrupt core: 2 hosts on a fabric, h2's receive path moved between CPUs
 TMP=$(mktemp -d)
 
 lab() { "$VSXLAB" -q "$@"; }
 
 cleanup() {
 	local l
-	for l in "$A" "$B" "$C"; do "$VSXLAB" -q -n "$l" down >/dev/null 2>&1 || true; done
+	for l in "$A" "$B" "$C" "$D"; do "$VSXLAB" -q -n "$l" down >/dev/null 2>&1 || true; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -72,14 +73,14 @@ assert_clean() {
 test_help() {
 	local out sub
 	out=$("$VSXLAB" --help)
-	for sub in up down status vms hosts exec rps iperf; do
+	for sub in up down status vms hosts exec rps irq flush-frags iperf; do
 		echo "$out" | grep -qE "^  $sub " || t_fail "--help does not list '$sub'"
 		"$VSXLAB" "$sub" --help | head -1 | grep -q "^Usage: vsx-lab $sub" || t_fail "'$sub --help'"
 	done
-	for opt in --hosts --vms --pin --topology --name; do
+	for opt in --hosts --vms --pin --topology --name --fabric --irq-cpu; do
 		"$VSXLAB" up --help | grep -q -- "$opt" || t_fail "'up --help' does not document $opt"
 	done
-	for opt in --pair --udp --size --rate --time --json; do
+	for opt in --pair --udp --size --rate --time --json --sockbuf --flush-frags; do
 		"$VSXLAB" iperf --help | grep -q -- "$opt" || t_fail "'iperf --help' does not document $opt"
 	done
 }
@@ -91,6 +92,14 @@ test_bad_input() {
 	expect_err 2 "unknown argument '--bogus'" "$VSXLAB" down --bogus
 	expect_err 2 "needs a value" "$VSXLAB" up --pin
 	expect_err 2 "bad --rate" "$VSXLAB" iperf --pair h1-vm1:h2-vm1 --rate fast
+	expect_err 2 "bad --sockbuf '3Q'" "$VSXLAB" iperf --pair h1-vm1:h2-vm1 --sockbuf 3Q
+	expect_err 2 "bad --sockbuf '100'" "$VSXLAB" iperf --pair h1-vm1:h2-vm1 --sockbuf 100
+	expect_err 2 "bad --irq-cpu 'h2'" "$VSXLAB" up --irq-cpu h2
+	expect_err 2 "bad --irq-cpu 'vm1=0'" "$VSXLAB" up --irq-cpu vm1=0
+	expect_err 2 "bad --irq-cpu 'h2=x': bad CPU list" "$VSXLAB" up --irq-cpu h2=x
+	expect_err 2 "irq: 'fabric' is not a host name" "$VSXLAB" irq fabric 0
+	expect_err 2 "irq: expected HOST" "$VSXLAB" irq
+	expect_err 2 "flush-frags: which VM" "$VSXLAB" flush-frags
 	if [ "$(id -u)" -eq 0 ] && [ -r "$VSXLAB" ] && command -v setpriv >/dev/null; then
 		expect_err 1 "must run as root" setpriv --reuid=65534 --regid=65534 --clear-groups \
 			bash "$VSXLAB" -n "$C" up
@@ -103,6 +112,10 @@ test_bad_input() {
 	expect_err 1 "lab '$C' is not up" "$VSXLAB" -n "$C" vms
 	printf 'hosts 2\nvm h1-vm1 tenant=1\nvm h2-vm1 colour=blue\n' >"$TMP/bad.topo"
 	expect_err 1 "bad.topo:3: unknown vm attribute 'colour'" "$VSXLAB" -n "$C" up --topology "$TMP/bad.topo"
+	expect_err 1 "irq setting for host h5, but the lab has only 2 hosts" "$VSXLAB" -n "$C" up --irq-cpu h5=0
+	expect_err 2 "CPU 4095 .* is not online" "$VSXLAB" -n "$C" up --irq-cpu h2=4095
+	printf 'irq h2 cpu=0\n' >"$TMP/irq.topo"
+	expect_err 1 "irq.topo:1: expected 'irq hH cpus=CPUS" "$VSXLAB" -n "$C" up --topology "$TMP/irq.topo"
 	printf 'vm h1-vm1 id=7\nvm h2-vm1 id=7\n' >"$TMP/dup.topo"
 	expect_err 1 "VM ID 7 given to both" "$VSXLAB" -n "$C" up --topology "$TMP/dup.topo"
 	assert_clean "$C"
@@ -202,6 +215,8 @@ test_rps() {
 	expect_eq "$((16#$mask))" 0 "cleared rps mask $mask"
 	expect_err 1 "not online" "$VSXLAB" -n "$A" rps h2 4095
 	expect_err 1 "unknown host 'h7'" "$VSXLAB" -n "$A" rps h7 0
+	# Lab A has 2 hosts on a veth pair: no fabric to move the interrupt in.
+	expect_err 1 "lab '$A' has no fabric" "$VSXLAB" -n "$A" irq h2 0
 }
 
 test_iperf_udp() {
@@ -228,6 +243,156 @@ test_iperf_tcp() {
 	awk '$1 == "h1-vm2>h2-vm2" && $8 + 0 > 10 {ok = 1} END {exit !ok}' "$TMP/tcp.txt" ||
 		t_fail "TCP throughput: $(cat "$TMP/tcp.txt")"
 	expect_err 1 "unknown VM 'h5-vm1'" "$VSXLAB" -n "$A" iperf --pair h1-vm1:h5-vm1
+}
+
+# Per-CPU packets processed by the kernel's receive code (first column of softnet_stat), as
+# "cpu0 cpu1 ...".
+softnet() { python3 -c 'print(" ".join(str(int(l.split()[0], 16)) for l in open("/proc/net/softnet_stat")))'; }
+# softnet_delta BEFORE AFTER CPU: packets processed on CPU between the two readings.
+softnet_delta() {
+	local b a
+	read -r -a b <<<"$1"
+	read -r -a a <<<"$2"
+	echo $((a[$3] - b[$3]))
+}
+# d_run: 2 s of UDP at 40 Mb/s from h1-vm1 (pinned to CPU 1) to h2-vm1 in lab D; sets N (packets
+# that reached h2-vm1), P0 and P1 (packets processed on CPUs 0 and 1 meanwhile).
+d_run() {
+	local s0 s1 r0
+	r0=$(counter "$D" h2-vm1 eth0 rx_packets)
+	s0=$(softnet)
+	lab -n "$D" iperf --udp --size 1400 --rate 40M --time 2 --pair h1-vm1:h2-vm1 >/dev/null ||
+		t_fail "iperf in lab $D failed"
+	s1=$(softnet)
+	N=$(($(counter "$D" h2-vm1 eth0 rx_packets) - r0))
+	P0=$(softnet_delta "$s0" "$s1" 0) P1=$(softnet_delta "$s0" "$s1" 1)
+	[ "$N" -gt 5000 ] || t_fail "only $N packets reached h2-vm1"
+}
+need_d() {
+	need_env
+	[ "$(nproc)" -ge 2 ] || t_skip "needs 2 CPUs"
+	[ -f "/run/vsx-lab/$D/complete" ] || t_fail "lab $D is not up (see the irq test)"
+}
+
+test_irq() {
+	need_env
+	[ "$(nproc)" -ge 2 ] || t_skip "needs 2 CPUs"
+	local P0_at0 P1_at0 N P0 P1
+	lab -n "$D" up --irq-cpu h2=0 --pin h1-vm1=1 --pin h2-vm1=0
+	expect_eq "$(lab -n "$D" hosts | awk '{print $1, $6}' | paste -sd ' ')" "h1 - h2 0" "irq column of hosts"
+	lab -n "$D" status | grep -qE '^  h2 .* irq 0 ' || t_fail "status does not show h2's irq: $(lab -n "$D" status)"
+	grep -qx 'irq h2 cpus=0' "/run/vsx-lab/$D/topology" || t_fail "topology file has no irq line"
+	grep -qx 'fabric' "/run/vsx-lab/$D/topology" || t_fail "topology file has no fabric line"
+	expect_eq "$(lab -n "$D" irq h2)" 0 "irq h2 (kernel)"
+	lab -n "$D" exec h1-vm1 ping -c 2 -i 0.2 -W 2 10.1.2.1 >/dev/null || t_fail "no ping through the irq hop"
+	# Interrupt on CPU 0: h2's receive path (hop, uplink, VXLAN, the VM's eth0: 4 passes per
+	# packet) runs there, while the sender and h1's switch run on CPU 1.
+	d_run
+	[ "$P0" -ge $((3 * N)) ] || t_fail "irq h2=0: CPU 0 processed $P0 for $N packets (CPU 1: $P1)"
+	P0_at0=$P0 P1_at0=$P1
+	lab -n "$D" irq h2 1
+	expect_eq "$(lab -n "$D" irq h2)" 1 "irq h2 after the change"
+	expect_eq "$(lab -n "$D" hosts | awk '$1 == "h2" {print $6}')" 1 "irq column after the change"
+	d_run
+	# Now CPU 1 has the sending side's 2 passes and the receiving side's 4.
+	[ "$P1" -ge $((5 * N)) ] || t_fail "irq h2=1: CPU 1 processed $P1 for $N packets (with irq 0: $P1_at0)"
+	[ $((P0_at0 - P0)) -ge $((2 * N)) ] ||
+		t_fail "moving the irq to CPU 1 did not move the work off CPU 0: $P0_at0 -> $P0 for $N packets"
+	# none: the hop is gone, the host hangs straight on the fabric bridge again.
+	lab -n "$D" irq h2 none
+	expect_eq "$(lab -n "$D" irq h2)" none "irq h2 after none"
+	expect_eq "$(lab -n "$D" hosts | awk '$1 == "h2" {print $6}')" - "irq column after none"
+	! grep -q '^irq' "/run/vsx-lab/$D/topology" || t_fail "topology still has an irq line"
+	expect_eq "$(lab -n "$D" exec fabric ip -br link | awk '{print $1}' | sed 's/@.*//' | sort | paste -sd ' ')" \
+		"fabric h1 h2 lo" "fabric links after none"
+	lab -n "$D" exec h1-vm1 ping -c 2 -i 0.2 -W 2 10.1.2.1 >/dev/null || t_fail "no ping after irq none"
+	lab -n "$D" irq h2 0
+	expect_err 1 "unknown host 'h3'" "$VSXLAB" -n "$D" irq h3 0
+	expect_err 2 "irq: CPU 4095 .* is not online" "$VSXLAB" -n "$D" irq h2 4095
+}
+
+test_iperf_fields() {
+	need_d
+	local rmax
+	rmax=$(cat /proc/sys/net/core/rmem_max)
+	# Interrupt on the VM's core, unlimited large datagrams: the VM loses fragments and whole
+	# datagrams (the paper's collapse); then a fixed low rate; then a buffer above rmem_max.
+	lab -n "$D" iperf --udp --size 8192 --time 2 --json --pair h1-vm1:h2-vm1 >"$TMP/f1.json"
+	lab -n "$D" iperf --udp --size 1400 --rate 20M --time 2 --json --flush-frags --pair h1-vm1:h2-vm1 >"$TMP/f2.json"
+	lab -n "$D" iperf --udp --size 1400 --rate 20M --time 1 --json --sockbuf 0 --pair h1-vm1:h2-vm1 >"$TMP/f3.json"
+	lab -n "$D" iperf --udp --size 1400 --rate 20M --time 1 --json --sockbuf $((rmax * 2)) --pair h1-vm1:h2-vm1 >"$TMP/f4.json"
+	expect_eq "$(cat /proc/sys/net/core/rmem_max)" "$rmax" "rmem_max after a run that raised it"
+	[ ! -e "/run/vsx-lab/$D/sockbuf.saved" ] || t_fail "sockbuf.saved left behind"
+	python3 - "$TMP" "$(cat /proc/sys/net/core/rmem_default)" "$rmax" <<'EOF' || t_fail "iperf fields: $(cat "$TMP"/f[1-4].json)"
+import json, sys
+d, rdef, rmax = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+runs = [json.load(open("%s/f%d.json" % (d, i))) for i in range(1, 5)]
+for r in runs:
+    assert r["attempts"] >= 1, r
+    for p in r["pairs"]:
+        assert p["error"] is None, p
+        for k in ("rcvbuf_errors", "reasm_fails"):
+            assert isinstance(p[k], int) and p[k] >= 0, (k, p)
+        assert p["offered_mbps"] > 0 and p["received_mbps"] <= p["offered_mbps"] * 1.01, p
+        assert p["limit"] in ("sender", "receiver", "rate"), p
+        assert p["sender_limited"] == (p["limit"] == "sender"), p
+        # The definition: receiver when 1 % or more is lost; else sender when unlimited or more
+        # than 5 % short of the target; else rate.
+        want = ("receiver" if p["loss_pct"] >= 1 else
+                "sender" if p["target_mbps"] is None or p["offered_mbps"] < 0.95 * p["target_mbps"] else "rate")
+        assert p["limit"] == want, (want, p)
+big, low, dflt, above = (r["pairs"][0] for r in runs)
+assert runs[0]["sockbuf"] == 4 << 20 and big["rcvbuf_bytes"] == 8 << 20, big   # the kernel doubles it
+assert big["target_mbps"] is None and low["target_mbps"] == 20.0, low
+# 8192-byte datagrams are 6 fragments: a lost one fails its datagram's reassembly.
+assert big["loss_pct"] < 1 or big["reasm_fails"] > 0, big
+assert runs[2]["sockbuf"] is None and dflt["rcvbuf_bytes"] == rdef, dflt
+assert above["rcvbuf_bytes"] == 4 * rmax, above
+assert abs(low["offered_mbps"] - 20) < 2, low
+EOF
+	# The text table has the new columns.
+	lab -n "$D" iperf --udp --rate 10M --time 1 --pair h1-vm1:h2-vm1 >"$TMP/f.txt"
+	head -1 "$TMP/f.txt" | grep -qE 'loss +offered +rcvbuf +reasm +limit' || t_fail "table header: $(cat "$TMP/f.txt")"
+	awk '$1 == "h1-vm1>h2-vm1" && NF == 13 && $NF ~ /^(sender|receiver|rate)$/ {ok = 1} END {exit !ok}' "$TMP/f.txt" ||
+		t_fail "table row: $(cat "$TMP/f.txt")"
+}
+
+test_flush_frags() {
+	need_d
+	local mem
+	# Half-built datagrams, made deterministically: first fragments (MF set) of datagrams whose
+	# rest never comes, sent by the VM to its own address.
+	lab -n "$D" exec h2-vm1 python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+a = socket.inet_aton("10.1.2.1")
+for i in range(100):
+    payload = bytes(1000)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1000 + i, 0x2000, 64, 17, 0, a, a)
+    s.sendto(hdr + payload, ("10.1.2.1", 0))
+'
+	mem=$(lab -n "$D" exec h2-vm1 awk '$1 == "FRAG:" {print $5}' /proc/net/sockstat)
+	[ "$mem" -gt 0 ] || t_fail "no half-built datagrams in h2-vm1 to flush"
+	lab -n "$D" flush-frags h2-vm1
+	expect_eq "$(lab -n "$D" exec h2-vm1 awk '$1 == "FRAG:" {print $2, $3, $4, $5}' /proc/net/sockstat)" \
+		"inuse 0 memory 0" "h2-vm1 reassembly after flush-frags"
+	# The VM is whole again: address, MAC, offloads, pinning, reachability.
+	expect_eq "$(lab -n "$D" exec h2-vm1 ip -br addr show eth0 | awk '{print $3}')" 10.1.2.1/16 "h2-vm1 address"
+	expect_eq "$(lab -n "$D" exec h2-vm1 cat /sys/class/net/eth0/address)" 02:00:00:01:02:01 "h2-vm1 MAC"
+	lab -n "$D" exec h2-vm1 ethtool -k eth0 | grep -q '^tx-checksumming: off' || t_fail "VM tx csum on after flush"
+	lab -n "$D" exec h1-vm1 ping -c 2 -i 0.2 -W 2 10.1.2.1 >/dev/null || t_fail "h2-vm1 unreachable after flush-frags"
+	expect_eq "$(lab_ns "$D" | grep -c flush)" 0 "temporary namespaces"
+	# Refused while a process runs in the VM.
+	(
+		"$VSXLAB" -q -n "$D" exec h2-vm1 sleep 30 >/dev/null 2>&1 &
+		echo $! >"$TMP/pid"
+	)
+	sleep 0.2
+	expect_err 1 "flush-frags: process\(es\) .* run in h2-vm1" "$VSXLAB" -n "$D" flush-frags h2-vm1
+	kill "$(cat "$TMP/pid")" 2>/dev/null
+	expect_err 1 "unknown VM 'h2-vm9'" "$VSXLAB" -n "$D" flush-frags h2-vm9
+	lab -n "$D" down
+	assert_clean "$D"
 }
 
 test_already_up() {
@@ -349,6 +514,9 @@ t_run "a pinned VM's processes run on its CPUs" test_pinning
 t_run "rps sets and clears the uplink's RPS CPUs" test_rps
 t_run "iperf helper: 2 UDP pairs at once, throughput and loss from bytes" test_iperf_udp
 t_run "iperf helper: TCP table output" test_iperf_tcp
+t_run "irq: the interrupt core of a host is set, moves its receive work, changes and goes" test_irq
+t_run "iperf helper: offered rate, RcvbufErrors, ReasmFails, limit, socket buffers" test_iperf_fields
+t_run "flush-frags empties a VM's reassembly memory and leaves the VM whole" test_flush_frags
 t_run "up refuses a lab that is already up" test_already_up
 t_run "a second lab from a topology file (3 hosts, fabric) coexists" test_topology_second_lab
 t_run "down removes namespaces, links, mounts, processes, state; idempotent" test_down
