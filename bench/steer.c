@@ -9,6 +9,8 @@
  *             in the flow decision cache.
  *   miss N    the real uplink program, the packet a first packet (flow not in the cache) with
  *             N = 1, 64, 4096 rules installed: classification, cache fill, counters.
+ *   miss M masks  the same with M = 8, 32 rules of M different shapes (M subtables, the
+ *             classifier's limit is 32), the packet's rule in the last subtable searched.
  *
  * The packet: a 64-byte inner frame (inner Ethernet + IPv4 + UDP 1000 -> 2000 + 22 bytes of
  * payload, no FCS) in VXLAN (I flag, VNI 100) over outer IPv4/UDP to port 4789, outer ToS an
@@ -23,7 +25,10 @@
  * them: vsx_rule_parse -> vsx_rule_table_add -> vsx_classifier_build -> vsx_cls_install (the
  * subtables into vsx_masks, the entries into vsx_rules, the bank switch), then a rules_gen
  * bump. Each rule count has its own loaded uplink instance, so rounds switch cases without
- * reinstalling.
+ * reinstalling. The mask cases (filler_shape() below) use M rules of M shapes, each filler a
+ * different subset of five fields with values the packet does not have and a higher priority
+ * than the packet's rule, "ip" alone: that rule's subtable is searched last and every
+ * subtable is probed (checked before measuring, match_searched_last()).
  *
  * How a miss is measured. The repeat loop of BPF_PROG_TEST_RUN runs one packet N times and
  * the uplink program caches its flow at the first run, so repeats 2..N would be hits; the
@@ -54,9 +59,10 @@
  *
  * Rounds: R rounds (default 7), each runs every case: floor, hit, hit, floor as repeat loops
  * (the two runs of a case averaged, so a drift within the round cancels), framing; the one-shot
- * cases interleaved in blocks of 1000 runs (framing, hit/1, miss 1, miss 64, miss 4096, again
- * and again); then the cls loops, in reverse order every other round. A case's number is the
- * median over rounds; X and Y are the medians of the per-round ratios.
+ * cases interleaved in blocks of 1000 runs (framing, hit/1, miss 1, miss 64, miss 4096, miss 8
+ * masks, miss 32 masks, again and again); then the cls loops (M masks with 1/M of the
+ * repeats), in reverse order every other round. A case's number is the median over rounds;
+ * X, Y and the mask ratios (miss M masks / miss 1 rule) are medians of per-round ratios.
  *
  * Usage: steer [-r rounds] [-n repeats] [-k one-shot runs per case and round] [-q]
  * Needs root (BPF); exits 77 when it cannot run here.
@@ -96,10 +102,24 @@
 #define PKT_INNER_DST "10.0.0.2"
 #define BLOCK 1000 /* one-shot runs of one case in a row before the next case */
 
-static const unsigned int rule_counts[] = {1, 64, 4096};
-#define N_INST (sizeof(rule_counts) / sizeof(rule_counts[0]))
+/*
+ * The instances: N rules of one shape (one subtable) for the rule-count cases, then M rules of
+ * M shapes (M subtables) for the mask-count cases. The 1-rule instance is also the 1-mask one.
+ */
+static const struct spec {
+	unsigned int rules, masks;
+	const char *name;
+} specs[] = {
+    {1, 1, "1 rule"},  {64, 1, "64 rules"},  {4096, 1, "4096 rules"},
+    {8, 8, "8 masks"}, {32, 32, "32 masks"},
+};
+#define N_INST (sizeof(specs) / sizeof(specs[0]))
+#define I_RULES1 0    /* also the 1-mask case */
+#define I_RULES4096 2 /* the hit case runs here */
+#define I_MASK8 3
+#define I_MASK32 4
 
-/* One loaded uplink program with n_rules rules. */
+/* One loaded uplink program with its spec's rules. */
 struct inst {
 	struct uplink *skel;
 	int prog_fd;
@@ -107,7 +127,7 @@ struct inst {
 	size_t cfg_len;
 	struct vsx_core_table *table;
 	size_t table_len;
-	unsigned int n_rules;
+	const struct spec *spec;
 	__u32 n_masks;
 	__u32 match_id;		 /* the rule the packet matches */
 	__u64 exp_hit, exp_miss; /* runs we expect the program to have counted */
@@ -234,6 +254,33 @@ static void add_rule(struct vsx_rule_table *t, const char *text, __u32 *id)
 	}
 }
 
+/*
+ * Rule shapes for the mask cases: each filler matches a different non-empty subset of five
+ * fields (bit 0 vni, 1 dl_dst, 2 tp_dst, 3 nw_src, 4 nw_dst: words 0, 1-2, 3, 4 and 6 of the
+ * key), with values the packet does not have and a priority above the packet's rule, which
+ * is "ip" alone (the empty subset) at priority 100. Subtables are searched in descending
+ * order of their highest priority, so the packet's rule is in the last one, and as no
+ * filler matches, a first packet probes every subtable: the worst case.
+ */
+#define MASK_MATCH_PRIO 100
+
+static void filler_shape(char *text, size_t len, unsigned int bits, unsigned int i)
+{
+	size_t n = (size_t)snprintf(text, len, "priority=%u,ip", 1000 + i);
+
+	if (bits & 1)
+		n += (size_t)snprintf(text + n, len - n, ",vni=%u", VNI + 1 + i);
+	if (bits & 2)
+		n += (size_t)snprintf(text + n, len - n, ",dl_dst=02:00:00:00:%02x:01", i);
+	if (bits & 4)
+		n += (size_t)snprintf(text + n, len - n, ",udp,tp_dst=%u", 3000 + i);
+	if (bits & 8)
+		n += (size_t)snprintf(text + n, len - n, ",nw_src=10.200.%u.1", i);
+	if (bits & 16)
+		n += (size_t)snprintf(text + n, len - n, ",nw_dst=10.201.%u.1", i);
+	snprintf(text + n, len - n, " actions=irq:%d", target_cpu);
+}
+
 /* The rules, compiled and installed by the code vsxd uses (lib/cls_install.h). */
 static void install_rules(struct inst *in)
 {
@@ -248,14 +295,21 @@ static void install_rules(struct inst *in)
 
 	if (!t)
 		die("vsx_rule_table_new", ENOMEM);
-	for (unsigned int i = 0; i + 1 < in->n_rules; i++) {
-		/* fillers: other tenants' VNIs and destinations, same shape */
-		snprintf(text, sizeof(text), "ip,vni=%u,nw_dst=10.%u.%u.%u actions=irq:%d",
-			 VNI + 1 + i % 16, 128 + (i >> 16), (i >> 8) & 255, i & 255, target_cpu);
+	for (unsigned int i = 0; i + 1 < in->spec->rules; i++) {
+		if (in->spec->masks > 1)
+			filler_shape(text, sizeof(text), i + 1, i);
+		else /* fillers: other tenants' VNIs and destinations, same shape */
+			snprintf(text, sizeof(text), "ip,vni=%u,nw_dst=10.%u.%u.%u actions=irq:%d",
+				 VNI + 1 + i % 16, 128 + (i >> 16), (i >> 8) & 255, i & 255,
+				 target_cpu);
 		add_rule(t, text, &id);
 	}
-	snprintf(text, sizeof(text), "ip,vni=%u,nw_dst=%s actions=irq:%d", VNI, PKT_INNER_DST,
-		 target_cpu);
+	if (in->spec->masks > 1)
+		snprintf(text, sizeof(text), "priority=%u,ip actions=irq:%d", MASK_MATCH_PRIO,
+			 target_cpu);
+	else
+		snprintf(text, sizeof(text), "ip,vni=%u,nw_dst=%s actions=irq:%d", VNI,
+			 PKT_INNER_DST, target_cpu);
 	add_rule(t, text, &in->match_id);
 
 	rc = vsx_classifier_build(&c, t, VSX_DIR_INGRESS, err, sizeof(err));
@@ -267,7 +321,7 @@ static void install_rules(struct inst *in)
 	if (rc)
 		die("installing the classifier", rc);
 	/* New rules start undecided (vsxd's reset_rule_state). */
-	for (id = 1; id <= in->n_rules; id++) {
+	for (id = 1; id <= in->spec->rules; id++) {
 		struct vsx_rule_state st = {.core = VSX_CORE_NONE};
 
 		if (bpf_map_update_elem(state_fd, &id, &st, BPF_ANY))
@@ -279,12 +333,12 @@ static void install_rules(struct inst *in)
 	vsx_rule_table_free(t);
 }
 
-static void inst_open(struct inst *in, unsigned int n_rules)
+static void inst_open(struct inst *in, const struct spec *spec)
 {
 	struct vsx_config *c;
 	int err;
 
-	in->n_rules = n_rules;
+	in->spec = spec;
 	in->skel = uplink__open();
 	if (!in->skel)
 		die("uplink__open", errno);
@@ -384,6 +438,28 @@ static __u64 match_packets(struct inst *in)
 	return sum;
 }
 
+/*
+ * The mask cases' worst case: every subtable but the last has a higher priority than the
+ * packet's rule, which is the last one's only rule, so the search cannot stop before it.
+ */
+static bool match_searched_last(struct inst *in)
+{
+	int fd = bpf_map__fd(in->skel->maps.vsx_masks);
+	__u32 base = VSX_CLS_BANK_BASE(in->cfg->cls_bank), n = VSX_CLS_BANK_N(in->cfg->cls_bank);
+
+	for (__u32 i = 0; i < n; i++) {
+		struct vsx_cls_mask m;
+		__u32 id = base + i;
+
+		if (bpf_map_lookup_elem(fd, &id, &m))
+			die("reading vsx_masks", errno);
+		if ((i + 1 < n) != (m.max_priority > MASK_MATCH_PRIO) ||
+		    (i + 1 == n && m.max_priority != MASK_MATCH_PRIO))
+			return false;
+	}
+	return n > 0;
+}
+
 static void check_counts(struct inst *in, const char *when)
 {
 	__u64 hit = stat_sum(in, VSX_STAT_CACHE_HIT), miss = stat_sum(in, VSX_STAT_CACHE_MISS);
@@ -391,9 +467,9 @@ static void check_counts(struct inst *in, const char *when)
 
 	if (hit != in->exp_hit || miss != in->exp_miss || redir != hit + miss) {
 		fprintf(stderr,
-			"steer: %u rules, %s: program counted %llu hits, %llu misses, %llu "
+			"steer: %s, %s: program counted %llu hits, %llu misses, %llu "
 			"redirects; expected %llu hits, %llu misses\n",
-			in->n_rules, when, (unsigned long long)hit, (unsigned long long)miss,
+			in->spec->name, when, (unsigned long long)hit, (unsigned long long)miss,
 			(unsigned long long)redir, (unsigned long long)in->exp_hit,
 			(unsigned long long)in->exp_miss);
 		exit(1);
@@ -456,7 +532,7 @@ static double trimmed_mean(__u32 *v, int n)
 enum {
 	C_FLOOR,
 	C_HIT,
-	C_MISS0, /* C_MISS0 + i: miss with rule_counts[i] */
+	C_MISS0, /* C_MISS0 + i: miss on instance specs[i] */
 	C_NOP = C_MISS0 + N_INST,
 	C_NOPL,
 	C_HIT1,
@@ -480,9 +556,9 @@ int main(int argc, char **argv)
 	bool quiet = false;
 	struct steer_floor *fl;
 	struct inst inst[N_INST];
-	struct inst *hit_in = &inst[N_INST - 1]; /* the hit case runs on the 4096-rule instance */
+	struct inst *hit_in = &inst[I_RULES4096]; /* the hit case runs on the 4096-rule instance */
 	int floor_fd, nop_fd;
-	double *res[N_CASES], *xr, *xnet, *yr, *ycls;
+	double *res[N_CASES], *xr, *xnet, *yr, *ycls, *m8r, *m32r, *m32cls;
 	__u32 *samples[N_CASES];
 	int n_samples[N_CASES];
 	struct timespec t_start, t_end;
@@ -543,7 +619,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < N_INST; i++) {
 		struct inst *in = &inst[i];
 
-		inst_open(in, rule_counts[i]);
+		inst_open(in, &specs[i]);
 		/* First packet: a miss that matches the last rule and is steered to the target. */
 		if (run(in->prog_fd, 1, NULL) != XDP_REDIRECT) {
 			fprintf(stderr, "steer: the uplink program does not redirect the packet\n");
@@ -553,15 +629,21 @@ int main(int argc, char **argv)
 		if (stat_sum(in, VSX_STAT_FCF_RESTORED) != 0 || stat_sum(in, VSX_STAT_UNMATCHED) ||
 		    match_packets(in) != 1) {
 			fprintf(stderr,
-				"steer: %u rules: the packet was rewritten or did not match "
+				"steer: %s: the packet was rewritten or did not match "
 				"the last rule\n",
-				in->n_rules);
+				in->spec->name);
 			return 1;
 		}
 		check_counts(in, "setup");
-		if (in->n_masks != 1) {
-			fprintf(stderr, "steer: %u rules made %u subtables, expected 1\n",
-				in->n_rules, in->n_masks);
+		if (in->n_masks != in->spec->masks) {
+			fprintf(stderr, "steer: %s made %u subtables, expected %u\n",
+				in->spec->name, in->n_masks, in->spec->masks);
+			return 1;
+		}
+		if (in->spec->masks > 1 && !match_searched_last(in)) {
+			fprintf(stderr,
+				"steer: %s: the packet's rule is not alone in the last subtable\n",
+				in->spec->name);
 			return 1;
 		}
 	}
@@ -580,7 +662,10 @@ int main(int argc, char **argv)
 	xnet = calloc((size_t)rounds, sizeof(double));
 	yr = calloc((size_t)rounds, sizeof(double));
 	ycls = calloc((size_t)rounds, sizeof(double));
-	if (!xr || !xnet || !yr || !ycls)
+	m8r = calloc((size_t)rounds, sizeof(double));
+	m32r = calloc((size_t)rounds, sizeof(double));
+	m32cls = calloc((size_t)rounds, sizeof(double));
+	if (!xr || !xnet || !yr || !ycls || !m8r || !m32r || !m32cls)
 		die("calloc", ENOMEM);
 
 	/* warm-up: one loop run of each program */
@@ -598,7 +683,7 @@ int main(int argc, char **argv)
 		hit_in->exp_hit += 2 * (__u64)repeat;
 		res[C_NOPL][r] = loop_ns(nop_fd, repeat, XDP_PASS);
 
-		/* one-shot runs, interleaved in blocks: nop, hit, miss 1, miss 64, miss 4096 */
+		/* one-shot runs, interleaved in blocks: nop, hit, then a miss on each instance */
 		memset(n_samples, 0, sizeof(n_samples));
 		for (int b = 0; b < k / BLOCK; b++) {
 			for (int j = 0; j < BLOCK; j++)
@@ -623,10 +708,13 @@ int main(int argc, char **argv)
 			/* every other round in the reverse order */
 			unsigned int i = r % 2 ? N_INST - 1 - j : j;
 			struct inst *in = &inst[i];
+			/* a subtable costs tens of ns: M masks get 1/M of the repeats (time alike)
+			 */
+			__u32 n = repeat / in->spec->masks ? repeat / in->spec->masks : 1;
 
 			__atomic_store_n(&in->cfg->flow_slots_mask, ~0u, __ATOMIC_RELEASE);
-			res[C_CLS0 + i][r] = loop_ns(in->prog_fd, repeat, XDP_REDIRECT);
-			in->exp_miss += repeat;
+			res[C_CLS0 + i][r] = loop_ns(in->prog_fd, n, XDP_REDIRECT);
+			in->exp_miss += n;
 			__atomic_store_n(&in->cfg->flow_slots_mask, FLOW_SLOTS - 1,
 					 __ATOMIC_RELEASE);
 		}
@@ -635,35 +723,37 @@ int main(int argc, char **argv)
 			check_counts(&inst[i], "after a round");
 		xr[r] = res[C_HIT][r] / res[C_FLOOR][r];
 		xnet[r] = (res[C_HIT][r] - res[C_NOPL][r]) / (res[C_FLOOR][r] - res[C_NOPL][r]);
-		yr[r] = res[C_MISS0 + N_INST - 1][r] / res[C_MISS0][r];
-		ycls[r] = res[C_CLS0 + N_INST - 1][r] / res[C_CLS0][r];
+		yr[r] = res[C_MISS0 + I_RULES4096][r] / res[C_MISS0 + I_RULES1][r];
+		ycls[r] = res[C_CLS0 + I_RULES4096][r] / res[C_CLS0 + I_RULES1][r];
+		m8r[r] = res[C_MISS0 + I_MASK8][r] / res[C_MISS0 + I_RULES1][r];
+		m32r[r] = res[C_MISS0 + I_MASK32][r] / res[C_MISS0 + I_RULES1][r];
+		m32cls[r] = res[C_CLS0 + I_MASK32][r] / res[C_CLS0 + I_RULES1][r];
 		if (!quiet)
 			fprintf(stderr,
-				"round %d: floor %.1f hit %.1f miss %.1f/%.1f/%.1f (framing %.1f, "
-				"framing/1 %.1f, hit/1 %.1f) cls %.1f/%.1f/%.1f ns\n",
+				"round %d: floor %.1f hit %.1f miss %.1f/%.1f/%.1f masks %.1f/%.1f "
+				"(framing %.1f, framing/1 %.1f, hit/1 %.1f) cls %.1f/%.1f/%.1f "
+				"masks %.1f/%.1f ns\n",
 				r + 1, res[C_FLOOR][r], res[C_HIT][r], res[C_MISS0][r],
-				res[C_MISS0 + 1][r], res[C_MISS0 + 2][r], res[C_NOPL][r],
-				res[C_NOP][r], res[C_HIT1][r], res[C_CLS0][r], res[C_CLS0 + 1][r],
-				res[C_CLS0 + 2][r]);
+				res[C_MISS0 + 1][r], res[C_MISS0 + 2][r], res[C_MISS0 + I_MASK8][r],
+				res[C_MISS0 + I_MASK32][r], res[C_NOPL][r], res[C_NOP][r],
+				res[C_HIT1][r], res[C_CLS0][r], res[C_CLS0 + 1][r],
+				res[C_CLS0 + 2][r], res[C_CLS0 + I_MASK8][r],
+				res[C_CLS0 + I_MASK32][r]);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t_end);
 
 	/* ---- report ---- */
-	static const char *const names[N_CASES] = {
-	    [C_FLOOR] = "floor",
-	    [C_HIT] = "hit",
-	    [C_MISS0] = "miss, 1 rule",
-	    [C_MISS0 + 1] = "miss, 64 rules",
-	    [C_MISS0 + 2] = "miss, 4096 rules",
-	    [C_NOP] = "framing/1",
-	    [C_NOPL] = "framing",
-	    [C_HIT1] = "hit/1",
-	    [C_CLS0] = "cls, 1 rule",
-	    [C_CLS0 + 1] = "cls, 64 rules",
-	    [C_CLS0 + 2] = "cls, 4096 rules",
+	static char names[N_CASES][32] = {
+	    [C_FLOOR] = "floor",  [C_HIT] = "hit",    [C_NOP] = "framing/1",
+	    [C_NOPL] = "framing", [C_HIT1] = "hit/1",
 	};
 	char loop_how[64], one_how[64];
-	double med[N_CASES], lo[N_CASES], hi[N_CASES], x, xn, y, yc;
+	double med[N_CASES], lo[N_CASES], hi[N_CASES], x, xn, y, yc, m8, m32, m32c;
+
+	for (unsigned int i = 0; i < N_INST; i++) {
+		snprintf(names[C_MISS0 + i], sizeof(names[0]), "miss, %s", specs[i].name);
+		snprintf(names[C_CLS0 + i], sizeof(names[0]), "cls, %s", specs[i].name);
+	}
 
 	snprintf(loop_how, sizeof(loop_how), "loop, %u repeats", repeat);
 	snprintf(one_how, sizeof(one_how), "%d one-shot runs - framing", k);
@@ -679,6 +769,9 @@ int main(int argc, char **argv)
 	xn = median(xnet, rounds);
 	y = median(yr, rounds);
 	yc = median(ycls, rounds);
+	m8 = median(m8r, rounds);
+	m32 = median(m32r, rounds);
+	m32c = median(m32cls, rounds);
 
 	printf("steer: BPF_PROG_TEST_RUN, one CPU (%d), %d interleaved rounds, %.0f s\n", rx_cpu,
 	       rounds,
@@ -690,13 +783,22 @@ int main(int argc, char **argv)
 	printf("rules: N x \"ip,vni=V,nw_dst=A actions=irq:%d\" (1 subtable), the packet matches "
 	       "the last added; hit runs with 4096 rules\n",
 	       target_cpu);
+	printf("masks: M rules of M shapes (subsets of vni, dl_dst, tp_dst, nw_src, nw_dst; M "
+	       "subtables), the packet matches \"ip\" in the last subtable searched\n");
 	printf("\n%-18s %-34s %8s %8s %8s\n", "case", "method", "ns/pkt", "min", "max");
 	for (int c = 0; c < N_CASES; c++) {
 		const char *how = c == C_FLOOR || c == C_HIT || c >= C_CLS0 ? loop_how
 				  : c == C_NOP	? "one-shot runs of XDP_PASS"
 				  : c == C_NOPL ? "XDP_PASS, loop"
 						: one_how;
+		char cls_how[64];
 
+		if (c >= C_CLS0 && specs[c - C_CLS0].masks > 1) {
+			__u32 n = repeat / specs[c - C_CLS0].masks;
+
+			snprintf(cls_how, sizeof(cls_how), "loop, %u repeats", n ? n : 1);
+			how = cls_how;
+		}
 		if (c == C_NOP)
 			printf("cross-checks (not in the ratios):\n");
 		printf("%-18s %-34s %8.1f %8.1f %8.1f\n", names[c], how, med[c], lo[c], hi[c]);
@@ -708,7 +810,11 @@ int main(int argc, char **argv)
 	    xn);
 	printf("miss 4096 / 1     Y = %.2f (target <= 1.5: %s)\n", y, y <= 1.5 ? "met" : "NOT met");
 	printf("cls 4096 / 1          %.2f (cross-check of Y, no cache fill)\n", yc);
-	printf("steer: hit_ratio=%.2f miss4096_ratio=%.2f\n", x, y);
+	printf("miss 8 masks / 1      %.2f\n", m8);
+	printf("miss 32 masks / 1     %.2f (cls: %.2f)\n", m32, m32c);
+	printf("steer: hit_ratio=%.2f miss4096_ratio=%.2f miss_mask8_ratio=%.2f "
+	       "miss_mask32_ratio=%.2f\n",
+	       x, y, m8, m32);
 
 	for (unsigned int i = 0; i < N_INST; i++) {
 		munmap(inst[i].cfg, inst[i].cfg_len);
