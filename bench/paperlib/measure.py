@@ -92,7 +92,8 @@ def main():
     r = subprocess.run(cmd, capture_output=True, text=True)
     after = snapshot(args)
     if r.returncode != 0:
-        sys.exit(f"measure: {' '.join(cmd)} failed (exit {r.returncode}): {r.stderr.strip()[-800:]}")
+        sys.exit(f"measure: {' '.join(cmd)} failed (exit {r.returncode}): "
+                 f"{(r.stderr.strip() or r.stdout.strip() or 'no output')[-800:]}")
     res = json.loads(r.stdout)
     wall = after["t"] - before["t"]
     rec["wall_s"] = round(wall, 3)

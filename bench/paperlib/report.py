@@ -354,6 +354,9 @@ def cmd_report(dirn):
     print(f"\nbench/paper results: {meta['date']}, {meta['reps']} reps x {meta['time_s']} s, kernel "
           f"{meta['kernel']}, {meta['cpus']} CPUs, load average at the end {meta['loadavg']}, "
           f"run time {meta['runtime_s']} s")
+    retried = sum(1 for r in runs if r.get("attempt", 1) > 1)
+    if retried:
+        print(f"{retried} run(s) needed another attempt after the traffic tool failed (failures.log)")
     print("Columns: per CPU 'dp%/sirq%/busy%' = share of vsx's datapath packets counted on that CPU"
           " (where the receive path started), its softirq time and its busy time in % of the run"
           " (/proc/stat); rcvbuf = the VM's UDP RcvbufErrors, reasm = its IP ReasmFails;"
