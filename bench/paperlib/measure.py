@@ -5,7 +5,7 @@ Appends one JSON object (a line) to --out: the run's metadata (--meta KEY=VALUE)
 result per pair, and what happened on the CPUs over the run:
   - kernel: per CPU, softirq / system / idle time in % of the run's wall time (/proc/stat),
     packets the CPU's softirq processed and dropped (/proc/net/softnet_stat);
-  - datapath: per core, the packets vsx's XDP program counted there (`vsxctl cores`), and the
+  - datapath: per core, the packets vsx's XDP program put on it (`vsxctl cores`), and the
     deltas of `vsxctl stats` (verdict reasons, cpumap enqueue/kthread counters).
 Prints a one-line summary. Exit status 1 with a message when iperf or vsxctl fail.
 """

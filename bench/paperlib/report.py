@@ -357,8 +357,8 @@ def cmd_report(dirn):
     retried = sum(1 for r in runs if r.get("attempt", 1) > 1)
     if retried:
         print(f"{retried} run(s) needed another attempt after the traffic tool failed (failures.log)")
-    print("Columns: per CPU 'dp%/sirq%/busy%' = share of vsx's datapath packets counted on that CPU"
-          " (where the receive path started), its softirq time and its busy time in % of the run"
+    print("Columns: per CPU 'dp%/sirq%/busy%' = share of the packets vsx's datapath put on that core"
+          " (kept there or redirected to it: Table 5's per-core count), its softirq time and its busy time in % of the run"
           " (/proc/stat); rcvbuf = the VM's UDP RcvbufErrors, reasm = its IP ReasmFails;"
           " sndlim = runs the sender limited (vsx-lab iperf: unlimited rate with < 1 % loss, or"
           " more than 5 % below the fixed rate).")
