@@ -143,11 +143,14 @@ def aggregate(runs):
                 "processed": stats([x.get("processed") for x in k]),
                 "dropped": stats([x.get("dropped") for x in k]),
             }
-        if key[0] == "pairs" and key[3] == "rss":
+        if key[0] in ("pairs", "priority") and key[3] == "rss":
             pl = {}
             for r in rs:
-                pl.setdefault(rss_placement(r), []).append(sum(p["received_mbps"] for p in r["pairs"]))
-            g["rss_placement"] = {k: {"runs": len(v), "total_mbps": stats(v)} for k, v in pl.items()}
+                pl.setdefault(rss_placement(r), []).append(r)
+            g["rss_placement"] = {k: {"runs": len(v),
+                                      "total_mbps": stats([sum(p["received_mbps"] for p in r["pairs"]) for r in v]),
+                                      "vm1_mbps": stats([r["pairs"][0]["received_mbps"] for r in v])}
+                                  for k, v in pl.items()}
         out[key] = g
     return out
 
@@ -200,6 +203,17 @@ def explain(agg, key, num, den, r, target, need_loss):
                 f"; reference run {cpu_facts(b)}")
         if vm["sender_limited"]:
             txt += f"; {vm['sender_limited']} of {a['reps']} vsx runs were sender-limited"
+        sa = a["cpu"].get(0, {}).get("softirq_pct")
+        sb = b["cpu"].get(0, {}).get("softirq_pct")
+        if sa and sb and sa["med"] > sb["med"] + 10:
+            txt += (f". The VM's core (CPU 0) spent {sa['med']:.0f} % in softirq with vsx against "
+                    f"{sb['med']:.0f} % in the reference: the receive path's first part (the fabric's RPS hop, "
+                    f"h2's uplink XDP, the cpumap enqueue) runs on the interrupt core before the redirect, "
+                    f"taking the VM's CPU; with a NIC, hardware does that delivery")
+        s1 = b["cpu"].get(1, {}).get("busy_pct")
+        if s1 and s1["med"] > 90:
+            txt += (f". The reference's free core is {s1['med']:.0f} % busy: it also runs the senders, "
+                    f"so the reference is as much as this 2-CPU lab carries")
     return txt
 
 
@@ -235,7 +249,7 @@ def table(agg, scen, sizes, loads, cases):
                     print(f"{'':>5} {'':<14} {'':<8} {'':<8} {'':>3}  {'total':<7} {fmt(g['total_mbps']):<25}")
                 if g.get("rss_placement"):
                     print(f"{'':>40} rss placed the flows: " + "; ".join(
-                        f"{k} in {v['runs']} run(s) (total {fmt(v['total_mbps'])} Mb/s)"
+                        f"{k} in {v['runs']} run(s) (total {fmt(v['total_mbps'])}, h2-vm1 {fmt(v['vm1_mbps'], 0, False)} Mb/s)"
                         for k, v in sorted(g["rss_placement"].items())))
 
 
@@ -396,6 +410,12 @@ def cmd_report(dirn):
                       + (f", per-rep ratio {r['rep_min']:.2f}-{r['rep_max']:.2f}" if r["rep_min"] is not None else ""))
             if not met:
                 why[k] += f". Why: vsx run {cpu_facts(a)}; rss run {cpu_facts(b)}"
+                if b.get("rss_placement"):
+                    why[k] += ("; rss placed the two flows: " + "; ".join(
+                        f"{pk} in {pv['runs']} of {b['reps']} runs (priority VM {fmt(pv['vm1_mbps'], 0, False)} Mb/s)"
+                        for pk, pv in sorted(b["rss_placement"].items()))
+                        + "; with the flows split rss can give the priority VM the free core as vsx does,"
+                          " which on 2 cores is a coin toss of the hash")
         print(f"  {why[k] if why[k] != 'not measured' else k + ': not measured in this run'}")
     if any(r["load"] == "fixed" for r in runs):
         print("Fixed rates per pair (calibrated on the reference unless given): "
