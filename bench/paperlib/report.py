@@ -321,12 +321,12 @@ def plot(dirn, agg, scen, sizes, loads, cases, series):
     ok_sizes = [s for s in sizes if any((scen, s, l, c) in agg for l in loads for c in cases)]
     if not ok_sizes:
         return None
-    gp = [f"set terminal pngcairo size {max(640, 420 * len(ok_sizes))},420 font 'sans,9'",
+    gp = [f"set terminal pngcairo size {max(640, 420 * len(ok_sizes))},460 font 'sans,9'",
           f"set output '{dirn}/{scen}.png'",
           f"set multiplot layout 1,{len(ok_sizes)} title \"bench/paper {scen}: {SHORT[scen]}\\n"
           "received Mb/s, median of the repetitions, bars min-max\"",
           "set style data histograms", "set style histogram errorbars gap 1 lw 1",
-          "set style fill solid 0.7 border -1", "set key top left font 'sans,8'", "set yrange [0:*]",
+          "set style fill solid 0.7 border -1", "set key below font 'sans,8'", "set yrange [0:*]",
           "set grid ytics"]
     for s in ok_sizes:
         dat = os.path.join(dirn, f"{scen}-{s}.dat")
