@@ -4,6 +4,7 @@
 #   lib/*.c                 -> $(O)/libvsx.a (user-space library)
 #   bpf/*.bpf.c             -> $(O)/bpf/*.bpf.o and $(O)/include/*.skel.h
 #   vsxd/*.c, vsxctl/*.c    -> $(O)/bin/vsxd, $(O)/bin/vsxctl
+#   lab/*.c                 -> $(O)/bin/NAME, one standalone lab tool each (vsx-sink)
 #   tests/unit/test_*.c     -> one cmocka binary each (linked with libvsx)
 #   tests/bpf/*.bpf.c       -> test-only BPF programs (skeletons like bpf/)
 #   tests/bpf/test_*.c      -> one cmocka binary each (with tests/bpf/lib/*.c, libbpf)
@@ -42,7 +43,8 @@ SKELS := $(foreach s,$(BPF_SRCS),$(O)/include/$(notdir $(s:.bpf.c=.skel.h)))
 
 VSXD_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard vsxd/*.c))
 VSXCTL_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard vsxctl/*.c))
-PROGS := $(if $(VSXD_OBJS),$(O)/bin/vsxd) $(if $(VSXCTL_OBJS),$(O)/bin/vsxctl)
+LAB_PROGS := $(patsubst lab/%.c,$(O)/bin/%,$(wildcard lab/*.c))
+PROGS := $(if $(VSXD_OBJS),$(O)/bin/vsxd) $(if $(VSXCTL_OBJS),$(O)/bin/vsxctl) $(LAB_PROGS)
 
 UNIT_TESTS := $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 BPF_TEST_LIB := $(patsubst %.c,$(O)/%.o,$(wildcard tests/bpf/lib/*.c))
@@ -90,6 +92,10 @@ $(O)/bin/vsxctl: $(VSXCTL_OBJS) $(LIBVSX)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(LAB_PROGS): $(O)/bin/%: $(O)/lab/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@
+
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBVSX)
 	$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) -o $@
 
@@ -126,7 +132,8 @@ demo: deps all
 install: progs
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/vsx $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(O)/bin/vsxd $(O)/bin/vsxctl $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0755 lab/vsx-lab $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(LAB_PROGS) $(DESTDIR)$(PREFIX)/lib/vsx/
+	install -m 0755 lab/vsx-lab lab/vsx-inject $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 $(wildcard $(O)/bpf/*.bpf.o) $(DESTDIR)$(PREFIX)/lib/vsx/
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
 
