@@ -33,6 +33,7 @@ struct vsxd_rps {
 	char path[sizeof(((struct vsxd *)0)->state_path) + 8];
 	char text[VSX_RPS_MAX_QUEUES * (VSX_RPS_MASK_MAX + 48)];
 	bool read_failed;          /* logged once */
+	bool restore_failed;       /* logged once; retried at every tick */
 };
 
 static bool steering(const struct vsxd *d)
@@ -109,12 +110,15 @@ static void give_back(struct vsxd *d, const char *why)
 	int err = vsx_rps_write(SYSFS_NET, d->dp.ifname, &r->orig);
 
 	if (err) {
-		log_err("restoring RPS on %s (%s): %s; saved settings stay in %s", d->dp.ifname,
-			describe(r, &r->orig), strerror(-err), r->path);
+		if (!r->restore_failed)
+			log_err("restoring RPS on %s (%s): %s; saved settings stay in %s", d->dp.ifname,
+				describe(r, &r->orig), strerror(-err), r->path);
+		r->restore_failed = true;
 		return;
 	}
 	unlink(r->path);
 	r->held = false;
+	r->restore_failed = false;
 	log_info("%s: RPS/RFS of %s restored (%s)", why, d->dp.ifname, describe(r, &r->orig));
 }
 
