@@ -33,7 +33,9 @@ expect_refused() {
 
 test_errors() {
 	need_env
-	lab_up a --vms 2
+	# h1-vm2 joins tenant 1, so that h1-vm1 and h1-vm2 are one tenant on one host.
+	printf 'hosts 2\nvms 2\nvm h1-vm2 tenant=1\n' >"$TMP/same-host.topo"
+	lab_up a --topology "$TMP/same-host.topo"
 	expect_refused 2 "give at least one --pair" --size 100
 	expect_refused 2 "bad --size '1423'" --pair h1-vm1:h2-vm1 --size 1423
 	expect_refused 2 "bad --rate 'fast'" --pair h1-vm1:h2-vm1 --rate fast
