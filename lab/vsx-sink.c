@@ -45,12 +45,13 @@ static unsigned long long now_ns(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vsx-sink [-p PORT] [-t SECONDS] [-i IDLE_MS] [-b RCVBUF_BYTES]\n\n"
-		   "Counts UDP datagrams to PORT (default 5201) and prints one JSON line when it\n"
-		   "stops: after SECONDS (default 10), after IDLE_MS without data once data came\n"
-		   "(default 1000; 0 = never), or on SIGINT/SIGTERM. RCVBUF_BYTES sets the socket's\n"
-		   "receive buffer (SO_RCVBUFFORCE: root, above net.core.rmem_max); 0 keeps the\n"
-		   "default. Used by lab/vsx-inject.\n");
+	fprintf(f,
+		"Usage: vsx-sink [-p PORT] [-t SECONDS] [-i IDLE_MS] [-b RCVBUF_BYTES]\n\n"
+		"Counts UDP datagrams to PORT (default 5201) and prints one JSON line when it\n"
+		"stops: after SECONDS (default 10), after IDLE_MS without data once data came\n"
+		"(default 1000; 0 = never), or on SIGINT/SIGTERM. RCVBUF_BYTES sets the socket's\n"
+		"receive buffer (SO_RCVBUFFORCE: root, above net.core.rmem_max); 0 keeps the\n"
+		"default. Used by lab/vsx-inject.\n");
 }
 
 static int parse_num(const char *s, unsigned long max, unsigned long *out)
@@ -69,7 +70,7 @@ int main(int argc, char **argv)
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	unsigned long long datagrams = 0, bytes = 0, first = 0, last = 0, deadline;
-	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct sockaddr_in addr = {.sin_family = AF_INET};
 	int c, fd, one = 1, got_buf = 0;
 	socklen_t len = sizeof(got_buf);
 
@@ -132,14 +133,14 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	for (int i = 0; i < BATCH; i++) {
-		iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = CUT };
-		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+		iov[i] = (struct iovec){.iov_base = bufs[i], .iov_len = CUT};
+		msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_iov = &iov[i], .msg_iovlen = 1}};
 	}
 	deadline = now_ns() + seconds * 1000000000ull;
 	while (!stop) {
 		unsigned long long t = now_ns();
 		long wait_ms = (long)((deadline - t) / 1000000ull);
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		int n;
 
 		if (t >= deadline)

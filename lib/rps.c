@@ -75,7 +75,8 @@ static int read_line(const char *path, char *buf, size_t len)
 
 static int write_line(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC); /* O_TRUNC: no-op on sysfs, needed on files */
+	/* O_TRUNC: a no-op on sysfs, needed on the plain files of the unit tests */
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	size_t len = strlen(text);
 	ssize_t n;
 
@@ -144,7 +145,8 @@ int vsx_rps_read(const char *sysfs_net, const char *ifname, struct vsx_rps_state
 		if (!err && !mask_valid(q->cpus))
 			err = -EINVAL;
 		if (!err)
-			err = queue_path(path, sizeof(path), sysfs_net, ifname, index, "rps_flow_cnt");
+			err = queue_path(path, sizeof(path), sysfs_net, ifname, index,
+					 "rps_flow_cnt");
 		if (!err)
 			err = read_line(path, line, sizeof(line));
 		if (err)
@@ -167,12 +169,13 @@ int vsx_rps_write(const char *sysfs_net, const char *ifname, const struct vsx_rp
 	for (unsigned int i = 0; i < st->n; i++) {
 		const struct vsx_rps_queue *q = &st->q[i];
 
-		/* Both files: RFS steers through a queue's flow table even when its mask is empty. */
+		/* Both files: RFS steers through a queue's flow table even with an empty mask. */
 		err = queue_path(path, sizeof(path), sysfs_net, ifname, q->index, "rps_cpus");
 		if (!err)
 			err = write_line(path, q->cpus);
 		if (!err)
-			err = queue_path(path, sizeof(path), sysfs_net, ifname, q->index, "rps_flow_cnt");
+			err = queue_path(path, sizeof(path), sysfs_net, ifname, q->index,
+					 "rps_flow_cnt");
 		snprintf(num, sizeof(num), "%lu", q->flow_cnt);
 		if (!err)
 			err = write_line(path, num);
@@ -213,7 +216,8 @@ bool vsx_rps_equal(const struct vsx_rps_state *a, const struct vsx_rps_state *b)
 	for (unsigned int i = 0; i < a->n; i++) {
 		mask_digits(a->q[i].cpus, x, sizeof(x));
 		mask_digits(b->q[i].cpus, y, sizeof(y));
-		if (a->q[i].index != b->q[i].index || strcmp(x, y) || a->q[i].flow_cnt != b->q[i].flow_cnt)
+		if (a->q[i].index != b->q[i].index || strcmp(x, y) ||
+		    a->q[i].flow_cnt != b->q[i].flow_cnt)
 			return false;
 	}
 	return true;
@@ -226,8 +230,8 @@ int vsx_rps_format(const struct vsx_rps_state *st, char *buf, size_t len)
 	if (len)
 		buf[0] = '\0';
 	for (unsigned int i = 0; i < st->n; i++) {
-		int n = snprintf(buf + off, len - off, "rx-%u cpus=%s flow_cnt=%lu\n", st->q[i].index,
-				 st->q[i].cpus, st->q[i].flow_cnt);
+		int n = snprintf(buf + off, len - off, "rx-%u cpus=%s flow_cnt=%lu\n",
+				 st->q[i].index, st->q[i].cpus, st->q[i].flow_cnt);
 
 		if (n < 0 || (size_t)n >= len - off)
 			return -ENOSPC;
@@ -250,34 +254,34 @@ int vsx_rps_parse(const char *text, struct vsx_rps_state *st, char *msg, size_t 
 		char *end;
 
 		line_no++;
-		if (len >= sizeof(line)) {
+		if (len >= sizeof(line))
 			return vsx_errf(msg, msglen, -EINVAL, "line %u: too long", line_no);
-		}
 		memcpy(line, text, len);
 		line[len] = '\0';
 		text += len + (nl ? 1 : 0);
 		if (!line[0])
 			continue;
-		if (sscanf(line, "%31s cpus=%160s flow_cnt=%31s %c", name, cpus, flows, &extra) != 3 ||
-		    !rx_queue_name(name, &index)) {
-			return vsx_errf(msg, msglen, -EINVAL, "line %u: expected \"rx-N cpus=MASK flow_cnt=N\"", line_no);
-		}
-		if (!mask_valid(cpus)) {
-			return vsx_errf(msg, msglen, -EINVAL, "line %u: bad CPU mask \"%s\"", line_no, cpus);
-		}
+		if (sscanf(line, "%31s cpus=%160s flow_cnt=%31s %c", name, cpus, flows, &extra) !=
+			3 ||
+		    !rx_queue_name(name, &index))
+			return vsx_errf(msg, msglen, -EINVAL,
+					"line %u: expected \"rx-N cpus=MASK flow_cnt=N\"", line_no);
+		if (!mask_valid(cpus))
+			return vsx_errf(msg, msglen, -EINVAL, "line %u: bad CPU mask \"%s\"",
+					line_no, cpus);
 		errno = 0;
 		unsigned long flow_cnt = strtoul(flows, &end, 10);
-		if (!isdigit((unsigned char)flows[0]) || *end || errno) {
-			return vsx_errf(msg, msglen, -EINVAL, "line %u: bad flow_cnt \"%s\"", line_no, flows);
-		}
+		if (!isdigit((unsigned char)flows[0]) || *end || errno)
+			return vsx_errf(msg, msglen, -EINVAL, "line %u: bad flow_cnt \"%s\"",
+					line_no, flows);
 		for (unsigned int i = 0; i < st->n; i++) {
-			if (st->q[i].index == index) {
-				return vsx_errf(msg, msglen, -EINVAL, "line %u: rx-%u given twice", line_no, index);
-			}
+			if (st->q[i].index == index)
+				return vsx_errf(msg, msglen, -EINVAL, "line %u: rx-%u given twice",
+						line_no, index);
 		}
-		if (st->n == VSX_RPS_MAX_QUEUES) {
-			return vsx_errf(msg, msglen, -EINVAL, "line %u: more than %d queues", line_no, VSX_RPS_MAX_QUEUES);
-		}
+		if (st->n == VSX_RPS_MAX_QUEUES)
+			return vsx_errf(msg, msglen, -EINVAL, "line %u: more than %d queues",
+					line_no, VSX_RPS_MAX_QUEUES);
 		q = &st->q[st->n++];
 		q->index = index;
 		memcpy(q->cpus, cpus, strlen(cpus) + 1); /* mask_valid(): shorter than q->cpus */

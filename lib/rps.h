@@ -18,9 +18,9 @@
 #define VSX_RPS_MASK_MAX 160 /* 1024 CPUs as sysfs prints them: 32 groups of 8 hex digits */
 
 struct vsx_rps_queue {
-	unsigned int index;          /* N of rx-N */
+	unsigned int index;	     /* N of rx-N */
 	char cpus[VSX_RPS_MASK_MAX]; /* rps_cpus as sysfs prints it: hex groups, comma-separated */
-	unsigned long flow_cnt;      /* rps_flow_cnt */
+	unsigned long flow_cnt;	     /* rps_flow_cnt */
 };
 
 struct vsx_rps_state {

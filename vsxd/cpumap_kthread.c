@@ -40,7 +40,7 @@ static int kthread_cpu(const char *comm, __u32 map_id)
 void vsxd_cpumap_kthreads_tune(struct vsxd *d)
 {
 	int want = d->conf.cpumap_kthread_batch ? SCHED_BATCH : SCHED_OTHER;
-	struct sched_param sp = { .sched_priority = 0 };
+	struct sched_param sp = {.sched_priority = 0};
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	unsigned int tuned = 0;
@@ -58,7 +58,8 @@ void vsxd_cpumap_kthreads_tune(struct vsxd *d)
 		FILE *f;
 
 		pid = atoi(de->d_name);
-		if (pid <= 0 || snprintf(path, sizeof(path), "/proc/%d/comm", pid) >= (int)sizeof(path))
+		if (pid <= 0 ||
+		    snprintf(path, sizeof(path), "/proc/%d/comm", pid) >= (int)sizeof(path))
 			continue;
 		f = fopen(path, "r");
 		if (!f)
@@ -71,8 +72,8 @@ void vsxd_cpumap_kthreads_tune(struct vsxd *d)
 		if (cpu < 0 || sched_getscheduler(pid) == want)
 			continue;
 		if (sched_setscheduler(pid, want, &sp)) {
-			log_warn("cpumap kthread of CPU %d (pid %d): setting its policy: %s", cpu, pid,
-				 strerror(errno));
+			log_warn("cpumap kthread of CPU %d (pid %d): setting its policy: %s", cpu,
+				 pid, strerror(errno));
 			continue;
 		}
 		tuned++;
@@ -80,5 +81,6 @@ void vsxd_cpumap_kthreads_tune(struct vsxd *d)
 	closedir(proc);
 	if (tuned)
 		log_info("cpumap kthreads: %u set to %s", tuned,
-			 want == SCHED_BATCH ? "SCHED_BATCH (no wake-up preemption)" : "SCHED_OTHER");
+			 want == SCHED_BATCH ? "SCHED_BATCH (no wake-up preemption)"
+					     : "SCHED_OTHER");
 }

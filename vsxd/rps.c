@@ -26,14 +26,14 @@
 #define SYSFS_NET "/sys/class/net"
 
 struct vsxd_rps {
-	bool held;                 /* the uplink's settings are off and `orig` holds them */
+	bool held;		   /* the uplink's settings are off and `orig` holds them */
 	struct vsx_rps_state orig; /* the operator's settings */
 	struct vsx_rps_state cur;  /* scratch: what sysfs says now */
 	struct vsx_rps_state off;  /* scratch: orig with everything off */
 	char path[sizeof(((struct vsxd *)0)->state_path) + 8];
 	char text[VSX_RPS_MAX_QUEUES * (VSX_RPS_MASK_MAX + 48)];
-	bool read_failed;          /* logged once */
-	bool restore_failed;       /* logged once; retried at every tick */
+	bool read_failed;    /* logged once */
+	bool restore_failed; /* logged once; retried at every tick */
 };
 
 static bool steering(const struct vsxd *d)
@@ -87,8 +87,9 @@ static void take(struct vsxd *d, const char *why)
 	r->orig = r->cur;
 	err = save(r);
 	if (err)
-		log_warn("cannot save the uplink's RPS settings to %s (%s): a crash would lose them",
-			 r->path, strerror(-err));
+		log_warn(
+		    "cannot save the uplink's RPS settings to %s (%s): a crash would lose them",
+		    r->path, strerror(-err));
 	vsx_rps_off(&r->orig, &r->off);
 	err = vsx_rps_write(SYSFS_NET, d->dp.ifname, &r->off);
 	if (err) {
@@ -101,7 +102,8 @@ static void take(struct vsxd *d, const char *why)
 	}
 	r->held = true;
 	log_info("%s: RPS/RFS off on %s while steering (was %s; restored in mode default and when "
-		 "vsxd stops)", why, d->dp.ifname, describe(r, &r->orig));
+		 "vsxd stops)",
+		 why, d->dp.ifname, describe(r, &r->orig));
 }
 
 static void give_back(struct vsxd *d, const char *why)
@@ -111,8 +113,8 @@ static void give_back(struct vsxd *d, const char *why)
 
 	if (err) {
 		if (!r->restore_failed)
-			log_err("restoring RPS on %s (%s): %s; saved settings stay in %s", d->dp.ifname,
-				describe(r, &r->orig), strerror(-err), r->path);
+			log_err("restoring RPS on %s (%s): %s; saved settings stay in %s",
+				d->dp.ifname, describe(r, &r->orig), strerror(-err), r->path);
 		r->restore_failed = true;
 		return;
 	}
@@ -171,7 +173,8 @@ int vsxd_rps_init(struct vsxd *d)
 	snprintf(r->path, sizeof(r->path), "%s.rps", d->conf.socket_path);
 	f = fopen(r->path, "r");
 	if (f) {
-		/* A previous vsxd turned RPS off and did not give it back: its copy is the original. */
+		/* A previous vsxd turned RPS off and did not give it back: its copy is the
+		 * original. */
 		size_t n = fread(r->text, 1, sizeof(r->text) - 1, f);
 
 		r->text[n] = '\0';
@@ -180,8 +183,9 @@ int vsxd_rps_init(struct vsxd *d)
 			log_warn("ignoring %s: %s", r->path, msg);
 		} else {
 			r->held = true;
-			log_info("taking over the RPS settings of %s that a previous vsxd saved (%s)",
-				 d->dp.ifname, describe(r, &r->orig));
+			log_info(
+			    "taking over the RPS settings of %s that a previous vsxd saved (%s)",
+			    d->dp.ifname, describe(r, &r->orig));
 		}
 	}
 	d->rps = r;
@@ -197,8 +201,10 @@ void vsxd_rps_fini(struct vsxd *d)
 		return;
 	if (r->held) {
 		if (d->keep_datapath && steering(d))
-			log_info("RPS/RFS of %s stay off: the datapath keeps steering (saved in %s for the "
-				 "next vsxd)", d->dp.ifname, r->path);
+			log_info("RPS/RFS of %s stay off: the datapath keeps steering (saved in %s "
+				 "for the "
+				 "next vsxd)",
+				 d->dp.ifname, r->path);
 		else
 			give_back(d, "stopping");
 	}

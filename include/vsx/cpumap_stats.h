@@ -17,9 +17,9 @@
 
 struct vsx_cpumap_stats {
 	/* Sending side (the core that ran XDP), one flush of its bulk queue to the target. */
-	__u64 enqueue_bulks;  /* flushes: frames / bulks is the batch the target gets (max 8) */
-	__u64 enqueued;       /* frames offered to the target's queue */
-	__u64 enqueue_drops;  /* of those, dropped: the target's queue (qsize) was full */
+	__u64 enqueue_bulks;   /* flushes: frames / bulks is the batch the target gets (max 8) */
+	__u64 enqueued;	       /* frames offered to the target's queue */
+	__u64 enqueue_drops;   /* of those, dropped: the target's queue (qsize) was full */
 	__u64 redirect_errors; /* xdp_do_redirect() failed for this target (e.g. entry gone) */
 	/* Target side (the cpumap kthread on the core). */
 	__u64 kthread_batches; /* times the kthread took frames off its queue (max 8 each) */

@@ -148,9 +148,11 @@ static void test_is_off_and_equal(void **state)
 
 	assert_int_equal(vsx_rps_parse("rx-0 cpus=0 flow_cnt=32\n", &a, msg, sizeof(msg)), 0);
 	assert_false(vsx_rps_is_off(&a));
-	assert_int_equal(vsx_rps_parse("rx-0 cpus=00000000,00000000 flow_cnt=0\n", &a, msg, sizeof(msg)), 0);
+	assert_int_equal(
+	    vsx_rps_parse("rx-0 cpus=00000000,00000000 flow_cnt=0\n", &a, msg, sizeof(msg)), 0);
 	assert_true(vsx_rps_is_off(&a));
-	assert_int_equal(vsx_rps_parse("rx-0 cpus=00000000,0000000F flow_cnt=0\n", &a, msg, sizeof(msg)), 0);
+	assert_int_equal(
+	    vsx_rps_parse("rx-0 cpus=00000000,0000000F flow_cnt=0\n", &a, msg, sizeof(msg)), 0);
 	assert_int_equal(vsx_rps_parse("rx-0 cpus=f flow_cnt=0", &b, msg, sizeof(msg)), 0);
 	assert_true(vsx_rps_equal(&a, &b));
 	assert_int_equal(vsx_rps_parse("rx-0 cpus=e flow_cnt=0", &b, msg, sizeof(msg)), 0);
@@ -180,16 +182,17 @@ static void test_parse_errors(void **state)
 	static const struct {
 		const char *text, *msg;
 	} bad[] = {
-		{"rx-0 cpus=1", "line 1: expected \"rx-N cpus=MASK flow_cnt=N\""},
-		{"tx-0 cpus=1 flow_cnt=0", "line 1: expected \"rx-N cpus=MASK flow_cnt=N\""},
-		{"rx-0 cpus=1 flow_cnt=0 extra", "line 1: expected \"rx-N cpus=MASK flow_cnt=N\""},
-		{"\nrx-0 cpus=g flow_cnt=0", "line 2: bad CPU mask \"g\""},
-		{"rx-0 cpus=1,,1 flow_cnt=0", "line 1: bad CPU mask \"1,,1\""},
-		{"rx-0 cpus=123456789 flow_cnt=0", "line 1: bad CPU mask \"123456789\""},
-		{"rx-0 cpus=1, flow_cnt=0", "line 1: bad CPU mask \"1,\""},
-		{"rx-0 cpus=1 flow_cnt=-1", "line 1: bad flow_cnt \"-1\""},
-		{"rx-0 cpus=1 flow_cnt=99999999999999999999999", "line 1: bad flow_cnt \"99999999999999999999999\""},
-		{"rx-0 cpus=1 flow_cnt=0\nrx-0 cpus=2 flow_cnt=0", "line 2: rx-0 given twice"},
+	    {"rx-0 cpus=1", "line 1: expected \"rx-N cpus=MASK flow_cnt=N\""},
+	    {"tx-0 cpus=1 flow_cnt=0", "line 1: expected \"rx-N cpus=MASK flow_cnt=N\""},
+	    {"rx-0 cpus=1 flow_cnt=0 extra", "line 1: expected \"rx-N cpus=MASK flow_cnt=N\""},
+	    {"\nrx-0 cpus=g flow_cnt=0", "line 2: bad CPU mask \"g\""},
+	    {"rx-0 cpus=1,,1 flow_cnt=0", "line 1: bad CPU mask \"1,,1\""},
+	    {"rx-0 cpus=123456789 flow_cnt=0", "line 1: bad CPU mask \"123456789\""},
+	    {"rx-0 cpus=1, flow_cnt=0", "line 1: bad CPU mask \"1,\""},
+	    {"rx-0 cpus=1 flow_cnt=-1", "line 1: bad flow_cnt \"-1\""},
+	    {"rx-0 cpus=1 flow_cnt=99999999999999999999999",
+	     "line 1: bad flow_cnt \"99999999999999999999999\""},
+	    {"rx-0 cpus=1 flow_cnt=0\nrx-0 cpus=2 flow_cnt=0", "line 2: rx-0 given twice"},
 	};
 	static struct vsx_rps_state st;
 	char msg[128];
@@ -209,7 +212,8 @@ static void test_parse_too_many_queues(void **state)
 	char msg[128];
 
 	for (int i = 0; i <= VSX_RPS_MAX_QUEUES; i++)
-		off += (size_t)snprintf(text + off, sizeof(text) - off, "rx-%d cpus=1 flow_cnt=0\n", i);
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "rx-%d cpus=1 flow_cnt=0\n",
+					i);
 	assert_int_equal(vsx_rps_parse(text, &st, msg, sizeof(msg)), -EINVAL);
 	assert_string_equal(msg, "line 257: more than 256 queues");
 }
@@ -217,13 +221,13 @@ static void test_parse_too_many_queues(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_read, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_rps_in_kernel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_off_write_restore, setup, teardown),
-		cmocka_unit_test(test_is_off_and_equal),
-		cmocka_unit_test_setup_teardown(test_format_parse_round_trip, setup, teardown),
-		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_parse_too_many_queues),
+	    cmocka_unit_test_setup_teardown(test_read, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_rps_in_kernel, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_off_write_restore, setup, teardown),
+	    cmocka_unit_test(test_is_off_and_equal),
+	    cmocka_unit_test_setup_teardown(test_format_parse_round_trip, setup, teardown),
+	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_parse_too_many_queues),
 	};
 	return cmocka_run_group_tests_name("rps", tests, NULL, NULL);
 }
