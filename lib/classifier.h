@@ -51,6 +51,7 @@
 #include <stddef.h>
 
 #include "rule_table.h"
+#include "mask_order.h" /* vsx_cls_mask_cmp(): the subtable order */
 
 struct vsx_cls_entry {
 	struct vsx_cls_key key;
@@ -94,12 +95,5 @@ const struct vsx_cls_val *vsx_classifier_lookup_probes(const struct vsx_classifi
 /* The entry with exactly this key (mask_id + masked key), or NULL: for diffing two builds. */
 const struct vsx_cls_entry *vsx_classifier_find(const struct vsx_classifier *c,
 						const struct vsx_cls_key *key);
-
-/*
- * The subtable order: < 0 when mask a (whose rules' highest priority is a_max) comes before
- * mask b, > 0 after, 0 for the same mask and priority.
- */
-int vsx_cls_mask_cmp(const struct vsx_flow_key *a, __u32 a_max, const struct vsx_flow_key *b,
-		     __u32 b_max);
 
 #endif

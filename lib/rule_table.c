@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "classifier.h"
+#include "mask_order.h"
 
 struct mask_slot {
 	struct vsx_flow_key mask;
