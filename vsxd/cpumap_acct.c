@@ -14,28 +14,21 @@
 
 #include "datapath.h"
 #include "log.h"
-#include "uplink.skel.h"
 #include "cpumap_stats.skel.h"
 #include <vsx/cpumap_stats.h>
 
 void vsxd_cpumap_acct_open(struct vsxd_datapath *dp)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
 	struct cpumap_stats *acct;
 	char path[PATH_MAX];
 	int err;
 
-	if (bpf_obj_get_info_by_fd(bpf_map__fd(dp->up->maps.vsx_cpu_map), &info, &len)) {
-		log_warn("cpumap accounting off: reading the cpumap's id: %s", strerror(errno));
-		return;
-	}
 	acct = cpumap_stats__open();
 	if (!acct) {
 		log_warn("cpumap accounting off: %s", strerror(errno));
 		return;
 	}
-	acct->rodata->vsx_cpumap_id = info.id;
+	acct->rodata->vsx_cpumap_id = dp->cpumap_id;
 	/* Only the counters are pinned: the map id in .rodata is this load's. */
 	if (snprintf(path, sizeof(path), "%s/vsx_cpumap_stats", dp->pin_dir) >= (int)sizeof(path))
 		err = -ENAMETOOLONG;
@@ -52,7 +45,7 @@ void vsxd_cpumap_acct_open(struct vsxd_datapath *dp)
 		return;
 	}
 	dp->acct = acct;
-	log_debug("cpumap accounting on (cpumap id %u)", info.id);
+	log_debug("cpumap accounting on (cpumap id %u)", dp->cpumap_id);
 }
 
 void vsxd_cpumap_acct_close(struct vsxd_datapath *dp, bool keep)

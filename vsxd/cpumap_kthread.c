@@ -18,12 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
-
 #include "vsxd.h"
 #include "log.h"
-#include "uplink.skel.h"
 
 /* The CPU of a kthread named "cpumap/CPU/map:ID" for our map id, or -1. */
 static int kthread_cpu(const char *comm, __u32 map_id)
@@ -41,14 +37,10 @@ void vsxd_cpumap_kthreads_tune(struct vsxd *d)
 {
 	int want = d->conf.cpumap_kthread_batch ? SCHED_BATCH : SCHED_OTHER;
 	struct sched_param sp = {.sched_priority = 0};
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
 	unsigned int tuned = 0;
 	struct dirent *de;
 	DIR *proc;
 
-	if (bpf_obj_get_info_by_fd(bpf_map__fd(d->dp.up->maps.vsx_cpu_map), &info, &len))
-		return;
 	proc = opendir("/proc");
 	if (!proc)
 		return;
@@ -68,7 +60,7 @@ void vsxd_cpumap_kthreads_tune(struct vsxd *d)
 			comm[0] = '\0';
 		fclose(f);
 		comm[strcspn(comm, "\n")] = '\0';
-		cpu = kthread_cpu(comm, info.id);
+		cpu = kthread_cpu(comm, d->dp.cpumap_id);
 		if (cpu < 0 || sched_getscheduler(pid) == want)
 			continue;
 		if (sched_setscheduler(pid, want, &sp)) {

@@ -192,6 +192,22 @@ static void apply_file_settings(struct vsxd_datapath *dp, const struct vsxd_conf
 	__atomic_store_n(&c->flags, flags, __ATOMIC_RELEASE);
 }
 
+/* The kernel's id of the cpumap, read once: its kthreads and tracepoints are named by it. */
+static int read_cpumap_id(struct vsxd_datapath *dp)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_map__fd(dp->up->maps.vsx_cpu_map), &info, &len)) {
+		int err = -errno;
+
+		log_err("reading the cpumap's id: %s", strerror(-err));
+		return err;
+	}
+	dp->cpumap_id = info.id;
+	return 0;
+}
+
 static int attach_xdp(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 {
 	int prog_fd = bpf_program__fd(dp->up->progs.vsx_uplink);
@@ -355,6 +371,9 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 		log_err("loading the egress program: %s", strerror(-err));
 		goto fail;
 	}
+	err = read_cpumap_id(dp);
+	if (err)
+		goto fail;
 	vsxd_cpumap_acct_open(dp); /* optional: vsxctl stats lacks the cpumap counters without it */
 
 	dp->cfg = map_mmap(dp->up->maps.vsx_config, &dp->cfg_map_len);

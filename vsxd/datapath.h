@@ -34,6 +34,7 @@ struct vsxd_datapath {
 	bool reused;     /* maps were found pinned: a previous vsxd's state is kept */
 	bool tc_hooked;  /* we created the clsact qdisc */
 	int xdp_link_fd;
+	__u32 cpumap_id; /* the kernel's id of vsx_cpu_map: names its kthreads and tracepoints */
 	int lock_fd;     /* the pin directory, flock()ed: one vsxd per datapath */
 	unsigned int n_cpus; /* possible CPUs, capped at VSX_MAX_CPUS */
 

@@ -167,22 +167,33 @@ core_pkts() { ctl h2 cores --json | jq -r '[.cores[0].packets, .cores[1].packets
 # dp_stat HOST NAME: a datapath counter of HOST's vsxd (stats --json).
 dp_stat() { ctl "$1" stats --json | jq -r ".$2"; }
 
-# kthread_ns CPU: CPU time (ns) of the cpumap kthread for CPU of h2's datapath: the kernel's
-# own account of the steered work. The cpumap is pinned, so it is found while no vsxd runs.
-kthread_ns() {
+# kthread_pid CPU: the pid of the cpumap kthread for CPU of h2's datapath ("cpumap/CPU/map:ID",
+# ID the pinned cpumap's; it outlives a vsxd that kept the datapath).
+kthread_pid() {
 	local id p n
 	id=$(bpftool -j map show pinned "/run/vsx-lab/$LAB/bpf/h2/vsx_cpu_map" | jq -r .id)
 	for p in /proc/[0-9]*; do
 		n=""
 		read -r n 2>/dev/null <"$p/comm" || continue
 		if [ "$n" = "cpumap/$1/map:$id" ]; then
-			cut -d' ' -f1 "$p/schedstat"
+			echo "${p#/proc/}"
 			return 0
 		fi
 	done
 	echo "no kthread cpumap/$1/map:$id" >&2
 	return 1
 }
+
+# kthread_ns CPU: CPU time (ns) of that kthread: the kernel's own account of the steered work.
+kthread_ns() {
+	local pid
+	pid=$(kthread_pid "$1") || return 1
+	cut -d' ' -f1 "/proc/$pid/schedstat"
+}
+
+# softnet CPU [COLUMN]: a per-CPU counter of /proc/net/softnet_stat, machine-wide (column 1,
+# the default: packets through netif_receive_skb; 10: RPS IPIs the CPU received).
+softnet() { echo $((16#$(sed -n "$(($1 + 1))p" /proc/net/softnet_stat | cut -d' ' -f"${2:-1}"))); }
 
 # iperf_udp SIZE RATE SECONDS: iperf3 UDP from h1-vm1 to h2-vm1; JSON in $TD/iperf.json.
 iperf_udp() {

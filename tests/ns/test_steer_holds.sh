@@ -26,8 +26,6 @@ ns_init sh 2 ip iperf3 jq taskset bpftool chrt # lab names: sh<PID><letter>
 
 RX=/sys/class/net/uplink/queues/rx-0
 
-# softnet CPU COLUMN: a per-CPU counter of /proc/net/softnet_stat (1 processed, 10 RPS IPIs).
-softnet() { echo $((16#$(sed -n "$(($1 + 1))p" /proc/net/softnet_stat | cut -d' ' -f"$2"))); }
 # h2's uplink RPS settings: "MASK FLOW_CNT".
 rps_of() { ip netns exec "$LAB-h2" sh -c "echo \$(cat $RX/rps_cpus) \$(cat $RX/rps_flow_cnt)"; }
 
@@ -45,13 +43,9 @@ holds_setup() {
 
 # kthread_policy CPU: the scheduling policy of h2's cpumap kthread for CPU (chrt's name).
 kthread_policy() {
-	local id p
-	id=$(bpftool -j map show pinned "/run/vsx-lab/$LAB/bpf/h2/vsx_cpu_map" | jq -r .id)
-	for p in /proc/[0-9]*; do
-		[ "$(cat "$p/comm" 2>/dev/null)" = "cpumap/$1/map:$id" ] || continue
-		chrt -p "${p#/proc/}" | sed -n 's/.*scheduling policy: //p'
-		return 0
-	done
+	local pid
+	pid=$(kthread_pid "$1") || return 1
+	chrt -p "$pid" | sed -n 's/.*scheduling policy: //p'
 }
 
 # measure: runs 2 s of UDP 1400 B at 100 Mb/s and sets PKTS, P0/P1 (softnet processed deltas),

@@ -112,8 +112,6 @@ EOF
 
 # ---- measurements ----
 
-# Packets the kernel processed (netif_receive_skb) on CPU $1 so far: softnet_stat column 1.
-softnet() { echo $((16#$(sed -n "$(($1 + 1))p" /proc/net/softnet_stat | cut -d' ' -f1))); }
 # A flow of dump-flows --json whose text contains $1: "PACKETS CORE".
 flow_of() { ctl h2 dump-flows --json | jq -r --arg f "$1" '[.flows[] | select(.flow | contains($f))][0] | "\(.packets) \(.core)"'; }
 
