@@ -17,4 +17,5 @@ const char *const vsx_stat_names[VSX_STAT_COUNT] = {
 	[VSX_STAT_REDIRECT_FAIL] = "redirect_fail",
 	[VSX_STAT_FCF_RESTORED] = "fcf_restored",
 	[VSX_STAT_FCF_WRITTEN] = "fcf_written",
+	[VSX_STAT_FLOW_MOVED] = "flow_moved",
 };

@@ -90,6 +90,8 @@ static __always_inline int vsx_auto_core(__u64 *stats, __u32 rule_id, int prio, 
 		__sync_fetch_and_add(&assign->prio[core & (VSX_MAX_CPUS - 1)], 1);
 	else
 		__sync_fetch_and_add(&assign->normal[core & (VSX_MAX_CPUS - 1)], 1);
+	/* until the next load sample, this decision counts as decision_load on its core */
+	__sync_fetch_and_add(&assign->recent[core & (VSX_MAX_CPUS - 1)], 1);
 	return core;
 }
 

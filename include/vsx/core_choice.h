@@ -13,16 +13,23 @@
  *
  *   Among qualifying cores the lowest key wins, compared field by field:
  *
- *     priority flow (prio != 0):  a->prio[c],            load, a->normal[c]
- *     normal flow   (prio == 0):  a->prio[c] != 0 (0/1), load, a->normal[c]
+ *     priority flow (prio != 0):  a->prio[c],            eload, a->normal[c]
+ *     normal flow   (prio == 0):  a->prio[c] != 0 (0/1), eload, a->normal[c]
+ *
+ *   where eload = min(255, load + a->recent[c] * t->decision_load), the sampled load plus
+ *   what the decisions taken since that sample are expected to add.
  *
  *   - Priority flows are spread: two priority flows share a core only when no qualifying
  *     core has fewer priority assignments.
  *   - Normal flows keep off cores holding priority work while a qualifying core holds none.
- *   - The assignment counts break load ties, so the many decisions taken within one
- *     load-sampling interval (same loads) spread over equally loaded cores instead of all
- *     landing on the first one. This is a strict order: a core 1 % less loaded wins
- *     however many flows it already received in this interval.
+ *   - Decisions taken within one load-sampling interval all see the same sampled loads.
+ *     eload makes each one count: with decision_load 10, a core at 20 % that has taken two
+ *     new flows since the sample ranks as 40 %, so a burst of new flows spreads over the
+ *     qualifying cores instead of all landing on the one that was least loaded when
+ *     sampled. Qualifying still uses the sampled load alone (the threshold is the paper's
+ *     rule on measured load; an estimate must not make a core refuse work). With
+ *     decision_load 0 the order is the sampled load, a strict one.
+ *   - The assignment counts break the remaining ties, so equally loaded cores share.
  *
  *   Ties on the whole key: the receiving core rx_cpu if it is among the tied cores (no
  *   cross-core hop, warm caches), otherwise the lowest-numbered core. rx_cpu plays no
@@ -63,7 +70,7 @@
 /* vsx_core_choice_key() layout, a smaller key is a better core */
 #define VSX_CHOICE_UNFIT_SHIFT 62 /* 1 bit: does not qualify */
 #define VSX_CHOICE_PRIO_SHIFT 40  /* 22 bits: priority count, or "has priority work" */
-#define VSX_CHOICE_LOAD_SHIFT 32  /* 8 bits: load */
+#define VSX_CHOICE_LOAD_SHIFT 32  /* 8 bits: eload (load + recent decisions' estimate) */
 				  /* 32 bits: normal count */
 
 /*
@@ -119,11 +126,14 @@ VSX_INLINE __u64 vsx_core_choice_key(const struct vsx_core_table *t,
 	__u64 prio_field = vsx_select(vsx_lt(prio_count, prio_cap), prio_count, prio_cap);
 	__u64 state = t->cores[cpu].flags & (VSX_CORE_ONLINE | VSX_CORE_PINNED);
 	__u64 load = t->cores[cpu].load;
+	/* below 2^40: a 32-bit count times an 8-bit load */
+	__u64 eload = load + (__u64)a->recent[cpu] * t->decision_load;
 	__u64 unfit = vsx_nonzero(state ^ VSX_CORE_ONLINE) | vsx_lt(t->threshold, load) |
 		      (1 - vsx_lt(cpu, t->n_cpus));
 
+	eload = vsx_select(vsx_lt(eload, 255), eload, 255);
 	return unfit << VSX_CHOICE_UNFIT_SHIFT | prio_field << VSX_CHOICE_PRIO_SHIFT |
-	       load << VSX_CHOICE_LOAD_SHIFT | a->normal[cpu];
+	       eload << VSX_CHOICE_LOAD_SHIFT | a->normal[cpu];
 }
 
 /* Whether core `cpu` qualifies (see "QUALIFIES" above): a readable twin of the key's bit. */
@@ -199,7 +209,8 @@ VSX_INLINE __u32 vsx_choice_n_cpus(const struct vsx_core_table *t)
 /*
  * Chooses the core for a new flow of class `prio` (0 normal, nonzero priority) received
  * on rx_cpu. Returns the core, or VSX_CORE_NONE when no core qualifies. Does not record
- * the decision: the caller adds 1 to a->prio[core] or a->normal[core] itself.
+ * the decision: the caller adds 1 to a->prio[core] or a->normal[core], and to
+ * a->recent[core], itself.
  */
 VSX_INLINE int vsx_choose_core(const struct vsx_core_table *t, const struct vsx_core_assign *a,
 			       int prio, __u32 rx_cpu)

@@ -27,17 +27,28 @@ VSX_ASSERT_SIZE(struct vsx_core, 4);
 struct vsx_core_table {
 	__u32 n_cpus;    /* valid entries in cores[] (highest possible CPU + 1) */
 	__u8 threshold;  /* a core qualifies when its load is at or below this, percent */
-	__u8 _pad[3];
+	/*
+	 * Load, in percent points, that one decision adds to its core until the next load
+	 * sample (vsx_core_assign.recent): the sampled load cannot show flows decided since.
+	 * 0 ranks cores by sampled load alone.
+	 */
+	__u8 decision_load;
+	__u8 _pad[2];
 	struct vsx_core cores[VSX_MAX_CPUS];
 };
 VSX_ASSERT_SIZE(struct vsx_core_table, 8 + 4 * VSX_MAX_CPUS);
 
-/* What has been decided onto each core so far (irq:auto decisions), by flow class. */
+/*
+ * What has been decided onto each core so far (irq:auto decisions), by flow class, and how
+ * many decisions (of either class, moves by the rebalancer included) landed on it since the
+ * agent's last load sample: the agent zeroes recent[] when it writes new loads.
+ */
 struct vsx_core_assign {
 	__u32 normal[VSX_MAX_CPUS];
 	__u32 prio[VSX_MAX_CPUS];
+	__u32 recent[VSX_MAX_CPUS];
 };
-VSX_ASSERT_SIZE(struct vsx_core_assign, 8 * VSX_MAX_CPUS);
+VSX_ASSERT_SIZE(struct vsx_core_assign, 12 * VSX_MAX_CPUS);
 
 /* Returned by the core choice when no core qualifies: stay on the receiving core. */
 #define VSX_CORE_NONE (-1)

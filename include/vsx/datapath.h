@@ -37,7 +37,13 @@ struct vsx_config {
 	__u32 rules_gen;   /* bumped on every rule change: older cache entries are stale */
 	__u32 flow_slots_mask; /* flow cache slots - 1 (slots is a power of two) */
 	__u32 rss_n_cpus;  /* CPUs the rss mode hashes over */
-	__u32 _pad2;
+	/*
+	 * Live rebalancing (flowlet moves): a cached flow whose irq:auto rule was given another
+	 * core by the agent (vsx_rule_state.core) takes it at its first packet after an idle gap
+	 * of at least this many jiffies, so that none of its packets can overtake one still
+	 * queued on the old core. 0: cached flows never move. See VSX_STAT_FLOW_MOVED.
+	 */
+	__u32 flowlet_jiffies;
 	__u16 rss_cpus[VSX_MAX_CPUS];
 };
 VSX_ASSERT_SIZE(struct vsx_config, 32 + 2 * VSX_MAX_CPUS);
@@ -95,7 +101,9 @@ VSX_ASSERT_SIZE(struct vsx_cls_val, 12);
  * Array "vsx_rule_state" [VSX_MAX_RULES]: the decision of an irq:auto rule, as the paper's
  * "IRQ:-" entry becomes "IRQ:n": made once, at the rule's first packet, by compare-and-swap
  * so that CPUs racing on a first packet agree. The agent writes VSX_CORE_NONE when it
- * installs a rule, and so decides when a rule forgets its core.
+ * installs a rule, and so decides when a rule forgets its core. The agent's rebalancer
+ * moves a decided rule by writing another core here (and moving its count in
+ * vsx_core_assign); cached flows follow at their next idle gap (vsx_config.flowlet_jiffies).
  */
 struct vsx_rule_state {
 	__s32 core;    /* chosen core, VSX_CORE_NONE until decided */
@@ -194,6 +202,7 @@ enum vsx_stat {
 	VSX_STAT_REDIRECT_FAIL,   /* cpumap had no entry for the target: passed locally */
 	VSX_STAT_FCF_RESTORED,    /* outer ToS rewritten from the inner header */
 	VSX_STAT_FCF_WRITTEN,     /* egress: FCF written into an outer header */
+	VSX_STAT_FLOW_MOVED,      /* cached flow took its rule's new core after an idle gap */
 	VSX_STAT_COUNT
 };
 
