@@ -32,7 +32,12 @@
  *   fragment header's identification as on the wire.
  * - ICMP (in IPv4 only) and ICMPv6 (in IPv6 only): tp_src = type, tp_dst = code, as 16-bit
  *   big-endian words (OpenFlow 1.0); 4 header bytes (type, code, checksum) must be present.
- *   TCP needs its 20-byte header, UDP its 8 bytes.
+ *   UDP needs its 8 bytes. TCP needs its 20-byte header, and a data offset below 5 is
+ *   MALFORMED (Linux drops such segments: tcp_v4_rcv/tcp_v6_rcv); the doff * 4 header
+ *   bytes with options must be in the packet (else TRUNCATED, as Linux discards a segment
+ *   it cannot pull them from), except in a first fragment, inner or outer: Linux checks on
+ *   the reassembled segment, and asks a first fragment only for the 20 bytes (IPv6: RFC
+ *   7112's check, ipv6_frag_thdr_truncated). Options are not read.
  * - VXLAN: UDP to vxlan_port (0 disables it), not a later fragment, 8 VXLAN header bytes
  *   (else TRUNCATED). With the I flag the packet is tunnelled: the key holds the inner L2-L4,
  *   the VNI, the outer addresses and (when fcf_enabled) the outer ToS as fcf; the outer
@@ -56,7 +61,7 @@ enum vsx_parse_status {
 	VSX_PARSE_OK = 0,
 	VSX_PARSE_NON_IP = 1,    /* Ethernet frame that is neither IPv4 nor IPv6: key has L2 only */
 	VSX_PARSE_TRUNCATED = 2, /* a header runs past the end of the packet */
-	VSX_PARSE_MALFORMED = 3, /* impossible field: IPv4 IHL < 5 or version != 4, ... */
+	VSX_PARSE_MALFORMED = 3, /* impossible field: IPv4 IHL < 5, TCP doff < 5, ... */
 };
 
 /* vsx_pkt.facts */
@@ -318,6 +323,16 @@ VSX_PARSE_FN int vsx_parse_l4(void *data, void *data_end, __u64 off, struct vsx_
 	if (proto == IPPROTO_TCP) {
 		th = vsx_hdr(data, data_end, off, sizeof(*th));
 		if (!th)
+			return VSX_PARSE_TRUNCATED;
+		if (th->doff < 5) /* tcp_v4_rcv/tcp_v6_rcv drop these as bad packets */
+			return VSX_PARSE_MALFORMED;
+		/*
+		 * The options, as tcp_v4_rcv pulls them (doff * 4 bytes); Linux checks that on the
+		 * reassembled segment, so a fragment's (inner or outer) options may go on in the
+		 * next fragment.
+		 */
+		if (!(key->flags & VSX_KEY_FRAG) && !(pkt->facts & VSX_PKT_OUTER_FRAG) &&
+		    !vsx_hdr(data, data_end, off, th->doff * 4u))
 			return VSX_PARSE_TRUNCATED;
 		key->tp_src = th->source;
 		key->tp_dst = th->dest;

@@ -249,6 +249,8 @@ struct fixture {
 #define T6 (VSX_KEY_TUNNEL | VSX_KEY_OUTER_V6)
 #define FRAG VSX_KEY_FRAG
 #define LATER (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)
+/* the data offset nibble of the TCP header at l4 (flags' high bits 0, as the builder writes) */
+#define DOFF(l4, doff) { .off = (l4) + 12, .val = (doff) << 4, .set = true }
 
 static const uint8_t opt_ra_nop[] = { 0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00 };
 /* NOPs, then a timestamp option */
@@ -615,6 +617,94 @@ static const struct fixture fixtures[] = {
 	  { PB_ETH(), PB_IPV4(.len = 28), PB_UDP(1, 2), PB_FILL(18), PB_END },
 	  .exp = { OK, IP4, .dl_type = ETH_IP, .nw_proto = 17, .tp_src = 1, .tp_dst = 2,
 		   .outer_l3_off = 14, .l4_off = 34 } },
+	/* ---- TCP data offset (doff): below 5 MALFORMED, the options must be there ---- */
+	{ "IPv4 TCP doff 0: MALFORMED",
+	  { PB_ETH(), PB_IPV4(), PB_TCP(1, 2, PB_TCP_SYN), PB_END },
+	  .poke = DOFF(34, 0), .exp = { BAD }, .hdr_len = 54 },
+	{ "IPv4 TCP doff 1: MALFORMED",
+	  { PB_ETH(), PB_IPV4(), PB_TCP(1, 2, PB_TCP_SYN), PB_END },
+	  .poke = DOFF(34, 1), .exp = { BAD }, .hdr_len = 54 },
+	{ "IPv4 TCP doff 2: MALFORMED",
+	  { PB_ETH(), PB_IPV4(), PB_TCP(1, 2, PB_TCP_SYN), PB_FILL(40), PB_END },
+	  .poke = DOFF(34, 2), .exp = { BAD }, .hdr_len = 54 },
+	{ "IPv4 TCP doff 3: MALFORMED",
+	  { PB_ETH(), PB_IPV4(), PB_TCP(1, 2, PB_TCP_SYN), PB_END },
+	  .poke = DOFF(34, 3), .exp = { BAD }, .hdr_len = 54 },
+	{ "IPv4 TCP doff 4: MALFORMED",
+	  { PB_ETH(), PB_IPV4(), PB_TCP(1, 2, PB_TCP_ACK), PB_FILL(100), PB_END },
+	  .poke = DOFF(34, 4), .exp = { BAD }, .hdr_len = 54 },
+	{ "IPv4 TCP doff 5 (set explicitly): OK",
+	  { PB_ETH(), PB_IPV4(), PB_TCP(1, 2, PB_TCP_ACK), PB_END },
+	  .poke = DOFF(34, 5),
+	  .exp = { OK, IP4, .dl_type = ETH_IP, .nw_proto = 6, .tp_src = 1, .tp_dst = 2,
+		   .outer_l3_off = 14, .l4_off = 34 } },
+	{ "IPv6 TCP doff 4: MALFORMED",
+	  { PB_ETH(), PB_IPV6(), PB_TCP(1, 2, PB_TCP_ACK), PB_FILL(20), PB_END },
+	  .poke = DOFF(54, 4), .exp = { BAD }, .hdr_len = 74 },
+	{ "IPv6 TCP after hop-by-hop, doff 0: MALFORMED",
+	  { PB_ETH(), PB_IPV6(), PB_EXT(PB_EXT_HOP, 8), PB_TCP(1, 2, 0), PB_END },
+	  .poke = DOFF(62, 0), .exp = { BAD }, .hdr_len = 82 },
+	{ "VXLAN/IPv4, inner IPv4 TCP doff 4: MALFORMED",
+	  { PB_TUNNEL(.vni = 9), PB_ETH(), PB_IPV4(), PB_TCP(1, 2, 0), PB_END },
+	  .poke = DOFF(84, 4), .exp = { BAD }, .hdr_len = 104 },
+	{ "VXLAN/IPv6, inner IPv6 TCP doff 1: MALFORMED",
+	  { PB_TUNNEL(.v6 = true, .vni = 9), PB_ETH(), PB_IPV6(), PB_TCP(1, 2, 0), PB_END },
+	  .poke = DOFF(124, 1), .exp = { BAD }, .hdr_len = 144 },
+	{ "IPv4 first fragment, TCP doff 3: MALFORMED",
+	  { PB_ETH(), PB_IPV4(.id = 7), PB_TCP(1, 2, 0), PB_FILL(100), PB_END },
+	  .frag_chunk = 64, .frag_index = 0, .poke = DOFF(34, 3), .exp = { BAD }, .hdr_len = 54 },
+	{ "IPv6 first fragment, TCP doff 4: MALFORMED",
+	  { PB_ETH(), PB_IPV6(), PB_TCP(1, 2, 0), PB_FILL(100), PB_END },
+	  .frag_chunk = 64, .frag_index = 0, .frag_id = 5, .poke = DOFF(62, 4), .exp = { BAD },
+	  .hdr_len = 82 },
+	{ "VXLAN, inner IPv4 first fragment, TCP doff 2: MALFORMED",
+	  { PB_ETH(), PB_IPV4(.id = 7), PB_TCP(1, 2, 0), PB_FILL(200), PB_END },
+	  .frag_chunk = 128, .frag_index = 0, .wrap = &(const struct pb_tunnel){ .vni = 100 },
+	  .poke = DOFF(84, 2), .exp = { BAD }, .hdr_len = 104 },
+	{ "outer IPv4 first fragment carrying VXLAN, inner TCP doff 0: MALFORMED",
+	  { PB_TUNNEL(.ip = { .id = 0x4321, .mf = true }, .vni = 3), PB_ETH(), PB_IPV4(),
+	    PB_TCP(3, 4, 0), PB_FILL(100), PB_END },
+	  .poke = DOFF(84, 0), .exp = { BAD }, .hdr_len = 104 },
+	{ "IPv4 TCP doff 8, 12 bytes of options: the options are part of the header",
+	  { PB_ETH(), PB_IPV4(), PB_TCP(1, 2, PB_TCP_SYN), PB_FILL(12), PB_END },
+	  .poke = DOFF(34, 8),
+	  .exp = { OK, IP4, .dl_type = ETH_IP, .nw_proto = 6, .tp_src = 1, .tp_dst = 2,
+		   .outer_l3_off = 14, .l4_off = 34 },
+	  .hdr_len = 66 },
+	{ "IPv6 TCP doff 15, 40 bytes of options",
+	  { PB_ETH(), PB_IPV6(), PB_TCP(1, 2, PB_TCP_SYN), PB_FILL(40), PB_END },
+	  .poke = DOFF(54, 15),
+	  .exp = { OK, IP6, .dl_type = ETH_IP6, .nw_proto = 6, .tp_src = 1, .tp_dst = 2,
+		   .outer_l3_off = 14, .l4_off = 54 },
+	  .hdr_len = 114 },
+	{ "IPv4 TCP doff 15, options missing: TRUNCATED",
+	  { PB_ETH(), PB_IPV4(), PB_TCP(1, 2, PB_TCP_SYN), PB_FILL(36), PB_END },
+	  .poke = DOFF(34, 15), .exp = { TRUNC } },
+	{ "VXLAN, inner IPv6 TCP doff 6, options missing: TRUNCATED",
+	  { PB_TUNNEL(.vni = 9), PB_ETH(), PB_IPV6(), PB_TCP(1, 2, 0), PB_FILL(3), PB_END },
+	  .poke = DOFF(104, 6), .exp = { TRUNC } },
+	{ "IPv4 first fragment, TCP doff 15: its options may go on in the next fragment",
+	  { PB_ETH(), PB_IPV4(.id = 0x77), PB_TCP(1, 2, PB_TCP_SYN), PB_FILL(100), PB_END },
+	  .frag_chunk = 24, .frag_index = 0, .poke = DOFF(34, 15),
+	  .exp = { OK, IP4, .flags = FRAG, .dl_type = ETH_IP, .nw_proto = 6, .tp_src = 1,
+		   .tp_dst = 2, .outer_l3_off = 14, .l4_off = 34, .frag_id = 0x77 },
+	  .hdr_len = 54 },
+	{ "IPv6 first fragment, TCP doff 10: options may go on in the next fragment",
+	  { PB_ETH(), PB_IPV6(), PB_TCP(1, 2, PB_TCP_SYN), PB_FILL(100), PB_END },
+	  .frag_chunk = 24, .frag_index = 0, .frag_id = 0x99, .poke = DOFF(62, 10),
+	  .exp = { OK, IP6, .flags = FRAG, .dl_type = ETH_IP6, .nw_proto = 6, .tp_src = 1,
+		   .tp_dst = 2, .outer_l3_off = 14, .l4_off = 62, .frag_id = 0x99 },
+	  .hdr_len = 82 },
+	{ "outer first fragment carrying VXLAN, inner TCP doff 15: options may go on",
+	  { PB_TUNNEL(.ip = { .id = 0x4321, .mf = true }, .vni = 3), PB_ETH(), PB_IPV4(),
+	    PB_TCP(3, 4, 0), PB_END },
+	  .poke = DOFF(84, 15),
+	  .exp = { OK, OUT4, IN4, .flags = T, .facts = VSX_PKT_OUTER_FRAG, .vni = 3,
+		   .dl_type = ETH_IP, .nw_proto = 6, .tp_src = 3, .tp_dst = 4,
+		   .outer_l3_off = 14, .inner_l2_off = 50, .inner_l3_off = 64, .l4_off = 84,
+		   .outer_frag_id = 0x4321 },
+	  .hdr_len = 104 },
+
 	{ "IPv6 payload_len beyond the frame: ignored",
 	  { PB_ETH(), PB_IPV6(.len = 9000), PB_TCP(1, 2, 0), PB_END },
 	  .exp = { OK, IP6, .dl_type = ETH_IP6, .nw_proto = 6, .tp_src = 1, .tp_dst = 2,
@@ -806,14 +896,19 @@ static void test_fixture(void **state)
 	}
 }
 
-/* Bytes of the L4 header the parser reads at l4_off (0: no L4). */
-static unsigned int l4_need(const struct vsx_pkt *pkt)
+/*
+ * Bytes up to the end of the L4 header the parser needs at l4_off (0: no L4): for TCP its
+ * doff * 4 bytes, but only the 20 fixed ones in a (first) fragment, inner or outer.
+ */
+static unsigned int l4_need(const struct vsx_pkt *pkt, const uint8_t *data)
 {
 	if (!pkt->l4_off)
 		return 0;
 	switch (pkt->key.nw_proto) {
 	case 6:
-		return pkt->l4_off + 20;
+		if ((pkt->key.flags & VSX_KEY_FRAG) || (pkt->facts & VSX_PKT_OUTER_FRAG))
+			return pkt->l4_off + 20;
+		return pkt->l4_off + (data[pkt->l4_off + 12] >> 4) * 4u;
 	case 17:
 		return pkt->l4_off + (pkt->facts & VSX_PKT_VXLAN_NO_I ? 16 : 8);
 	default:
@@ -859,8 +954,8 @@ static void test_truncation(void **state)
 		need = p.len;
 	if (f->hdr_len)
 		assert_int_equal(need, f->hdr_len);
-	else if (l4_need(&full.r.pkt))
-		assert_int_equal(need, l4_need(&full.r.pkt));
+	else if (l4_need(&full.r.pkt, p.data))
+		assert_int_equal(need, l4_need(&full.r.pkt, p.data));
 }
 
 /* ---- randomized ---- */
@@ -925,7 +1020,7 @@ static void test_fuzz(void **state)
 		n_pass++;
 		pk = &res.r.pkt;
 		if (pk->outer_l3_off >= p.len || pk->inner_l2_off + 14 > (int)p.len ||
-		    pk->inner_l3_off >= p.len || l4_need(pk) > p.len ||
+		    pk->inner_l3_off >= p.len || l4_need(pk, p.data) > p.len ||
 		    (pk->inner_l2_off && !(pk->key.flags & VSX_KEY_TUNNEL)) ||
 		    (pk->inner_l3_off && pk->inner_l3_off < pk->inner_l2_off + 14) ||
 		    (pk->l4_off && pk->l4_off < (pk->inner_l3_off ? pk->inner_l3_off
