@@ -5,7 +5,8 @@
  *         fragments (so every fragment between two hosts shares a core: the paper's problem);
  *   vsx - the flow decision cache, then the rules: irq:N, or irq:auto whose core is chosen
  *         from the core table at the rule's first packet and kept in vsx_rule_state; later
- *         fragments follow their datagram's first fragment.
+ *         fragments follow their datagram's first fragment, and so do later outer fragments
+ *         of VXLAN (keyed on the outer header) their first outer fragment.
  * Each returns the target core, or VSX_CORE_NONE to stay on the receiving core.
  */
 #ifndef VSX_BPF_STEER_H
@@ -125,32 +126,78 @@ static __always_inline int vsx_classify_flow(__u64 *stats, const struct vsx_conf
 	return core;
 }
 
+/*
+ * The name of an in-flight IP datagram in vsx_frags. Every key is made here, so that the first
+ * fragment's record and its later fragments' lookups cannot disagree on a field.
+ *
+ * IPv6 (v6): source, destination and the 32-bit id name a datagram (RFC 8200), and the
+ * protocol cannot be part of the name: a first fragment reports the upper layer behind its
+ * destination options, a later one the destination-options header itself.
+ */
+static __always_inline void vsx_frag_key_of(struct vsx_frag_key *fk, const __be32 *src,
+					    const __be32 *dst, __be32 id, __be32 vni, __u8 proto,
+					    int v6, __u8 flags)
+{
+	__builtin_memcpy(fk->src, src, sizeof(fk->src));
+	__builtin_memcpy(fk->dst, dst, sizeof(fk->dst));
+	fk->id = id;
+	fk->vni = vni;
+	fk->proto = v6 ? 0 : proto;
+	fk->flags = flags;
+	fk->_pad = 0;
+}
+
+/* The datagram of the flow key's IP header (the inner one in a tunnel). */
 static __always_inline void vsx_frag_key(struct vsx_frag_key *fk, const struct vsx_pkt *pkt)
 {
 	const struct vsx_flow_key *k = &pkt->key;
 
-	__builtin_memcpy(fk->src, k->nw_src, sizeof(fk->src));
-	__builtin_memcpy(fk->dst, k->nw_dst, sizeof(fk->dst));
-	fk->id = pkt->frag_id;
-	fk->vni = k->vni;
-	/*
-	 * IPv6: source, destination and the 32-bit id name a datagram (RFC 8200), and the
-	 * protocol cannot be part of the name: a first fragment reports the upper layer behind
-	 * its destination options, a later one the destination-options header itself.
-	 */
-	fk->proto = k->dl_type == bpf_htons(ETH_P_IPV6) ? 0 : k->nw_proto;
-	fk->flags = k->flags & (VSX_KEY_TUNNEL | VSX_KEY_OUTER_V6);
-	fk->_pad = 0;
+	vsx_frag_key_of(fk, k->nw_src, k->nw_dst, pkt->frag_id, k->vni, k->nw_proto,
+			k->dl_type == bpf_htons(ETH_P_IPV6),
+			k->flags & (VSX_KEY_TUNNEL | VSX_KEY_OUTER_V6));
 }
 
-/* A first fragment's decision, for the later fragments of its datagram. */
-static __always_inline void vsx_frag_remember(const struct vsx_pkt *pkt, int core, __u32 slot)
+/*
+ * The outer datagram of VXLAN in an outer first fragment (VSX_PKT_OUTER_FRAG), named as its
+ * later fragments name it: they carry no VXLAN header, so they parse as plain IP later
+ * fragments of the outer header (no tunnel flags, VNI 0, protocol UDP in IPv4).
+ */
+static __always_inline void vsx_outer_frag_key(struct vsx_frag_key *fk, const struct vsx_pkt *pkt)
+{
+	const struct vsx_flow_key *k = &pkt->key;
+
+	vsx_frag_key_of(fk, k->outer_src, k->outer_dst, pkt->outer_frag_id, 0, IPPROTO_UDP,
+			k->flags & VSX_KEY_OUTER_V6, 0);
+}
+
+/*
+ * Whether later fragments must follow this packet: it is a first fragment (of the packet
+ * the key describes), or VXLAN in an outer first fragment, or both.
+ */
+static __always_inline int vsx_starts_datagram(const struct vsx_pkt *pkt)
+{
+	return (pkt->key.flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG ||
+	       (pkt->facts & VSX_PKT_OUTER_FRAG);
+}
+
+/*
+ * A first fragment's decision, for the later fragments of the datagrams it starts (see
+ * vsx_starts_datagram()). Out of line: only fragments pay for it, and inlined into the hit
+ * path it would only add code there.
+ */
+static __noinline void vsx_frag_remember(const struct vsx_pkt *pkt, int core, __u32 slot)
 {
 	struct vsx_frag_val fv = { .core = (__s16)core, .slot = slot };
 	struct vsx_frag_key fk;
 
-	vsx_frag_key(&fk, pkt);
-	bpf_map_update_elem(&vsx_frags, &fk, &fv, BPF_ANY);
+	if ((pkt->key.flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG) {
+		vsx_frag_key(&fk, pkt);
+		bpf_map_update_elem(&vsx_frags, &fk, &fv, BPF_ANY);
+	}
+	if (pkt->facts & VSX_PKT_OUTER_FRAG) {
+		vsx_outer_frag_key(&fk, pkt);
+		bpf_map_update_elem(&vsx_frags, &fk, &fv, BPF_ANY);
+	}
 }
 
 /*
@@ -195,7 +242,7 @@ static __noinline int vsx_steer_miss(__u64 *stats, struct vsx_pkt *pkt, struct v
 		s->flags = flags;
 		vsx_flow_count(&index, s->tag, bytes);
 	}
-	if ((key->flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG)
+	if (vsx_starts_datagram(pkt))
 		vsx_frag_remember(pkt, core, s ? index : 0);
 	return core;
 }
@@ -211,6 +258,7 @@ static __noinline int vsx_steer_later_frag(__u64 *stats, struct vsx_pkt *pkt, __
 	struct vsx_flow_slot *s;
 	struct vsx_frag_val *fv;
 	struct vsx_frag_key fk;
+	int core;
 
 	vsx_frag_key(&fk, pkt);
 	fv = bpf_map_lookup_elem(&vsx_frags, &fk);
@@ -220,10 +268,14 @@ static __noinline int vsx_steer_later_frag(__u64 *stats, struct vsx_pkt *pkt, __
 		return VSX_STEER_CLASSIFY;
 	}
 	vsx_count(stats, VSX_STAT_FRAG_FOLLOW);
+	core = fv->core;
 	s = bpf_map_lookup_elem(&vsx_flow_cache, &fv->slot);
 	if (s)
 		vsx_flow_count(&fv->slot, s->tag, bytes);
-	return fv->core;
+	/* an inner later fragment in an outer first fragment: the outer datagram follows too */
+	if (pkt->facts & VSX_PKT_OUTER_FRAG)
+		vsx_frag_remember(pkt, core, fv->slot);
+	return core;
 }
 
 /* The hit path: what every packet of a cached flow costs (bench/steer's "hit"). */
@@ -264,7 +316,7 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 		if (s->rule_id)
 			vsx_counter_add(&vsx_rule_stats, s->rule_id, bytes);
 		/* Every datagram's first fragment, not only the flow's first one. */
-		if ((key->flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG)
+		if (vsx_starts_datagram(pkt))
 			vsx_frag_remember(pkt, s->core, index);
 		/*
 		 * Zero-extended, not sign-extended (two instructions fewer): VSX_CORE_NONE

@@ -324,6 +324,138 @@ static void test_ipv6_later_fragment_with_dstopts_follows(void **state)
 	assert_int_equal(stat(f, VSX_STAT_FRAG_FOLLOW), follow + 1);
 }
 
+/*
+ * VXLAN (VNI 410, inner IPv4 UDP 1000 -> dport) in outer fragments of datagram `id`: the
+ * first outer fragment, with the VXLAN header and the inner packet's start, and a later one,
+ * which is only outer IP header and payload. Outer IPv6 when v6.
+ */
+static void outer_frags(struct pb *first, struct pb *later, bool v6, __u32 id, __u16 dport)
+{
+	pb_init(first);
+	if (v6) {
+		pb_eth(first, NULL);
+		pb_ipv6(first, NULL);
+		pb_ipv6_frag(first, 0, true, id);
+		pb_udp(first, PB_VXLAN_SPORT, PB_VXLAN_PORT);
+		pb_vxlan(first, 410);
+	} else {
+		pb_vxlan_encap(first, &(struct pb_tunnel){ .ip = { .id = (__u16)id, .mf = true },
+							   .vni = 410 });
+	}
+	pb_eth(first, NULL);
+	pb_ipv4(first, NULL);
+	pb_udp(first, 1000, dport);
+	pb_pad_to(first, 200);
+	assert_true(pb_finish(first) > 0);
+
+	pb_init(later);
+	pb_eth(later, NULL);
+	if (v6) {
+		pb_ipv6(later, NULL);
+		pb_ipv6_frag(later, 1232, false, id);
+		pb_proto(later, 17);
+	} else {
+		pb_ipv4(later, &(struct pb_ip){ .id = (__u16)id, .frag_off = 1480, .proto = 17 });
+	}
+	pb_fill(later, 100);
+	assert_true(pb_finish(later) > 0);
+}
+
+/*
+ * Later outer fragments carry no VXLAN header, so no rule on the tunnel or the inner packet
+ * can match them: they follow their first outer fragment's decision, both when that one
+ * missed the flow cache and when it hit.
+ */
+static void outer_fragments_follow(struct fixture *f, bool v6, __u16 dport, const char *rule)
+{
+	struct pb first, later;
+
+	add_rules(f, (const char *const[]){ rule, NULL });
+	__u64 follow = stat(f, VSX_STAT_FRAG_FOLLOW), orphan = stat(f, VSX_STAT_FRAG_ORPHAN);
+	__u64 c1 = core_packets(f, 1), miss = stat(f, VSX_STAT_CACHE_MISS);
+
+	/* without its first fragment, a later outer fragment is an orphan and stays */
+	outer_frags(&first, &later, v6, 0x5000, dport);
+	assert_int_equal(run(f, &later, NULL, NULL), XDP_PASS);
+	assert_int_equal(stat(f, VSX_STAT_FRAG_ORPHAN), orphan + 1);
+
+	outer_frags(&first, &later, v6, 0x5001, dport);
+	assert_int_equal(run(f, &first, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(stat(f, VSX_STAT_CACHE_MISS), miss + 2); /* the orphan, then this */
+	assert_int_equal(run(f, &later, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(stat(f, VSX_STAT_FRAG_FOLLOW), follow + 1);
+
+	__u64 hits = stat(f, VSX_STAT_CACHE_HIT);
+	outer_frags(&first, &later, v6, 0x5002, dport);
+	assert_int_equal(run(f, &first, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(stat(f, VSX_STAT_CACHE_HIT), hits + 1);
+	assert_int_equal(run(f, &later, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(run(f, &later, NULL, NULL), XDP_REDIRECT); /* a third fragment */
+	assert_int_equal(stat(f, VSX_STAT_FRAG_FOLLOW), follow + 3);
+	assert_int_equal(stat(f, VSX_STAT_FRAG_ORPHAN), orphan + 1);
+	assert_int_equal(core_packets(f, 1), c1 + 5);
+}
+
+static void test_outer_ipv4_fragments_follow(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	outer_fragments_follow(*state, false, 6010, "priority=50010,udp,tp_dst=6010 actions=irq:1");
+}
+
+static void test_outer_ipv6_fragments_follow(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	outer_fragments_follow(*state, true, 6011, "priority=50011,udp,tp_dst=6011 actions=irq:1");
+}
+
+/*
+ * An inner first fragment in an outer first fragment starts two datagrams: the inner one's
+ * later fragments (in later VXLAN packets) and the outer one's (no VXLAN) both follow it; and
+ * an inner later fragment in an outer first fragment passes its datagram's core on to the
+ * outer datagram's later fragments.
+ */
+static void test_inner_and_outer_fragments_follow(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	struct pb first, inner_later, outer_later, both_later;
+
+	add_rules(f, (const char *const[]){ "priority=50012,udp,tp_dst=6012 actions=irq:1", NULL });
+	pb_init(&first);
+	pb_vxlan_encap(&first, &(struct pb_tunnel){ .ip = { .id = 0x6001, .mf = true }, .vni = 420 });
+	pb_eth(&first, NULL);
+	pb_ipv4(&first, &(struct pb_ip){ .id = 0x0999, .mf = true });
+	pb_udp(&first, 1000, 6012);
+	pb_pad_to(&first, 200);
+	assert_true(pb_finish(&first) > 0);
+	/* the inner datagram's next fragment, in an outer first fragment of its own */
+	pb_init(&inner_later);
+	pb_vxlan_encap(&inner_later,
+		       &(struct pb_tunnel){ .ip = { .id = 0x6002, .mf = true }, .vni = 420 });
+	pb_eth(&inner_later, NULL);
+	pb_ipv4(&inner_later, &(struct pb_ip){ .id = 0x0999, .frag_off = 1400, .proto = 17 });
+	pb_pad_to(&inner_later, 200);
+	assert_true(pb_finish(&inner_later) > 0);
+	pb_init(&outer_later);
+	pb_eth(&outer_later, NULL);
+	pb_ipv4(&outer_later, &(struct pb_ip){ .id = 0x6001, .frag_off = 1480, .proto = 17 });
+	pb_fill(&outer_later, 64);
+	assert_true(pb_finish(&outer_later) > 0);
+	pb_init(&both_later);
+	pb_eth(&both_later, NULL);
+	pb_ipv4(&both_later, &(struct pb_ip){ .id = 0x6002, .frag_off = 1480, .proto = 17 });
+	pb_fill(&both_later, 64);
+	assert_true(pb_finish(&both_later) > 0);
+
+	__u64 follow = stat(f, VSX_STAT_FRAG_FOLLOW), orphan = stat(f, VSX_STAT_FRAG_ORPHAN);
+	assert_int_equal(run(f, &first, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(run(f, &outer_later, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(run(f, &inner_later, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(run(f, &both_later, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(stat(f, VSX_STAT_FRAG_FOLLOW), follow + 3);
+	assert_int_equal(stat(f, VSX_STAT_FRAG_ORPHAN), orphan);
+}
+
 static void test_rss_fragments_hash_on_addresses(void **state)
 {
 	SKIP_UNLESS_ROOT();
@@ -497,6 +629,9 @@ int main(void)
 		cmocka_unit_test(test_fcf_restored),
 		cmocka_unit_test(test_later_fragment_follows),
 		cmocka_unit_test(test_ipv6_later_fragment_with_dstopts_follows),
+		cmocka_unit_test(test_outer_ipv4_fragments_follow),
+		cmocka_unit_test(test_outer_ipv6_fragments_follow),
+		cmocka_unit_test(test_inner_and_outer_fragments_follow),
 		cmocka_unit_test(test_rss_fragments_hash_on_addresses),
 		cmocka_unit_test(test_no_core_then_retry),
 		cmocka_unit_test(test_truncated_passes),
