@@ -82,7 +82,7 @@ test_help() {
 	for opt in --hosts --vms --pin --topology --name --fabric --irq-cpu; do
 		"$VSXLAB" up --help | grep -q -- "$opt" || t_fail "'up --help' does not document $opt"
 	done
-	for opt in --pair --udp --size --rate --time --json --sockbuf --flush-frags; do
+	for opt in --pair --udp --size --rate --burst --time --json --sockbuf --flush-frags; do
 		"$VSXLAB" iperf --help | grep -q -- "$opt" || t_fail "'iperf --help' does not document $opt"
 	done
 }
@@ -96,6 +96,9 @@ test_bad_input() {
 	expect_err 2 "bad --rate" "$VSXLAB" iperf --pair h1-vm1:h2-vm1 --rate fast
 	expect_err 2 "bad --sockbuf '3Q'" "$VSXLAB" iperf --pair h1-vm1:h2-vm1 --sockbuf 3Q
 	expect_err 2 "bad --sockbuf '100'" "$VSXLAB" iperf --pair h1-vm1:h2-vm1 --sockbuf 100
+	expect_err 2 "bad --burst '1001'" "$VSXLAB" iperf --pair h1-vm1:h2-vm1 --rate 10M --burst 1001
+	expect_err 2 "burst needs a --rate above 0" "$VSXLAB" iperf --pair h1-vm1:h2-vm1 --burst 10
+	expect_err 2 "burst needs a --rate above 0" "$VSXLAB" iperf --pair h1-vm1:h2-vm1 --rate 0M --burst 10
 	expect_err 2 "bad --irq-cpu 'h2'" "$VSXLAB" up --irq-cpu h2
 	expect_err 2 "bad --irq-cpu 'vm1=0'" "$VSXLAB" up --irq-cpu vm1=0
 	expect_err 2 "bad --irq-cpu 'h2=x': bad CPU list" "$VSXLAB" up --irq-cpu h2=x
@@ -239,6 +242,64 @@ for p in r["pairs"]:
 EOF
 }
 
+# arrival_gaps LAB RATE [BURST]: 2 s of UDP 1400 B from h1-vm1 to h2-vm1 at RATE (in bursts of
+# BURST); prints "datagrams gaps out_of_order": the datagrams to port 5201 that h2-vm1's eth0
+# saw (an AF_PACKET socket, timestamps as they arrive) and how many times one came 30 ms or
+# more after the one before, and iperf3's out-of-order count from the JSON.
+arrival_gaps() {
+	local lab=$1 rate=$2 burst=${3:-} pid
+	lab -n "$lab" exec h2-vm1 timeout 6 python3 -c '
+import socket, struct, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+s.bind(("eth0", 0))
+s.settimeout(1.5)
+n = gaps = 0
+last = None
+open("'"$TMP"'/cap.ready", "w").close()
+while True:
+    try:
+        p = s.recv(64)
+    except socket.timeout:
+        if n:
+            break
+        continue
+    now = time.monotonic()
+    if len(p) >= 28 and p[9] == 17 and struct.unpack("!H", p[22:24])[0] == 5201:
+        if last is not None and now - last >= 0.030:
+            gaps += 1
+        last = now
+        n += 1
+print(n, gaps)
+' >"$TMP/cap.out" &
+	pid=$!
+	for ((i = 0; i < 50; i++)); do [ -e "$TMP/cap.ready" ] && break; sleep 0.1; done
+	lab -n "$lab" iperf --udp --size 1400 --rate "$rate" ${burst:+--burst "$burst"} --time 2 --json \
+		--pair h1-vm1:h2-vm1 >"$TMP/burst.json" || t_fail "iperf --burst: $(cat "$TMP/burst.json")"
+	wait "$pid" || t_fail "capture in h2-vm1 failed: $(cat "$TMP/cap.out")"
+	rm -f "$TMP/cap.ready"
+	echo "$(cat "$TMP/cap.out") $(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pairs"][0]["out_of_order"])' "$TMP/burst.json")"
+}
+
+test_iperf_burst() {
+	need_a
+	local n gaps ooo
+	# 8 Mb/s in bursts of 50 datagrams of 1400 B: a burst every 70 ms, about 28 in 2 s, each
+	# followed by an idle gap of about 70 ms. Without bursts a datagram every 1.4 ms.
+	read -r n gaps ooo < <(arrival_gaps "$A" 8M 50)
+	echo "# bursts of 50: $n datagrams, $gaps gaps >= 30 ms, out of order $ooo"
+	[ "$n" -ge 1000 ] || t_fail "bursts: $n datagrams arrived, expected about 1428"
+	[ "$gaps" -ge 15 ] && [ "$gaps" -le 40 ] || t_fail "bursts: $gaps gaps >= 30 ms, expected about 28"
+	expect_eq "$ooo" 0 "out_of_order of one flow on one path"
+	python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["burst"] == 50' "$TMP/burst.json" ||
+		t_fail "JSON burst: $(cat "$TMP/burst.json")"
+	read -r n gaps ooo < <(arrival_gaps "$A" 8M)
+	echo "# paced: $n datagrams, $gaps gaps >= 30 ms"
+	[ "$n" -ge 1000 ] || t_fail "paced: $n datagrams arrived"
+	[ "$gaps" -le 3 ] || t_fail "paced (no --burst): $gaps gaps >= 30 ms, expected none"
+	python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["burst"] is None' "$TMP/burst.json" ||
+		t_fail "JSON burst without --burst: $(cat "$TMP/burst.json")"
+}
+
 test_iperf_tcp() {
 	need_a
 	lab -n "$A" iperf --time 1 --pair h1-vm2:h2-vm2 >"$TMP/tcp.txt"
@@ -351,7 +412,7 @@ for r in runs:
     assert r["attempts"] >= 1, r
     for p in r["pairs"]:
         assert p["error"] is None, p
-        for k in ("rcvbuf_errors", "reasm_fails"):
+        for k in ("rcvbuf_errors", "reasm_fails", "out_of_order"):
             assert isinstance(p[k], int) and p[k] >= 0, (k, p)
         assert p["offered_mbps"] > 0 and p["received_mbps"] <= p["offered_mbps"] * 1.01, p
         assert p["limit"] in ("sender", "receiver", "rate"), p
@@ -374,8 +435,8 @@ assert abs(low["offered_mbps"] - 20) < 2, low
 EOF
 	# The text table has the new columns.
 	lab -n "$D" iperf --udp --rate 10M --time 1 --pair h1-vm1:h2-vm1 >"$TMP/f.txt"
-	head -1 "$TMP/f.txt" | grep -qE 'loss +offered +rcvbuf +reasm +limit' || t_fail "table header: $(cat "$TMP/f.txt")"
-	awk '$1 == "h1-vm1>h2-vm1" && NF == 13 && $NF ~ /^(sender|receiver|rate)$/ {ok = 1} END {exit !ok}' "$TMP/f.txt" ||
+	head -1 "$TMP/f.txt" | grep -qE 'loss +offered +rcvbuf +reasm +ooo +limit' || t_fail "table header: $(cat "$TMP/f.txt")"
+	awk '$1 == "h1-vm1>h2-vm1" && NF == 14 && $13 ~ /^[0-9]+$/ && $NF ~ /^(sender|receiver|rate)$/ {ok = 1} END {exit !ok}' "$TMP/f.txt" ||
 		t_fail "table row: $(cat "$TMP/f.txt")"
 }
 
@@ -536,6 +597,7 @@ t_run "a pinned VM's processes run on its CPUs" test_pinning
 t_run "rps sets and clears the uplink's RPS CPUs" test_rps
 t_run "iperf helper: 2 UDP pairs at once, throughput and loss from bytes" test_iperf_udp
 t_run "iperf helper: TCP table output" test_iperf_tcp
+t_run "iperf helper: --burst sends bursts with idle gaps between them; out_of_order in the JSON" test_iperf_burst
 t_run "irq: the interrupt core of a host is set, moves its receive work, changes and goes" test_irq
 t_run "iperf helper: offered rate, RcvbufErrors, ReasmFails, limit, socket buffers" test_iperf_fields
 t_run "flush-frags empties a VM's reassembly memory and leaves the VM whole" test_flush_frags
