@@ -30,7 +30,9 @@
  *              the condition for 2 * hold samples.
  *   self load  `cooldown` samples after a move (when the smoothed loads have followed it),
  *              the rule's load is estimated as min(rise of the new core, drop of the old
- *              one) since the move, and kept while the rule stays decided.
+ *              one) since the move, scaled later by the rule's rate relative to its rate
+ *              then, and forgotten after VSX_REBALANCE_SELF_LOAD_ROUNDS cooldowns (other
+ *              load that moved with the rule looks the same and must not hold it for ever).
  *
  * Moves update *a (the rule's class count -1 on the old core, +1 on the new, recent +1 on
  * the new), so later decisions in the same round and the caller's datapath see them.
@@ -48,6 +50,8 @@
 #define VSX_REBALANCE_DEFAULT_MAX_MOVES 4 /* per round */
 /* cooldown as time: 96 % of a load step is followed by the smoothed load after 1 s */
 #define VSX_REBALANCE_COOLDOWN_MS 1000
+/* a learned self load is forgotten after this many cooldowns (30 s at the defaults) */
+#define VSX_REBALANCE_SELF_LOAD_ROUNDS 30
 
 struct vsx_rebalance_conf {
 	unsigned int hold;	/* samples a condition must last before a move (>= 1) */
@@ -84,8 +88,8 @@ struct vsx_rebalance_move {
 	__u8 from_load;	      /* sampled loads at the decision */
 	__u8 to_load;
 	__u8 threshold;
-	__u8 share;	      /* estimated share of the from core's load, percent points */
-	__u16 pinned_vm;      /* VSX_REBALANCE_PINNED: the VM's ID */
+	__u8 share;	 /* estimated share of the from core's load, percent points */
+	__u16 pinned_vm; /* VSX_REBALANCE_PINNED: the VM's ID */
 };
 
 struct vsx_rebalance;

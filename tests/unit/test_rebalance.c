@@ -1,0 +1,552 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The rebalancing planner (lib/rebalance.c), driven by a small host model: each core has a
+ * base load (other work), each rule a load it carries to whichever core it is on, and the
+ * core table's load is their sum, optionally smoothed as lib/core_load.c does (alpha 0.29
+ * at 10 samples/s), so that a move shows in the loads the way it does on a host.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rebalance.h"
+#include <vsx/core_choice.h>
+
+#define N_CORES 16
+#define N_RULES 64
+
+struct host {
+	unsigned int n_cpus;
+	double base[N_CORES];
+	double load[N_CORES];
+	bool pinned[N_CORES];
+	bool offline[N_CORES];
+	unsigned int n_rules; /* rule ids 1..n_rules */
+	int core[N_RULES + 1];
+	double rule_load[N_RULES + 1];
+	bool prio[N_RULES + 1];
+	bool smooth;
+	unsigned int samples;
+	unsigned int total_moves;
+	unsigned int recent_total; /* sum of recent[] the planner added */
+};
+
+static struct host h;
+static struct vsx_core_table table;
+static struct vsx_core_assign assign;
+static struct vsx_rebalance *rb;
+static struct vsx_rebalance_conf conf;
+static struct vsx_rebalance_move moves[N_RULES];
+
+static int setup(void **state)
+{
+	memset(&h, 0, sizeof(h));
+	memset(&table, 0, sizeof(table));
+	memset(&assign, 0, sizeof(assign));
+	table.threshold = 80;
+	conf = (struct vsx_rebalance_conf){.hold = 3, .margin = 20, .max_moves = 4, .cooldown = 10};
+	return vsx_rebalance_new(&rb);
+}
+
+static int teardown(void **state)
+{
+	vsx_rebalance_free(rb);
+	rb = NULL;
+	return 0;
+}
+
+static void cores(unsigned int n, double base)
+{
+	h.n_cpus = n;
+	for (unsigned int c = 0; c < n; c++)
+		h.base[c] = base;
+}
+
+/* A decided rule on `core`, counted there as the datapath counts a decision. */
+static unsigned int rule(int core, double load, bool prio)
+{
+	unsigned int id = ++h.n_rules;
+
+	h.core[id] = core;
+	h.rule_load[id] = load;
+	h.prio[id] = prio;
+	if (prio)
+		assign.prio[core]++;
+	else
+		assign.normal[core]++;
+	return id;
+}
+
+/* One load sample and one planning round; returns the number of moves (in moves[]). */
+static int sample(void)
+{
+	struct vsx_rebalance_rule rules[N_RULES];
+	double target[N_CORES] = {0};
+	int n;
+
+	for (unsigned int c = 0; c < h.n_cpus; c++)
+		target[c] = h.base[c];
+	for (unsigned int id = 1; id <= h.n_rules; id++)
+		target[h.core[id]] += h.rule_load[id];
+	table.n_cpus = h.n_cpus;
+	for (unsigned int c = 0; c < h.n_cpus; c++) {
+		double t = target[c] > 100 ? 100 : target[c];
+
+		h.load[c] = h.smooth && h.samples ? h.load[c] + 0.29 * (t - h.load[c]) : t;
+		table.cores[c].load = (__u8)(h.load[c] + 0.5);
+		table.cores[c].flags =
+		    (h.offline[c] ? 0 : VSX_CORE_ONLINE) | (h.pinned[c] ? VSX_CORE_PINNED : 0);
+		table.cores[c].pinned_vm = h.pinned[c] ? 3 : 0;
+	}
+	memset(assign.recent, 0, sizeof(assign.recent));
+	for (unsigned int id = 1; id <= h.n_rules; id++)
+		rules[id - 1] = (struct vsx_rebalance_rule){
+		    .rule_id = id,
+		    .core = h.core[id],
+		    .prio = h.prio[id],
+		    .rate = (__u64)(h.rule_load[id] * 1000),
+		};
+	n = vsx_rebalance_plan(rb, &conf, &table, &assign, rules, h.n_rules, moves, N_RULES);
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(moves[i].from, h.core[moves[i].rule_id]);
+		assert_int_not_equal(moves[i].from, moves[i].to);
+		h.core[moves[i].rule_id] = moves[i].to;
+		if (getenv("RB_DEBUG")) {
+			char w[128];
+			vsx_rebalance_reason_format(&moves[i], w, sizeof(w));
+			fprintf(stderr, "%u: rule %u %d->%d share %u: %s\n", h.samples,
+				moves[i].rule_id, moves[i].from, moves[i].to, moves[i].share, w);
+		}
+	}
+	h.samples++;
+	h.total_moves += (unsigned int)n;
+	h.recent_total += (unsigned int)n;
+	return n;
+}
+
+static unsigned int count_on(int core, bool prio)
+{
+	unsigned int n = 0;
+
+	for (unsigned int id = 1; id <= h.n_rules; id++)
+		n += h.core[id] == core && h.prio[id] == prio;
+	return n;
+}
+
+static void assert_counts_match(void)
+{
+	for (unsigned int c = 0; c < h.n_cpus; c++) {
+		assert_int_equal(assign.normal[c], count_on((int)c, false));
+		assert_int_equal(assign.prio[c], count_on((int)c, true));
+	}
+}
+
+static void test_overload_moves_after_hold(void **state)
+{
+	char why[128];
+
+	cores(2, 10);
+	h.base[0] = 85; /* a load step on core 0, which carries the rule */
+	unsigned int r = rule(0, 5, false);
+
+	assert_int_equal(sample(), 0);
+	assert_int_equal(sample(), 0);
+	assert_int_equal(sample(), 1);
+	assert_int_equal(moves[0].rule_id, r);
+	assert_int_equal(moves[0].from, 0);
+	assert_int_equal(moves[0].to, 1);
+	assert_int_equal(moves[0].reason, VSX_REBALANCE_OVERLOAD);
+	assert_int_equal(assign.normal[0], 0);
+	assert_int_equal(assign.normal[1], 1);
+	assert_int_equal(assign.recent[1], 1);
+	vsx_rebalance_reason_format(&moves[0], why, sizeof(why));
+	assert_string_equal(why, "core 0 at 90% > threshold 80% for 3 samples");
+	/* it stays: core 1 is fine */
+	for (int i = 0; i < 30; i++)
+		assert_int_equal(sample(), 0);
+}
+
+static void test_spike_moves_nothing(void **state)
+{
+	cores(2, 10);
+	rule(0, 5, false);
+	h.base[0] = 95;
+	assert_int_equal(sample(), 0);
+	h.base[0] = 10;
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(sample(), 0);
+	/* two samples over, then under: the streak restarts */
+	h.base[0] = 95;
+	assert_int_equal(sample(), 0);
+	assert_int_equal(sample(), 0);
+	h.base[0] = 10;
+	assert_int_equal(sample(), 0);
+	h.base[0] = 95;
+	assert_int_equal(sample(), 0);
+	assert_int_equal(sample(), 0);
+	assert_int_equal(sample(), 1);
+}
+
+static void test_priority_first(void **state)
+{
+	cores(3, 10);
+	h.base[0] = 80;
+	rule(0, 15, false);		   /* heavy normal */
+	unsigned int p = rule(0, 1, true); /* light priority */
+	conf.max_moves = 1;
+	sample();
+	sample();
+	assert_int_equal(sample(), 1);
+	assert_int_equal(moves[0].rule_id, p);
+	assert_int_equal(moves[0].prio, 1);
+	assert_int_equal(assign.prio[0], 0);
+	assert_int_equal(assign.prio[moves[0].to], 1);
+}
+
+static void test_by_rate_within_class(void **state)
+{
+	cores(2, 10);
+	h.base[0] = 70;
+	rule(0, 2, false);
+	unsigned int heavy = rule(0, 20, false);
+	rule(0, 3, false);
+	sample();
+	sample();
+	assert_int_equal(sample(), 1); /* the heavy one relieves core 0 to the threshold */
+	assert_int_equal(moves[0].rule_id, heavy);
+}
+
+static void test_max_moves(void **state)
+{
+	cores(4, 10);
+	for (int i = 0; i < 6; i++)
+		rule(0, 1, false);
+	h.pinned[0] = true;
+	conf.max_moves = 2;
+	sample();
+	sample();
+	assert_int_equal(sample(), 2); /* pinned: every rule must leave, two per round */
+	assert_int_equal(sample(), 2);
+	assert_int_equal(sample(), 2);
+	assert_int_equal(sample(), 0);
+	assert_int_equal(count_on(0, false), 0);
+	assert_counts_match();
+	/* the caller's max bounds too */
+	assert_int_equal(vsx_rebalance_plan(rb, &conf, &table, &assign, NULL, 0, moves, 0), 0);
+}
+
+static void test_no_qualifying_core_no_move(void **state)
+{
+	cores(3, 90);
+	rule(0, 5, false);
+	rule(1, 5, true);
+	h.pinned[2] = true;
+	h.base[2] = 0;
+	for (int i = 0; i < 50; i++)
+		assert_int_equal(sample(), 0);
+	assert_counts_match();
+}
+
+static void test_pinned_core_rules_leave(void **state)
+{
+	char why[128];
+
+	cores(3, 10);
+	unsigned int a = rule(0, 5, false), b = rule(0, 5, true);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sample(), 0);
+	h.pinned[0] = true; /* a VM is pinned to core 0 now */
+	assert_int_equal(sample(), 0);
+	assert_int_equal(sample(), 0);
+	assert_int_equal(sample(), 2);
+	assert_int_equal(moves[0].rule_id, b); /* priority first */
+	assert_int_equal(moves[1].rule_id, a);
+	assert_int_equal(moves[0].reason, VSX_REBALANCE_PINNED);
+	assert_int_not_equal(h.core[a], 0);
+	assert_int_not_equal(h.core[b], 0);
+	/* the priority rule and the normal one take different cores (core_choice spreads) */
+	assert_int_not_equal(h.core[a], h.core[b]);
+	vsx_rebalance_reason_format(&moves[0], why, sizeof(why));
+	assert_string_equal(why, "core 0 pinned by VM 3 for 3 samples");
+	assert_counts_match();
+}
+
+static void test_offline_core_rules_leave(void **state)
+{
+	char why[128];
+
+	cores(2, 10);
+	rule(1, 5, false);
+	h.offline[1] = true;
+	sample();
+	sample();
+	assert_int_equal(sample(), 1);
+	assert_int_equal(moves[0].to, 0);
+	vsx_rebalance_reason_format(&moves[0], why, sizeof(why));
+	assert_string_equal(why, "core 1 offline for 3 samples");
+}
+
+static void test_freed_core_one_move(void **state)
+{
+	char why[128];
+
+	cores(2, 0);
+	h.base[1] = 10;
+	rule(0, 30, false);
+	rule(0, 30, false);
+	/* core 0 at 60 with two rules, core 1 at 10: 50 points below for 3 samples */
+	assert_int_equal(sample(), 0);
+	assert_int_equal(sample(), 0);
+	assert_int_equal(sample(), 1);
+	assert_int_equal(moves[0].to, 1);
+	assert_int_equal(moves[0].reason, VSX_REBALANCE_FREED);
+	assert_int_equal(moves[0].share, 30);
+	vsx_rebalance_reason_format(&moves[0], why, sizeof(why));
+	assert_string_equal(why, "core 1 at 10% is 50 points below core 0 at 60% for 3 samples");
+	/* 30 and 40 now: balanced within the margin, nothing more moves */
+	for (int i = 0; i < 50; i++)
+		assert_int_equal(sample(), 0);
+	assert_counts_match();
+}
+
+static void test_freed_needs_two_rules(void **state)
+{
+	cores(2, 0);
+	rule(0, 60, false);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(sample(), 0);
+}
+
+static void test_freed_share_guard(void **state)
+{
+	cores(2, 0);
+	h.base[1] = 10;
+	unsigned int heavy = rule(0, 65, false);
+	unsigned int light = rule(0, 5, false);
+
+	/* moving the heavy rule would put core 1 at 75, above core 0's 70: the light one goes */
+	sample();
+	sample();
+	assert_int_equal(sample(), 1);
+	assert_int_equal(moves[0].rule_id, light);
+	assert_int_equal(h.core[heavy], 0);
+	for (int i = 0; i < 50; i++)
+		assert_int_equal(sample(), 0);
+}
+
+static void test_freed_heavy_only_no_move(void **state)
+{
+	cores(2, 0);
+	h.base[1] = 10;
+	rule(0, 65, false);
+	rule(0, 0, false); /* idle: moving it changes no load */
+	for (int i = 0; i < 30; i++)
+		assert_int_equal(sample(), 0);
+}
+
+/*
+ * A flow whose own load takes its core over the threshold: wherever it goes, that core is
+ * overloaded. It moves once (its load is not known before), then stays.
+ */
+static void run_self_load(bool smooth)
+{
+	cores(2, 10);
+	h.smooth = smooth;
+	rule(0, 85, false);
+
+	for (int i = 0; i < 300; i++)
+		sample();
+	assert_true(h.total_moves <= 1);
+	/* the learned load is forgotten every 30 cooldowns: one more try each time, no more */
+	for (int i = 300; i < 1300; i++)
+		sample();
+	assert_true(h.total_moves <= 1 + 1000 / (VSX_REBALANCE_SELF_LOAD_ROUNDS * 10) + 1);
+	assert_counts_match();
+}
+
+static void test_self_load_no_ping_pong(void **state)
+{
+	run_self_load(false);
+}
+
+static void test_self_load_no_ping_pong_smoothed(void **state)
+{
+	run_self_load(true);
+}
+
+/*
+ * Two such flows on two cores, and a third idle core: one round must not send both to the
+ * idle core (the first move's estimated share makes it not qualify for the second); each
+ * moves at most once until the learned loads are forgotten, and they end on two cores.
+ */
+static void test_self_load_three_cores(void **state)
+{
+	cores(3, 5);
+	h.smooth = true;
+	unsigned int a = rule(0, 85, false), b = rule(1, 85, false);
+
+	for (int i = 0; i < 3; i++)
+		sample();
+	assert_int_equal(h.total_moves, 1);
+	for (int i = 3; i < 300; i++)
+		sample();
+	assert_true(h.total_moves <= 2);
+	assert_int_not_equal(h.core[a], h.core[b]);
+	assert_counts_match();
+}
+
+static void test_cooldown_and_move_back(void **state)
+{
+	cores(2, 10);
+	unsigned int r = rule(0, 5, false);
+
+	h.base[0] = 90;
+	sample();
+	sample();
+	assert_int_equal(sample(), 1); /* round 3: to core 1 */
+	/* the load step ends, another starts on core 1 at once: the rule cools down */
+	h.base[0] = 10;
+	h.base[1] = 90;
+	for (int i = 4; i <= 12; i++)
+		assert_int_equal(sample(), 0);
+	/*
+	 * Round 13: out of its cooldown. The load that moved with it at once looks like its own
+	 * (min(rise, drop) = 85): the rule stays, rather than risk a ping-pong...
+	 */
+	for (int i = 13; i <= 40; i++)
+		assert_int_equal(sample(), 0);
+	assert_int_equal(h.core[r], 1);
+}
+
+static void test_move_back_needs_longer(void **state)
+{
+	cores(2, 10);
+	unsigned int r = rule(0, 5, false);
+
+	h.base[0] = 90;
+	sample();
+	sample();
+	assert_int_equal(sample(), 1); /* round 3: to core 1 */
+	h.base[0] = 10;
+	for (int i = 4; i <= 20; i++)
+		assert_int_equal(sample(), 0); /* self load learned at round 13: 5 */
+	h.base[1] = 90;
+	/* back to the core it left needs 2 * hold = 6 samples, not 3 */
+	for (int i = 21; i <= 25; i++)
+		assert_int_equal(sample(), 0);
+	assert_int_equal(sample(), 1);
+	assert_int_equal(moves[0].samples, 6);
+	assert_int_equal(h.core[r], 0);
+}
+
+static void test_random_counts_consistent(void **state)
+{
+	unsigned int seed = 12345;
+
+	cores(8, 0);
+	h.smooth = true;
+	for (int i = 0; i < 40; i++)
+		rule(rand_r(&seed) % 8, rand_r(&seed) % 20, rand_r(&seed) % 4 == 0);
+	for (int round = 0; round < 2000; round++) {
+		if (round % 50 == 0) {
+			for (unsigned int c = 0; c < 8; c++) {
+				h.base[c] = rand_r(&seed) % 100;
+				h.pinned[c] = rand_r(&seed) % 8 == 0;
+			}
+		}
+		int n = sample();
+		unsigned int recent = 0;
+
+		assert_true(n <= (int)conf.max_moves);
+		for (unsigned int c = 0; c < 8; c++)
+			recent += assign.recent[c];
+		assert_int_equal(recent, n);
+		for (int i = 0; i < n; i++)
+			assert_true(vsx_core_qualifies(&table, (__u32)moves[i].to));
+		assert_counts_match();
+	}
+	/* something happened at all */
+	assert_true(h.total_moves > 0);
+}
+
+static void test_bad_arguments(void **state)
+{
+	struct vsx_rebalance_rule r[3] = {
+	    {.rule_id = 1, .core = 0, .rate = 1},
+	    {.rule_id = 1, .core = 0, .rate = 1},	      /* listed twice */
+	    {.rule_id = VSX_MAX_RULES, .core = 0, .rate = 1}, /* id out of range */
+	};
+	struct vsx_rebalance_conf zero = conf;
+
+	cores(2, 10);
+	sample();
+	zero.hold = 0;
+	assert_int_equal(vsx_rebalance_plan(rb, &zero, &table, &assign, r, 3, moves, 4), -EINVAL);
+	zero = conf;
+	zero.cooldown = 0;
+	assert_int_equal(vsx_rebalance_plan(rb, &zero, &table, &assign, r, 3, moves, 4), -EINVAL);
+	assert_int_equal(vsx_rebalance_plan(NULL, &conf, &table, &assign, r, 3, moves, 4), -EINVAL);
+	assert_int_equal(vsx_rebalance_plan(rb, &conf, &table, &assign, NULL, 3, moves, 4),
+			 -EINVAL);
+	/* core 0 pinned: rule 1 must leave; the duplicate and the bad id are ignored */
+	table.cores[0].flags |= VSX_CORE_PINNED;
+	assign.normal[0] = 1;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(vsx_rebalance_plan(rb, &conf, &table, &assign, r, 3, moves, 4), 0);
+	assert_int_equal(vsx_rebalance_plan(rb, &conf, &table, &assign, r, 3, moves, 4), 1);
+	assert_int_equal(assign.normal[0], 0);
+	assert_int_equal(assign.normal[1], 1);
+	/* core out of range */
+	r[0].core = 5;
+	assert_int_equal(vsx_rebalance_plan(rb, &conf, &table, &assign, r, 1, moves, 4), 0);
+}
+
+static void test_conf_default(void **state)
+{
+	struct vsx_rebalance_conf c;
+
+	vsx_rebalance_conf_default(&c, 100);
+	assert_int_equal(c.hold, VSX_REBALANCE_DEFAULT_HOLD);
+	assert_int_equal(c.margin, VSX_REBALANCE_DEFAULT_MARGIN);
+	assert_int_equal(c.cooldown, 10);
+	vsx_rebalance_conf_default(&c, 30);
+	assert_int_equal(c.cooldown, 34);
+	assert_string_equal(vsx_rebalance_reason_name(VSX_REBALANCE_FREED), "freed");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	    T(test_overload_moves_after_hold),
+	    T(test_spike_moves_nothing),
+	    T(test_priority_first),
+	    T(test_by_rate_within_class),
+	    T(test_max_moves),
+	    T(test_no_qualifying_core_no_move),
+	    T(test_pinned_core_rules_leave),
+	    T(test_offline_core_rules_leave),
+	    T(test_freed_core_one_move),
+	    T(test_freed_needs_two_rules),
+	    T(test_freed_share_guard),
+	    T(test_freed_heavy_only_no_move),
+	    T(test_self_load_no_ping_pong),
+	    T(test_self_load_no_ping_pong_smoothed),
+	    T(test_self_load_three_cores),
+	    T(test_cooldown_and_move_back),
+	    T(test_move_back_needs_longer),
+	    T(test_random_counts_consistent),
+	    T(test_bad_arguments),
+	    T(test_conf_default),
+#undef T
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
