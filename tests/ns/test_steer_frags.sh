@@ -10,6 +10,10 @@
 #   no FCF:  h2's rule matches the UDP destination port, which only first fragments have;
 #            fragment tracking sends the later fragments after their first one (frag_follow),
 #            none is left behind (frag_orphan)
+#   outer fragments: the same rule, with h1's route to h2 at MTU 1400, below the 1500 bytes
+#            of a VXLAN packet carrying a full 1450-byte VM packet; the VXLAN device leaves DF
+#            unset (its default), so h1 fragments the outer packets. A later outer fragment has
+#            no VXLAN header and no ports: it must follow its first outer fragment too
 #
 # Each test builds its own lab (named after this process) with its own vsxds, and removes
 # them on exit, failed or not.
@@ -115,6 +119,50 @@ test_port_rule() {
 	awk -v l="$loss" 'BEGIN {exit !(l < 20)}' || t_fail "loss $loss %"
 }
 
+# ip_snmp NS FIELD: a counter of the Ip: line of /proc/net/snmp in namespace NS.
+ip_snmp() {
+	ip netns exec "$1" awk -v f="$2" '/^Ip:/ {if (!h) {for (i = 1; i <= NF; i++) n[i] = $i; h = 1}
+		else for (i = 1; i <= NF; i++) if (n[i] == f) print $i}' /proc/net/snmp
+}
+
+test_outer_fragments() {
+	need_env
+	local c0 c1 n0 n1 d0 d1 ff fo dg frags ofr pkts df h2ip r0 rf fc0 loss
+	collision_setup c vsx 'rule "udp,tp_dst=5201 actions=irq:1"'
+	df=$(ip -n "$LAB-h1" -j -d link show vx101 | jq -r '.[0].linkinfo.info_data.df')
+	[ "$df" = unset ] || t_fail "h1's vx101: df '$df', want unset (the outer packets could not be fragmented)"
+	h2ip=$("$VSXLAB" -q -n "$LAB" hosts | awk '$1 == "h2" {print $3}')
+	ip -n "$LAB-h1" route add "$h2ip/32" dev uplink mtu lock 1400 || t_fail "route with MTU 1400"
+	read -r c0 c1 < <(core_pkts)
+	ff=$(dp_stat h2 frag_follow) fo=$(dp_stat h2 frag_orphan)
+	r0=$(ip_snmp "$LAB-h2" ReasmOKs) rf=$(ip_snmp "$LAB-h2" ReasmFails) fc0=$(ip_snmp "$LAB-h1" FragCreates)
+	iperf_udp "$SIZE" 50M 3
+	dg=$(($(iperf_field sent_bytes) / SIZE)) frags=$((dg * FRAGS))
+	read -r n0 n1 < <(core_pkts)
+	d0=$((n0 - c0)) d1=$((n1 - c1))
+	ff=$(($(dp_stat h2 frag_follow) - ff)) fo=$(($(dp_stat h2 frag_orphan) - fo))
+	# Outer datagrams h2 reassembled: each inner fragment that arrived in two outer pieces.
+	ofr=$(($(ip_snmp "$LAB-h2" ReasmOKs) - r0)) rf=$(($(ip_snmp "$LAB-h2" ReasmFails) - rf))
+	fc0=$(($(ip_snmp "$LAB-h1" FragCreates) - fc0))
+	pkts=$((frags + ofr)) # what h2's uplink received of the flow
+	loss=$(iperf_field loss_pct)
+	diag "outer fragments: $dg datagrams = $frags inner fragments sent; h1 made $fc0 outer" \
+		"fragments, h2 reassembled $ofr outer datagrams (failed $rf): $pkts packets;" \
+		"core0 +$d0 core1 +$d1, frag_follow +$ff frag_orphan +$fo;" \
+		"$(iperf_field received_mbps) Mb/s received, loss $loss %"
+	# All inner fragments but the last of each datagram (1444 bytes, 1494 with VXLAN) went
+	# in two outer pieces; the last one (1100 bytes) fits in one.
+	ge "$ofr" $((dg * (FRAGS - 1) * 95 / 100)) "outer datagrams reassembled on h2"
+	# Every packet of the flow went to the rule's core: the later inner fragments and the
+	# later outer fragments followed their first ones, none was an orphan.
+	ge "$d1" $((pkts * 95 / 100)) "packets on core 1"
+	le "$d0" $((pkts / 100 + 50)) "packets on core 0 (iperf3's TCP control connection)"
+	ge "$ff" $(((dg * (FRAGS - 1) + ofr) * 95 / 100)) "frag_follow"
+	[ "$fo" -eq 0 ] || t_fail "frag_orphan +$fo, want 0"
+	awk -v l="$loss" 'BEGIN {exit !(l < 20)}' || t_fail "loss $loss %"
+}
+
 t_run "FCF: h1 marks VM ID, h2's vm_id rule puts every fragment on the decided core 1" test_fcf_vm_id
 t_run "no FCF: a port rule keeps later fragments on core 1 through fragment tracking" test_port_rule
+t_run "outer fragments (underlay MTU 1400): later outer fragments follow their first to core 1" test_outer_fragments
 t_done
