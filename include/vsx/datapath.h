@@ -126,6 +126,7 @@ enum {
 	VSX_SLOT_PRIO = 1 << 1,    /* the rule's flows are priority flows */
 	VSX_SLOT_STAY = 1 << 2,    /* no core qualified / no rule: stay on the receiving core */
 	VSX_SLOT_RETRY = 1 << 3,   /* irq:auto found no core: choose again after a while */
+	VSX_SLOT_AUTO = 1 << 4,    /* irq:auto rule: the flow follows its rule's core (flowlet moves) */
 };
 
 /*
