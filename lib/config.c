@@ -29,6 +29,11 @@ enum global_kw {
 	G_CPUMAP_KTHREAD,
 	G_THRESHOLD,
 	G_SAMPLE_INTERVAL,
+	G_DECISION_LOAD,
+	G_REBALANCE,
+	G_REBALANCE_HOLD,
+	G_REBALANCE_MARGIN,
+	G_REBALANCE_GAP,
 	G_FLOW_CACHE_SLOTS,
 	G_BPFFS,
 	G_SOCKET,
@@ -403,6 +408,11 @@ static const char *const global_names[G_COUNT] = {
 	[G_CPUMAP_KTHREAD] = "cpumap-kthread",
 	[G_THRESHOLD] = "threshold",
 	[G_SAMPLE_INTERVAL] = "sample-interval",
+	[G_DECISION_LOAD] = "decision-load",
+	[G_REBALANCE] = "rebalance",
+	[G_REBALANCE_HOLD] = "rebalance-hold",
+	[G_REBALANCE_MARGIN] = "rebalance-margin",
+	[G_REBALANCE_GAP] = "rebalance-gap-ms",
 	[G_FLOW_CACHE_SLOTS] = "flow-cache-slots",
 	[G_BPFFS] = "bpffs",
 	[G_SOCKET] = "socket",
@@ -508,6 +518,24 @@ static int set_global(struct parser *p, enum global_kw kw, const char *v)
 			len -= 2;
 		r = get_num_mult(p, name, v, len, 1, VSXD_MIN_SAMPLE_MS, VSXD_MAX_SAMPLE_MS, &n);
 		c->sample_interval_ms = (uint32_t)n;
+		return r;
+	case G_DECISION_LOAD:
+		r = get_num(p, name, v, 0, 100, &n);
+		c->decision_load = (uint8_t)n;
+		return r;
+	case G_REBALANCE:
+		return get_bool(p, name, v, &c->rebalance);
+	case G_REBALANCE_HOLD:
+		r = get_num(p, name, v, 1, VSXD_MAX_REBALANCE_HOLD, &n);
+		c->rebalance_hold = (uint32_t)n;
+		return r;
+	case G_REBALANCE_MARGIN:
+		r = get_num(p, name, v, 1, 100, &n);
+		c->rebalance_margin = (uint8_t)n;
+		return r;
+	case G_REBALANCE_GAP:
+		r = get_num(p, name, v, 1, VSXD_MAX_REBALANCE_GAP_MS, &n);
+		c->rebalance_gap_ms = (uint32_t)n;
 		return r;
 	case G_FLOW_CACHE_SLOTS: {
 		uint64_t mult = 1;
@@ -791,6 +819,11 @@ void vsxd_conf_init(struct vsxd_conf *conf)
 	conf->cpumap_kthread_batch = true;
 	conf->threshold = VSXD_DEFAULT_THRESHOLD;
 	conf->sample_interval_ms = VSXD_DEFAULT_SAMPLE_MS;
+	conf->decision_load = VSXD_DEFAULT_DECISION_LOAD;
+	conf->rebalance = VSXD_DEFAULT_REBALANCE;
+	conf->rebalance_hold = VSXD_DEFAULT_REBALANCE_HOLD;
+	conf->rebalance_margin = VSXD_DEFAULT_REBALANCE_MARGIN;
+	conf->rebalance_gap_ms = VSXD_DEFAULT_REBALANCE_GAP_MS;
 	conf->flow_cache_slots = VSX_DEFAULT_FLOW_SLOTS;
 	strcpy(conf->bpffs, VSXD_DEFAULT_BPFFS);
 	strcpy(conf->socket_path, VSXD_DEFAULT_SOCKET);
@@ -979,6 +1012,11 @@ int vsxd_conf_dump(const struct vsxd_conf *c, FILE *f)
 	fprintf(f, "cpumap-kthread %s\n", c->cpumap_kthread_batch ? "batch" : "normal");
 	fprintf(f, "threshold %u\n", c->threshold);
 	fprintf(f, "sample-interval %ums\n", c->sample_interval_ms);
+	fprintf(f, "decision-load %u\n", c->decision_load);
+	fprintf(f, "rebalance %s\n", c->rebalance ? "on" : "off");
+	fprintf(f, "rebalance-hold %u\n", c->rebalance_hold);
+	fprintf(f, "rebalance-margin %u\n", c->rebalance_margin);
+	fprintf(f, "rebalance-gap-ms %u\n", c->rebalance_gap_ms);
 	fprintf(f, "flow-cache-slots %u\n", c->flow_cache_slots);
 	put_kv(f, "", "bpffs", c->bpffs);
 	put_kv(f, "", "socket", c->socket_path);
@@ -1060,6 +1098,9 @@ bool vsxd_conf_equal(const struct vsxd_conf *a, const struct vsxd_conf *b)
 	    a->mode != b->mode || a->fcf != b->fcf || a->egress_fcf != b->egress_fcf ||
 	    a->own_rps != b->own_rps || a->cpumap_kthread_batch != b->cpumap_kthread_batch ||
 	    a->threshold != b->threshold || a->sample_interval_ms != b->sample_interval_ms ||
+	    a->decision_load != b->decision_load || a->rebalance != b->rebalance ||
+	    a->rebalance_hold != b->rebalance_hold || a->rebalance_margin != b->rebalance_margin ||
+	    a->rebalance_gap_ms != b->rebalance_gap_ms ||
 	    a->flow_cache_slots != b->flow_cache_slots || strcmp(a->bpffs, b->bpffs) ||
 	    strcmp(a->socket_path, b->socket_path) || a->rss_cpus_all != b->rss_cpus_all ||
 	    a->xdp_mode != b->xdp_mode || a->log_level != b->log_level ||

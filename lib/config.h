@@ -56,6 +56,16 @@
 #define VSXD_DEFAULT_SAMPLE_MS 100
 #define VSXD_MIN_SAMPLE_MS 10
 #define VSXD_MAX_SAMPLE_MS 100 /* at least 10 load samples per second */
+/* percent points one irq:auto decision adds to its core until the next sample (docs/config.md) */
+#define VSXD_DEFAULT_DECISION_LOAD 10
+/* live rebalancing (docs/rebalancing.md) */
+#define VSXD_DEFAULT_REBALANCE true
+#define VSXD_DEFAULT_REBALANCE_HOLD 3 /* samples */
+#define VSXD_MAX_REBALANCE_HOLD 100
+#define VSXD_DEFAULT_REBALANCE_MARGIN 20 /* percent points */
+/* the flowlet gap: bounds the old core's queueing delay (docs/rebalancing.md) */
+#define VSXD_DEFAULT_REBALANCE_GAP_MS 15
+#define VSXD_MAX_REBALANCE_GAP_MS 1000
 #define VSXD_MIN_FLOW_SLOTS 1024u
 #define VSXD_MAX_FLOW_SLOTS (16u << 20)
 #define VSXD_DEFAULT_BPFFS "/run/vsx/bpf"
@@ -112,6 +122,11 @@ struct vsxd_conf {
 	bool cpumap_kthread_batch;   /* cpumap kthreads SCHED_BATCH (vsxd/cpumap_kthread.c) */
 	uint8_t threshold;	     /* percent, 0..100 */
 	uint32_t sample_interval_ms; /* VSXD_MIN_SAMPLE_MS..VSXD_MAX_SAMPLE_MS */
+	uint8_t decision_load;	     /* percent points, 0..100 (vsx_core_table.decision_load) */
+	bool rebalance;		     /* move decided irq:auto rules (lib/rebalance.h) */
+	uint32_t rebalance_hold;     /* samples, 1..VSXD_MAX_REBALANCE_HOLD */
+	uint8_t rebalance_margin;    /* percent points, 1..100 */
+	uint32_t rebalance_gap_ms;   /* flowlet idle gap, 1..VSXD_MAX_REBALANCE_GAP_MS */
 	uint32_t flow_cache_slots;   /* power of two, VSXD_MIN..MAX_FLOW_SLOTS */
 	char bpffs[VSXD_PATH_SIZE];  /* directory for pinned maps and links */
 	char socket_path[VSXD_SOCKET_PATH_SIZE];

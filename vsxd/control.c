@@ -25,9 +25,9 @@
 #include <vsx/fcf.h>
 
 static const char *const mode_names[VSX_MODE_COUNT] = {
-	[VSX_MODE_DEFAULT] = "default",
-	[VSX_MODE_RSS] = "rss",
-	[VSX_MODE_VSX] = "vsx",
+    [VSX_MODE_DEFAULT] = "default",
+    [VSX_MODE_RSS] = "rss",
+    [VSX_MODE_VSX] = "vsx",
 };
 
 const char *vsxd_mode_label(__u32 mode)
@@ -48,7 +48,7 @@ int vsxd_mode_parse(const char *s, __u32 *mode)
 
 int vsxd_control_open(struct vsxd *d)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *path = d->conf.socket_path;
 	char dir[sizeof(sa.sun_path)];
 	mode_t old;
@@ -64,7 +64,7 @@ int vsxd_control_open(struct vsxd *d)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	unlink(path); /* a stale socket of a vsxd that died */
+	unlink(path);	   /* a stale socket of a vsxd that died */
 	old = umask(0177); /* root only: the socket is created 0600 */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
 		int err = -errno;
@@ -137,7 +137,8 @@ static void format_flow_key(struct strbuf *sb, const struct vsx_flow_key *k)
 		strbuf_printf(sb, "%s,", pn);
 	else
 		strbuf_printf(sb, "nw_proto=%u,", k->nw_proto);
-	strbuf_printf(sb, "%s=%s,%s=%s", v6 ? "ipv6_src" : "nw_src", s, v6 ? "ipv6_dst" : "nw_dst", t);
+	strbuf_printf(sb, "%s=%s,%s=%s", v6 ? "ipv6_src" : "nw_src", s, v6 ? "ipv6_dst" : "nw_dst",
+		      t);
 	if (k->flags & VSX_KEY_LATER_FRAG)
 		strbuf_puts(sb, ",frag=later");
 	else if (k->nw_proto == 6 || k->nw_proto == 17)
@@ -147,7 +148,6 @@ static void format_flow_key(struct strbuf *sb, const struct vsx_flow_key *k)
 	if (k->nw_tos)
 		strbuf_printf(sb, ",nw_tos=%u", k->nw_tos);
 }
-
 
 /* ---- commands ---- */
 
@@ -181,6 +181,14 @@ static int cmd_show(struct vsxd *d, struct request *rq)
 		json_kv_u64(&j, "rules_egress", n_eg);
 		json_kv_u64(&j, "rules_generation", c->rules_gen);
 		json_kv_bool(&j, "datapath_reused", d->dp.reused);
+		json_kv_bool(&j, "rebalance", d->conf.rebalance);
+		json_kv_u64(&j, "rebalance_hold", d->conf.rebalance_hold);
+		json_kv_u64(&j, "rebalance_margin", d->conf.rebalance_margin);
+		json_kv_u64(&j, "rebalance_cooldown", vsxd_rebalance_cooldown(d));
+		json_kv_u64(&j, "rebalance_gap_ms", d->conf.rebalance_gap_ms);
+		json_kv_u64(&j, "flowlet_jiffies",
+			    __atomic_load_n(&c->flowlet_jiffies, __ATOMIC_RELAXED));
+		json_kv_u64(&j, "decision_load", d->core_table.decision_load);
 		json_kv_str(&j, "bpffs", d->dp.pin_dir);
 		json_key(&j, "vms");
 		json_arr_begin(&j);
@@ -210,8 +218,21 @@ static int cmd_show(struct vsxd *d, struct request *rq)
 		      "bpffs:         %s%s\n",
 		      d->conf.uplink, d->dp.ifindex, vsxd_mode_label(c->mode),
 		      c->flags & VSX_CFG_FCF ? "on" : "off", d->conf.egress_fcf ? "on" : "off",
-		      ntohs(c->vxlan_port), d->dp.flow_slots, n_in, n_eg, c->rules_gen, d->dp.pin_dir,
+		      ntohs(c->vxlan_port), d->dp.flow_slots, n_in, n_eg, c->rules_gen,
+		      d->dp.pin_dir,
 		      d->dp.reused ? " (state taken over from a previous vsxd)" : "");
+	if (d->conf.rebalance)
+		strbuf_printf(
+		    rq->out,
+		    "rebalancing:   on (hold %u samples, margin %u points, cooldown %u samples, "
+		    "flowlet gap %u ms = %u jiffies)\n",
+		    d->conf.rebalance_hold, d->conf.rebalance_margin, vsxd_rebalance_cooldown(d),
+		    d->conf.rebalance_gap_ms,
+		    __atomic_load_n(&c->flowlet_jiffies, __ATOMIC_RELAXED));
+	else
+		strbuf_puts(rq->out, "rebalancing:   off\n");
+	strbuf_printf(rq->out, "decision load: %u points per decision until the next sample\n",
+		      d->core_table.decision_load);
 	strbuf_printf(rq->out, "vms:           %zu\n", d->conf.n_vms);
 	for (size_t i = 0; i < d->conf.n_vms; i++) {
 		const struct vsxd_vm *vm = &d->conf.vms[i];
@@ -236,18 +257,31 @@ static int cmd_cores(struct vsxd *d, struct request *rq)
 {
 	const struct vsx_core_table *t = &d->core_table;
 	const struct vsx_core_assign *a = d->dp.core_assign;
+	const __u64 *moves_in, *moves_out;
+	__u64 moves, stats[VSX_STAT_COUNT] = {0};
 	struct json j;
 
+	vsxd_rebalance_counts(d, &moves, &moves_in, &moves_out);
+	vsxd_dp_stats(&d->dp, stats);
 	if (rq->json) {
 		json_init(&j, rq->out);
 		json_obj_begin(&j);
 		json_kv_u64(&j, "threshold", t->threshold);
+		json_kv_u64(&j, "decision_load", t->decision_load);
+		json_kv_bool(&j, "rebalance", d->conf.rebalance);
+		json_kv_u64(&j, "moves", moves);
+		json_kv_u64(&j, "flow_moved", stats[VSX_STAT_FLOW_MOVED]);
 		json_key(&j, "cores");
 		json_arr_begin(&j);
 	} else {
-		strbuf_printf(rq->out, "threshold %u%%\n%-5s %-7s %-5s %-16s %-7s %-7s %14s %16s\n",
-			      t->threshold, "core", "online", "load", "pinned", "rules", "prio",
-			      "packets", "bytes");
+		strbuf_printf(rq->out,
+			      "threshold %u%%, decision load %u, rebalancing %s: %" PRIu64
+			      " rule moves, %" PRIu64 " cached flows moved\n"
+			      "%-5s %-7s %-5s %-16s %-7s %-7s %14s %16s %8s %8s\n",
+			      t->threshold, t->decision_load, d->conf.rebalance ? "on" : "off",
+			      (uint64_t)moves, (uint64_t)stats[VSX_STAT_FLOW_MOVED], "core",
+			      "online", "load", "pinned", "rules", "prio", "packets", "bytes",
+			      "moved_in", "moved_out");
 	}
 	for (__u32 cpu = 0; cpu < t->n_cpus && cpu < VSX_MAX_CPUS; cpu++) {
 		const struct vsx_core *c = &t->cores[cpu];
@@ -265,17 +299,25 @@ static int cmd_cores(struct vsxd *d, struct request *rq)
 			json_kv_str(&j, "pinned_vm", pinned ? vm_name(d, c->pinned_vm) : "");
 			json_kv_u64(&j, "auto_rules", a->normal[cpu]);
 			json_kv_u64(&j, "auto_rules_prio", a->prio[cpu]);
+			json_kv_u64(&j, "recent", a->recent[cpu]);
 			json_kv_u64(&j, "packets", cnt.packets);
 			json_kv_u64(&j, "bytes", cnt.bytes);
+			json_kv_u64(&j, "moved_in", moves_in[cpu]);
+			json_kv_u64(&j, "moved_out", moves_out[cpu]);
 			json_obj_end(&j);
 		} else {
 			char pin[96] = "-";
 
 			if (pinned)
-				snprintf(pin, sizeof(pin), "%s(%u)", vm_name(d, c->pinned_vm), c->pinned_vm);
-			strbuf_printf(rq->out, "%-5u %-7s %3u%%  %-16s %-7u %-7u %14" PRIu64 " %16" PRIu64 "\n",
+				snprintf(pin, sizeof(pin), "%s(%u)", vm_name(d, c->pinned_vm),
+					 c->pinned_vm);
+			strbuf_printf(rq->out,
+				      "%-5u %-7s %3u%%  %-16s %-7u %-7u %14" PRIu64 " %16" PRIu64
+				      " %8" PRIu64 " %8" PRIu64 "\n",
 				      cpu, c->flags & VSX_CORE_ONLINE ? "yes" : "no", c->load, pin,
-				      a->normal[cpu], a->prio[cpu], (uint64_t)cnt.packets, (uint64_t)cnt.bytes);
+				      a->normal[cpu], a->prio[cpu], (uint64_t)cnt.packets,
+				      (uint64_t)cnt.bytes, (uint64_t)moves_in[cpu],
+				      (uint64_t)moves_out[cpu]);
 		}
 	}
 	if (rq->json) {
@@ -290,8 +332,8 @@ static int cmd_cores(struct vsxd *d, struct request *rq)
 static void stats_cpumap(struct vsxd *d, struct request *rq, struct json *j)
 {
 	static const char *const names[] = {
-		"enqueue_bulks", "enqueued", "enqueue_drops", "redirect_errors",
-		"kthread_batches", "kthread_frames", "kthread_drops", "kthread_wakeups",
+	    "enqueue_bulks",   "enqueued",	 "enqueue_drops", "redirect_errors",
+	    "kthread_batches", "kthread_frames", "kthread_drops", "kthread_wakeups",
 	};
 	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(struct vsx_cpumap_stats) / 8,
 		       "a name per cpumap counter");
@@ -310,8 +352,8 @@ static void stats_cpumap(struct vsxd *d, struct request *rq, struct json *j)
 		return;
 	}
 	for (__u32 core = 0; core < d->dp.n_cpus; core++) {
-		if (vsxd_dp_cpumap_stats(&d->dp, core, &c) || (!c.enqueued && !c.kthread_batches &&
-							       !c.redirect_errors))
+		if (vsxd_dp_cpumap_stats(&d->dp, core, &c) ||
+		    (!c.enqueued && !c.kthread_batches && !c.redirect_errors))
 			continue;
 		const __u64 *v = (const __u64 *)&c;
 
@@ -324,20 +366,23 @@ static void stats_cpumap(struct vsxd *d, struct request *rq, struct json *j)
 			continue;
 		}
 		if (!header) {
-			strbuf_printf(rq->out, "\ncpumap, per target core (frames steered there):\n"
-					       "%-5s %12s %10s %10s %9s %12s %10s %10s %10s\n",
-				      "core", "enqueued", "drops", "redir_err", "per_bulk", "kthread",
-				      "kt_drops", "wakeups", "per_wake");
+			strbuf_printf(rq->out,
+				      "\ncpumap, per target core (frames steered there):\n"
+				      "%-5s %12s %10s %10s %9s %12s %10s %10s %10s\n",
+				      "core", "enqueued", "drops", "redir_err", "per_bulk",
+				      "kthread", "kt_drops", "wakeups", "per_wake");
 			header = true;
 		}
-		strbuf_printf(rq->out, "%-5u %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %9.1f %12" PRIu64
-				       " %10" PRIu64 " %10" PRIu64 " %10.1f\n",
-			      core, (uint64_t)c.enqueued, (uint64_t)c.enqueue_drops,
-			      (uint64_t)c.redirect_errors,
-			      c.enqueue_bulks ? (double)c.enqueued / (double)c.enqueue_bulks : 0.0,
-			      (uint64_t)c.kthread_frames, (uint64_t)c.kthread_drops,
-			      (uint64_t)c.kthread_wakeups,
-			      c.kthread_wakeups ? (double)c.kthread_frames / (double)c.kthread_wakeups : 0.0);
+		strbuf_printf(
+		    rq->out,
+		    "%-5u %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %9.1f %12" PRIu64 " %10" PRIu64
+		    " %10" PRIu64 " %10.1f\n",
+		    core, (uint64_t)c.enqueued, (uint64_t)c.enqueue_drops,
+		    (uint64_t)c.redirect_errors,
+		    c.enqueue_bulks ? (double)c.enqueued / (double)c.enqueue_bulks : 0.0,
+		    (uint64_t)c.kthread_frames, (uint64_t)c.kthread_drops,
+		    (uint64_t)c.kthread_wakeups,
+		    c.kthread_wakeups ? (double)c.kthread_frames / (double)c.kthread_wakeups : 0.0);
 	}
 	if (rq->json)
 		json_arr_end(j);
@@ -361,7 +406,8 @@ static int cmd_stats(struct vsxd *d, struct request *rq)
 		if (rq->json)
 			json_kv_u64(&j, vsx_stat_names[i], v[i]);
 		else
-			strbuf_printf(rq->out, "%-18s %" PRIu64 "\n", vsx_stat_names[i], (uint64_t)v[i]);
+			strbuf_printf(rq->out, "%-18s %" PRIu64 "\n", vsx_stat_names[i],
+				      (uint64_t)v[i]);
 	}
 	stats_cpumap(d, rq, &j);
 	if (rq->json) {
@@ -381,16 +427,18 @@ static int cmd_dump_rules(struct vsxd *d, struct request *rq)
 	}
 	const struct vsx_rule *r;
 
-	vsx_rule_table_for_each(d->rules, r) {
+	vsx_rule_table_for_each(d->rules, r)
+	{
 		{
-			struct vsx_rule_state st = { .core = VSX_CORE_NONE };
+			struct vsx_rule_state st = {.core = VSX_CORE_NONE};
 			struct vsx_counter cnt = {};
 			char text[VSX_RULE_TEXT_MAX], decision[32] = "";
 			int dir = vsx_rule_direction(r);
 			__u32 id = r->id;
 			vsx_rule_format(r, text, sizeof(text));
 			vsxd_dp_rule_counter(&d->dp, (enum vsxd_dir)dir, id, &cnt);
-			if (r->action.kind == VSX_ACT_IRQ_AUTO && vsxd_dp_rule_state(&d->dp, id, &st) == 0) {
+			if (r->action.kind == VSX_ACT_IRQ_AUTO &&
+			    vsxd_dp_rule_state(&d->dp, id, &st) == 0) {
 				if (st.core >= 0)
 					snprintf(decision, sizeof(decision), "%d", st.core);
 				else
@@ -414,7 +462,9 @@ static int cmd_dump_rules(struct vsxd *d, struct request *rq)
 				json_kv_u64(&j, "bytes", cnt.bytes);
 				json_obj_end(&j);
 			} else {
-				strbuf_printf(rq->out, "id=%u %s n_packets=%" PRIu64 " n_bytes=%" PRIu64 " %s",
+				strbuf_printf(rq->out,
+					      "id=%u %s n_packets=%" PRIu64 " n_bytes=%" PRIu64
+					      " %s",
 					      id, vsx_rule_dir_name(dir), (uint64_t)cnt.packets,
 					      (uint64_t)cnt.bytes, text);
 				if (decision[0])
@@ -446,7 +496,8 @@ static int cmd_dump_flows(struct vsxd *d, struct request *rq)
 			errno = 0;
 			limit = strtoul(rq->argv[++i], &end, 10);
 			if (errno || *end || !*rq->argv[i]) {
-				snprintf(rq->err, sizeof(rq->err), "bad --limit \"%s\"", rq->argv[i]);
+				snprintf(rq->err, sizeof(rq->err), "bad --limit \"%s\"",
+					 rq->argv[i]);
 				return -EINVAL;
 			}
 		} else {
@@ -455,7 +506,8 @@ static int cmd_dump_flows(struct vsxd *d, struct request *rq)
 		}
 	}
 	if (!hz || vsx_jiffies_now(NULL, &now)) {
-		snprintf(rq->err, sizeof(rq->err), "cannot read the kernel's jiffies (/proc/timer_list)");
+		snprintf(rq->err, sizeof(rq->err),
+			 "cannot read the kernel's jiffies (/proc/timer_list)");
 		return -EIO;
 	}
 	if (rq->json) {
@@ -479,7 +531,9 @@ static int cmd_dump_flows(struct vsxd *d, struct request *rq)
 		shown++;
 		vsxd_dp_flow_counter(&d->dp, (__u32)i, s.tag, &cnt);
 		double age = now > s.first_jiffies ? (double)(now - s.first_jiffies) / hz : 0;
-		double span = s.last_jiffies > s.first_jiffies ? (double)(s.last_jiffies - s.first_jiffies) / hz : 0;
+		double span = s.last_jiffies > s.first_jiffies
+				  ? (double)(s.last_jiffies - s.first_jiffies) / hz
+				  : 0;
 		double rate = span > 0 ? (double)cnt.bytes * 8 / span : 0;
 		double idle = now > s.last_jiffies ? (double)(now - s.last_jiffies) / hz : 0;
 		struct strbuf key;
@@ -525,7 +579,8 @@ static int cmd_dump_flows(struct vsxd *d, struct request *rq)
 		json_obj_end(&j);
 		strbuf_puts(rq->out, "\n");
 	} else {
-		strbuf_printf(rq->out, "(%lu flows live, %lu shown; rate = average over the flow's life)\n",
+		strbuf_printf(rq->out,
+			      "(%lu flows live, %lu shown; rate = average over the flow's life)\n",
 			      live, shown);
 	}
 	return 0;
@@ -545,7 +600,8 @@ static int cmd_set_mode(struct vsxd *d, struct request *rq)
 	vsxd_rps_sync(d);
 	vsxd_state_save(d);
 	log_info("mode %s -> %s (vsxctl)", vsxd_mode_label(old), vsxd_mode_label(mode));
-	strbuf_printf(rq->out, rq->json ? "{\"mode\":\"%s\"}\n" : "mode %s\n", vsxd_mode_label(mode));
+	strbuf_printf(rq->out, rq->json ? "{\"mode\":\"%s\"}\n" : "mode %s\n",
+		      vsxd_mode_label(mode));
 	return 0;
 }
 
@@ -575,14 +631,14 @@ static const struct {
 	int min_args, max_args; /* not counting the name or --json */
 	int (*fn)(struct vsxd *d, struct request *rq);
 } handlers[] = {
-	{"show", 0, 0, cmd_show},
-	{"cores", 0, 0, cmd_cores},
-	{"stats", 0, 0, cmd_stats},
-	{"dump-rules", 0, 0, cmd_dump_rules},
-	{"dump-flows", 0, 2, cmd_dump_flows},
-	{"set-mode", 1, 1, cmd_set_mode},
-	{"add-rule", 1, 1, cmd_add_rule},
-	{"del-rule", 1, 1, cmd_del_rule},
+    {"show", 0, 0, cmd_show},
+    {"cores", 0, 0, cmd_cores},
+    {"stats", 0, 0, cmd_stats},
+    {"dump-rules", 0, 0, cmd_dump_rules},
+    {"dump-flows", 0, 2, cmd_dump_flows},
+    {"set-mode", 1, 1, cmd_set_mode},
+    {"add-rule", 1, 1, cmd_add_rule},
+    {"del-rule", 1, 1, cmd_del_rule},
 };
 
 static bool peer_is_root(int fd)
@@ -597,7 +653,7 @@ void vsxd_control_serve(struct vsxd *d)
 {
 	char buf[VSX_CTL_MAX_REQUEST], *argv[VSX_CTL_MAX_ARGS];
 	struct strbuf body, reply;
-	struct request rq = { .out = &body };
+	struct request rq = {.out = &body};
 	int fd, argc, err = -EINVAL;
 
 	fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);

@@ -3,8 +3,9 @@
  * The core table, kept current: every sampling tick samples CPU load (lib/core_load.c:
  * /proc/stat, smoothed), resolves each configured VM's pinning (a static list, or the union
  * of a VM process's thread affinities, the PID given directly or read from a pid file),
- * writes the table into the datapath field by field, and keeps the cpumap in step with the
- * online CPUs.
+ * writes the table into the datapath field by field, zeroes the decisions counted as recent,
+ * lets the rebalancer move rules (rebalance.c), and keeps the cpumap in step with the online
+ * CPUs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,22 +80,36 @@ void vsxd_cores_tick(struct vsxd *d)
 	}
 	if (t->n_cpus > d->dp.n_cpus)
 		t->n_cpus = d->dp.n_cpus;
+	t->decision_load = d->conf.decision_load;
 
 	/* Field by field: the datapath reads the table while we write it. */
 	struct vsx_core_table *dst = d->dp.core_table;
 	for (unsigned int cpu = 0; cpu < t->n_cpus; cpu++)
-		__atomic_store_n((__u32 *)&dst->cores[cpu], *(__u32 *)&t->cores[cpu], __ATOMIC_RELAXED);
+		__atomic_store_n((__u32 *)&dst->cores[cpu], *(__u32 *)&t->cores[cpu],
+				 __ATOMIC_RELAXED);
 	__atomic_store_n(&dst->threshold, t->threshold, __ATOMIC_RELAXED);
+	__atomic_store_n(&dst->decision_load, t->decision_load, __ATOMIC_RELAXED);
 	__atomic_store_n(&dst->n_cpus, t->n_cpus, __ATOMIC_RELEASE);
+	/*
+	 * The new loads show the decisions taken until now: they stop counting as recent. An
+	 * exchange, since the datapath adds to recent[] concurrently (a decision that lands
+	 * between the loads and this exchange is forgotten a sample early; that only ranks its
+	 * core as slightly less loaded, for one interval).
+	 */
+	for (unsigned int cpu = 0; cpu < VSX_MAX_CPUS; cpu++)
+		__atomic_exchange_n(&d->dp.core_assign->recent[cpu], 0, __ATOMIC_RELAXED);
+
+	vsxd_rebalance_tick(d);
 
 	/* The cpumap follows the plain online set (a CPU just back online has no load yet). */
 	const struct vsx_cpuset *online = vsx_core_load_online(c->load);
 	if (!vsx_cpuset_equal(online, &c->online)) {
-		struct vsx_core_table avail = { .n_cpus = t->n_cpus };
+		struct vsx_core_table avail = {.n_cpus = t->n_cpus};
 
 		for (unsigned int cpu = 0; cpu < t->n_cpus; cpu++) {
 			if (vsx_cpuset_has(online, cpu) != vsx_cpuset_has(&c->online, cpu))
-				log_info("CPU %u is %s", cpu, vsx_cpuset_has(online, cpu) ? "online" : "offline");
+				log_info("CPU %u is %s", cpu,
+					 vsx_cpuset_has(online, cpu) ? "online" : "offline");
 			if (vsx_cpuset_has(online, cpu))
 				avail.cores[cpu].flags = VSX_CORE_ONLINE;
 		}

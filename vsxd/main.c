@@ -225,7 +225,7 @@ int main(int argc, char *argv[])
 	 * takes two samples. Rules installed before that would leave the first flows on their
 	 * receiving core until their retry (VSX_RETRY_JIFFIES).
 	 */
-	if (vsxd_cores_init(&d))
+	if (vsxd_cores_init(&d) || vsxd_rebalance_init(&d))
 		goto out_dp;
 	vsxd_cores_tick(&d);
 	struct timespec first_interval = { .tv_nsec = (long)d.conf.sample_interval_ms * 1000000 };
@@ -237,6 +237,7 @@ int main(int argc, char *argv[])
 out_dp:
 	vsxd_control_close(&d);
 	vsxd_rps_fini(&d);
+	vsxd_rebalance_free(&d);
 	vsxd_cores_free(&d);
 	vsxd_rules_free(&d);
 	vsxd_dp_close(&d.dp, d.keep_datapath);

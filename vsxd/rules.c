@@ -53,6 +53,7 @@ int vsxd_rules_install(struct vsxd *d)
 static void reset_rule_state(struct vsxd *d, const struct vsx_rule *r)
 {
 	vsxd_dp_reset_rule(&d->dp, r->id);
+	vsxd_rebalance_forget(d, r->id);
 	vsxd_dp_clear_rule_counters(&d->dp, VSXD_INGRESS, r->id);
 	vsxd_dp_clear_rule_counters(&d->dp, VSXD_EGRESS, r->id);
 }

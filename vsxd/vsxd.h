@@ -5,6 +5,7 @@
  *   datapath.c   BPF objects, pins, attach, map access
  *   rules.c      the rule table: add/delete, persistence across restarts, compile + install
  *   cores.c      the core table: load sampling, VM pinning, cpumap
+ *   rebalance.c  live rebalancing: moves decided irq:auto rules (lib/rebalance.c plans)
  *   control.c    the control socket and the commands vsxctl sends
  *   rps.c        the uplink's RPS/RFS settings, off while steering
  *   cpumap_acct.c  the cpumap's accounting (tracepoints)
@@ -26,6 +27,7 @@ struct vsxd {
 	struct vsx_rule_table *rules; /* both directions; ids are shared */
 	struct vsxd_cores *cores;         /* load sampling state (cores.c) */
 	struct vsxd_rps *rps;             /* the uplink's RPS while steering (rps.c); NULL: own-rps off */
+	struct vsxd_rebalance *rebalance; /* rebalancing state (rebalance.c) */
 	struct vsx_core_table core_table; /* what was last written to the datapath */
 	char state_path[300];             /* runtime rules and mode, kept across restarts */
 	int listen_fd;
@@ -51,6 +53,19 @@ int vsxd_cores_init(struct vsxd *d);
 void vsxd_cores_free(struct vsxd *d);
 /* One sampling tick: load, pinning, online CPUs -> the datapath's core table and cpumap. */
 void vsxd_cores_tick(struct vsxd *d);
+
+/* rebalance.c: init after the datapath is open; tick after each load sample (cores.c). */
+int vsxd_rebalance_init(struct vsxd *d);
+void vsxd_rebalance_free(struct vsxd *d);
+void vsxd_rebalance_tick(struct vsxd *d);
+/* Forgets a rule id's history (a new rule takes it). */
+void vsxd_rebalance_forget(struct vsxd *d, __u32 rule_id);
+/* Moves since vsxd started: in total, and per core into and out of it (VSX_MAX_CPUS each). */
+void vsxd_rebalance_counts(const struct vsxd *d, __u64 *total, const __u64 **in, const __u64 **out);
+/* The planner's cooldown in samples (0 before init). */
+unsigned int vsxd_rebalance_cooldown(const struct vsxd *d);
+/* vsx_config.flowlet_jiffies for an idle gap of gap_ms: every accepted gap is longer. */
+unsigned int vsxd_flowlet_jiffies(unsigned int gap_ms, unsigned int hz);
 
 /* rps.c: init after the mode is known; sync after every mode change and on each tick. */
 int vsxd_rps_init(struct vsxd *d);

@@ -99,6 +99,11 @@ static void test_defaults(void **state)
 	assert_true(conf.cpumap_kthread_batch);
 	assert_int_equal(conf.threshold, 50);
 	assert_int_equal(conf.sample_interval_ms, 100);
+	assert_int_equal(conf.decision_load, 10);
+	assert_true(conf.rebalance);
+	assert_int_equal(conf.rebalance_hold, 3);
+	assert_int_equal(conf.rebalance_margin, 20);
+	assert_int_equal(conf.rebalance_gap_ms, 15);
 	assert_int_equal(conf.flow_cache_slots, 1048576);
 	assert_string_equal(conf.bpffs, "/run/vsx/bpf");
 	assert_string_equal(conf.socket_path, "/run/vsx/vsxd.sock");
@@ -186,6 +191,11 @@ static void test_value_forms(void **state)
 		 "cpumap-kthread normal\n"
 		 "threshold 75%\n"
 		 "sample-interval 10\n"
+		 "decision-load 0\n"
+		 "rebalance off\n"
+		 "rebalance-hold 100\n"
+		 "rebalance-margin 1\n"
+		 "rebalance-gap-ms 1000\n"
 		 "flow-cache-slots 16M\n"
 		 "rss-cpus 0-3,8,10-11\n"
 		 "xdp-mode generic\n"
@@ -221,6 +231,11 @@ static void test_value_forms(void **state)
 	assert_false(conf.cpumap_kthread_batch);
 	assert_int_equal(conf.threshold, 75);
 	assert_int_equal(conf.sample_interval_ms, 10);
+	assert_int_equal(conf.decision_load, 0);
+	assert_false(conf.rebalance);
+	assert_int_equal(conf.rebalance_hold, 100);
+	assert_int_equal(conf.rebalance_margin, 1);
+	assert_int_equal(conf.rebalance_gap_ms, 1000);
 	assert_int_equal(conf.flow_cache_slots, 16u << 20);
 	assert_false(conf.rss_cpus_all);
 	for (unsigned int c = 0; c < VSX_MAX_CPUS; c++) {
@@ -253,7 +268,7 @@ static void test_value_forms(void **state)
 	assert_int_equal(conf.n_rules, 2);
 	assert_string_equal(conf.rules[0].text, "priority=5,vni=7,actions=irq:2");
 	assert_string_equal(conf.rules[1].text, "udp, nw_dst=10.0.0.1\tactions=irq:auto");
-	assert_int_equal(conf.rules[1].line, 34);
+	assert_int_equal(conf.rules[1].line, 39);
 	vsxd_conf_free(&conf);
 
 	/* "1K" and a bare sample interval; "rss-cpus all" after nothing */
@@ -387,6 +402,25 @@ static void test_errors_global(void **state)
 		 "vsxd.conf:2: sample-interval 101 out of range 10..100"},
 		{"uplink e\nsample-interval 1s\n",
 		 "vsxd.conf:2: sample-interval: invalid number '1s'"},
+		{"uplink e\ndecision-load 101\n", "vsxd.conf:2: decision-load 101 out of range 0..100"},
+		{"uplink e\ndecision-load 10%\n", "vsxd.conf:2: decision-load: invalid number '10%'"},
+		{"uplink e\nrebalance maybe\n",
+		 "vsxd.conf:2: rebalance: expected on or off (yes or no), got 'maybe'"},
+		{"uplink e\nrebalance-hold 0\n", "vsxd.conf:2: rebalance-hold 0 out of range 1..100"},
+		{"uplink e\nrebalance-hold 101\n",
+		 "vsxd.conf:2: rebalance-hold 101 out of range 1..100"},
+		{"uplink e\nrebalance-margin 0\n",
+		 "vsxd.conf:2: rebalance-margin 0 out of range 1..100"},
+		{"uplink e\nrebalance-margin 101\n",
+		 "vsxd.conf:2: rebalance-margin 101 out of range 1..100"},
+		{"uplink e\nrebalance-gap-ms 0\n",
+		 "vsxd.conf:2: rebalance-gap-ms 0 out of range 1..1000"},
+		{"uplink e\nrebalance-gap-ms 1001\n",
+		 "vsxd.conf:2: rebalance-gap-ms 1001 out of range 1..1000"},
+		{"uplink e\nrebalance-gap-ms 15ms\n",
+		 "vsxd.conf:2: rebalance-gap-ms: invalid number '15ms'"},
+		{"uplink e\nrebalance on\nrebalance off\n",
+		 "vsxd.conf:3: duplicate 'rebalance' (first on line 2)"},
 		{"uplink e\nsample-interval 100 ms\n",
 		 "vsxd.conf:2: sample-interval: unexpected 'ms' after the value"},
 		{"uplink e\nflow-cache-slots 512\n",
@@ -698,6 +732,11 @@ static void test_dump(void **state)
 			       "cpumap-kthread batch\n"
 			       "threshold 50\n"
 			       "sample-interval 100ms\n"
+			       "decision-load 10\n"
+			       "rebalance on\n"
+			       "rebalance-hold 3\n"
+			       "rebalance-margin 20\n"
+			       "rebalance-gap-ms 15\n"
 			       "flow-cache-slots 1048576\n"
 			       "bpffs /run/vsx/bpf\n"
 			       "socket /run/vsx/vsxd.sock\n"
@@ -736,6 +775,8 @@ static void test_dump(void **state)
 		   "rss-cpus 0-2,4,6-7,9,200-255\nmode default\nfcf off\negress-fcf off\nown-rps off\n"
 		   "cpumap-kthread normal\n"
 		   "threshold 0\nsample-interval 10\nflow-cache-slots 16M\nxdp-mode native\n"
+		   "decision-load 100\nrebalance no\nrebalance-hold 1\nrebalance-margin 100\n"
+		   "rebalance-gap-ms 1\n"
 		   "log-level err\nvxlan-port 1\n"
 		   "vm a { \n vm-id 5\n tenant red\n port \"t}p\"\n pid 77\n priority yes\n}\n"
 		   "vm b {\n vm-id 6\n tenant 0\n vni 0\n pid-file \"/run/x y.pid\"\n}\n"
@@ -761,6 +802,22 @@ static void test_equal(void **state)
 	b.threshold = 51;
 	assert_false(vsxd_conf_equal(&a, &b));
 	b.threshold = 50;
+	b.decision_load = 0;
+	assert_false(vsxd_conf_equal(&a, &b));
+	b.decision_load = a.decision_load;
+	b.rebalance = false;
+	assert_false(vsxd_conf_equal(&a, &b));
+	b.rebalance = true;
+	b.rebalance_hold = 4;
+	assert_false(vsxd_conf_equal(&a, &b));
+	b.rebalance_hold = a.rebalance_hold;
+	b.rebalance_margin = 21;
+	assert_false(vsxd_conf_equal(&a, &b));
+	b.rebalance_margin = a.rebalance_margin;
+	b.rebalance_gap_ms = 16;
+	assert_false(vsxd_conf_equal(&a, &b));
+	b.rebalance_gap_ms = a.rebalance_gap_ms;
+	assert_true(vsxd_conf_equal(&a, &b));
 	vsx_cpuset_add(&b.vms[0].cpus, 9);
 	assert_false(vsxd_conf_equal(&a, &b));
 	vsxd_conf_free(&a);

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Live rebalancing, vsxd's side (docs/rebalancing.md): at every sampling tick, after the new
+ * loads are in the datapath, the decided irq:auto rules and their packet rates since the
+ * last tick go to the planner (lib/rebalance.c); each move it returns is written into the
+ * rule's state (the datapath's flows follow at their next idle gap, vsx_config's
+ * flowlet_jiffies) and into the assignment counts, and logged with its reason.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vsxd.h"
+#include "jiffies.h"
+#include "log.h"
+#include "rebalance.h"
+#include <vsx/fcf.h>
+
+/* Moves per round at most (the planner's max_moves bounds it further). */
+#define MAX_MOVES 64
+
+struct vsxd_rebalance {
+	struct vsx_rebalance *plan;
+	struct vsx_rebalance_conf conf;
+	struct vsx_rebalance_rule *rules; /* VSX_MAX_RULES, this round's list */
+	__u64 *last_packets;		  /* per rule id, at the last tick */
+	bool *have_last;		  /* last_packets[id] is a reading of this rule */
+	unsigned long long last_ns;
+	__u64 moves, moves_in[VSX_MAX_CPUS], moves_out[VSX_MAX_CPUS];
+};
+
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+unsigned int vsxd_flowlet_jiffies(unsigned int gap_ms, unsigned int hz)
+{
+	/*
+	 * The datapath compares jiffies: a difference of J ticks means the real gap was more
+	 * than J - 1 ticks. Rounding gap_ms up to ticks and adding one makes every gap the
+	 * datapath accepts strictly longer than gap_ms.
+	 */
+	return (unsigned int)(((unsigned long long)gap_ms * hz + 999) / 1000) + 1;
+}
+
+int vsxd_rebalance_init(struct vsxd *d)
+{
+	struct vsxd_rebalance *r = calloc(1, sizeof(*r));
+	unsigned int hz = vsx_hz(), fj = 0;
+
+	d->rebalance = r;
+	if (!r)
+		return -ENOMEM;
+	r->rules = calloc(VSX_MAX_RULES, sizeof(*r->rules));
+	r->last_packets = calloc(VSX_MAX_RULES, sizeof(*r->last_packets));
+	r->have_last = calloc(VSX_MAX_RULES, sizeof(*r->have_last));
+	if (!r->rules || !r->last_packets || !r->have_last || vsx_rebalance_new(&r->plan))
+		return -ENOMEM;
+	vsx_rebalance_conf_default(&r->conf, d->conf.sample_interval_ms);
+	r->conf.hold = d->conf.rebalance_hold;
+	r->conf.margin = d->conf.rebalance_margin;
+
+	if (d->conf.rebalance && !hz)
+		log_warn(
+		    "cannot measure the kernel's HZ (/proc/timer_list): cached flows of a moved "
+		    "rule keep their core; new flows take the new one");
+	else if (d->conf.rebalance)
+		fj = vsxd_flowlet_jiffies(d->conf.rebalance_gap_ms, hz);
+	__atomic_store_n(&d->dp.cfg->flowlet_jiffies, fj, __ATOMIC_RELEASE);
+	if (d->conf.rebalance)
+		log_info("rebalancing on: hold %u samples, margin %u points, cooldown %u samples, "
+			 "flowlet gap %u ms (%u jiffies at HZ=%u)",
+			 r->conf.hold, r->conf.margin, r->conf.cooldown, d->conf.rebalance_gap_ms,
+			 fj, hz);
+	return 0;
+}
+
+void vsxd_rebalance_free(struct vsxd *d)
+{
+	struct vsxd_rebalance *r = d->rebalance;
+
+	if (!r)
+		return;
+	vsx_rebalance_free(r->plan);
+	free(r->rules);
+	free(r->last_packets);
+	free(r->have_last);
+	free(r);
+	d->rebalance = NULL;
+}
+
+void vsxd_rebalance_forget(struct vsxd *d, __u32 rule_id)
+{
+	struct vsxd_rebalance *r = d->rebalance;
+
+	if (!r || rule_id >= VSX_MAX_RULES)
+		return;
+	vsx_rebalance_forget(r->plan, rule_id);
+	r->have_last[rule_id] = false;
+}
+
+/* A name for the rule in logs: its VM's, when it matches one VM ID, else its match. */
+static void rule_label(const struct vsxd *d, const struct vsx_rule *rule, char *buf, size_t len)
+{
+	char text[VSX_RULE_TEXT_MAX], *actions;
+
+	if ((rule->mask.fcf & VSX_FCF_VM_ID_MASK) == VSX_FCF_VM_ID_MASK) {
+		unsigned int id = vsx_fcf_vm_id(rule->key.fcf);
+
+		for (size_t i = 0; i < d->conf.n_vms; i++) {
+			if (d->conf.vms[i].vm_id == id) {
+				snprintf(buf, len, "%s", d->conf.vms[i].name);
+				return;
+			}
+		}
+	}
+	vsx_rule_format(rule, text, sizeof(text));
+	actions = strstr(text, "actions=");
+	if (actions) {
+		while (actions > text && (actions[-1] == ' ' || actions[-1] == ','))
+			actions--;
+		*actions = '\0';
+	}
+	snprintf(buf, len, "%s", text[0] ? text : "*");
+}
+
+/* Decided irq:auto rules with their rates; rules seen for the first time have rate 0. */
+static size_t collect_rules(struct vsxd *d, double dt_s)
+{
+	struct vsxd_rebalance *r = d->rebalance;
+	const struct vsx_rule *rule;
+	size_t n = 0;
+
+	vsx_rule_table_for_each(d->rules, rule)
+	{
+		struct vsx_rule_state st;
+		struct vsx_counter cnt;
+		__u32 id = rule->id;
+		__u64 rate = 0;
+
+		if (rule->action.kind != VSX_ACT_IRQ_AUTO || id >= VSX_MAX_RULES)
+			continue;
+		if (vsxd_dp_rule_state(&d->dp, id, &st) || st.core < 0 ||
+		    vsxd_dp_rule_counter(&d->dp, VSXD_INGRESS, id, &cnt)) {
+			r->have_last[id] = false;
+			continue;
+		}
+		if (r->have_last[id] && cnt.packets >= r->last_packets[id] && dt_s > 0)
+			rate = (__u64)((double)(cnt.packets - r->last_packets[id]) / dt_s);
+		r->last_packets[id] = cnt.packets;
+		r->have_last[id] = true;
+		r->rules[n++] = (struct vsx_rebalance_rule){
+		    .rule_id = id,
+		    .core = st.core,
+		    .prio = st.prio ? 1 : 0,
+		    .rate = rate,
+		};
+	}
+	return n;
+}
+
+/* A snapshot of the datapath's counts (it adds to them concurrently). */
+static void read_assign(const struct vsx_core_assign *src, struct vsx_core_assign *dst)
+{
+	for (unsigned int c = 0; c < VSX_MAX_CPUS; c++) {
+		dst->normal[c] = __atomic_load_n(&src->normal[c], __ATOMIC_RELAXED);
+		dst->prio[c] = __atomic_load_n(&src->prio[c], __ATOMIC_RELAXED);
+		dst->recent[c] = __atomic_load_n(&src->recent[c], __ATOMIC_RELAXED);
+	}
+}
+
+/* The move in the datapath: the rule's core, then its count, as the contract says. */
+static int apply(struct vsxd *d, const struct vsx_rebalance_move *m)
+{
+	struct vsx_rule_state st = {.core = m->to, .prio = m->prio};
+	struct vsx_core_assign *a = d->dp.core_assign;
+	__u32 *old, *new;
+	int err = vsxd_dp_set_rule_state(&d->dp, m->rule_id, &st);
+
+	if (err)
+		return err;
+	old = m->prio ? &a->prio[m->from] : &a->normal[m->from];
+	new = m->prio ? &a->prio[m->to] : &a->normal[m->to];
+	/* never below zero: a count the datapath has not caught up with stays at 0 */
+	__u32 cur = __atomic_load_n(old, __ATOMIC_RELAXED);
+	while (cur && !__atomic_compare_exchange_n(old, &cur, cur - 1, false, __ATOMIC_RELAXED,
+						   __ATOMIC_RELAXED))
+		;
+	__atomic_fetch_add(new, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&a->recent[m->to], 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+void vsxd_rebalance_tick(struct vsxd *d)
+{
+	struct vsxd_rebalance *r = d->rebalance;
+	struct vsx_rebalance_move moves[MAX_MOVES];
+	struct vsx_core_assign snap;
+	unsigned long long now = mono_ns();
+	double dt_s;
+	size_t n_rules;
+	int n;
+
+	if (!r || !d->conf.rebalance || !d->rules)
+		return;
+	dt_s = r->last_ns ? (double)(now - r->last_ns) / 1e9 : 0;
+	r->last_ns = now;
+	if (__atomic_load_n(&d->dp.cfg->mode, __ATOMIC_ACQUIRE) != VSX_MODE_VSX)
+		return;
+	n_rules = collect_rules(d, dt_s);
+	read_assign(d->dp.core_assign, &snap);
+	n = vsx_rebalance_plan(r->plan, &r->conf, &d->core_table, &snap, r->rules, n_rules, moves,
+			       MAX_MOVES);
+	if (n < 0) {
+		log_rl(VSX_LOG_WARN, "rebalancing: %s", strerror(-n));
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct vsx_rebalance_move *m = &moves[i];
+		const struct vsx_rule *rule = vsx_rule_table_get(d->rules, m->rule_id);
+		char label[VSX_RULE_TEXT_MAX], why[160];
+		int err = apply(d, m);
+
+		if (err) {
+			log_warn("rule %u: moving from core %d to core %d: %s", m->rule_id, m->from,
+				 m->to, strerror(-err));
+			continue;
+		}
+		r->moves++;
+		r->moves_out[m->from]++;
+		r->moves_in[m->to]++;
+		if (rule)
+			rule_label(d, rule, label, sizeof(label));
+		else
+			snprintf(label, sizeof(label), "?");
+		vsx_rebalance_reason_format(m, why, sizeof(why));
+		log_info("rule %u \"%s\" moved from core %d to core %d: %s", m->rule_id, label,
+			 m->from, m->to, why);
+	}
+}
+
+void vsxd_rebalance_counts(const struct vsxd *d, __u64 *total, const __u64 **in, const __u64 **out)
+{
+	static const __u64 zero[VSX_MAX_CPUS];
+	const struct vsxd_rebalance *r = d->rebalance;
+
+	*total = r ? r->moves : 0;
+	*in = r ? r->moves_in : zero;
+	*out = r ? r->moves_out : zero;
+}
+
+unsigned int vsxd_rebalance_cooldown(const struct vsxd *d)
+{
+	return d->rebalance ? d->rebalance->conf.cooldown : 0;
+}
