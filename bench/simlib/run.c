@@ -1,0 +1,603 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The interval loop. Per interval of SIM_INTERVAL_S: the policy places the flows that
+ * start (and, for vsx, retries and flowlet moves) in time order, every flow's frames are
+ * charged to the core that processes them, cores whose demand exceeds 100 % drop in
+ * proportion, then the load is sampled and smoothed as vsxd does (lib/core_load.c), and the
+ * rebalancers (rss++, vsx+rb) run on the new sample.
+ */
+#include "run.h"
+#include "rng.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vsx/core_choice.h>
+#include "core_load.h"
+#include "rebalance.h"
+
+const char *const sim_policy_name[SIM_N_POLICIES] = {"rss", "rss++", "vsx", "vsx+rb"};
+
+/*
+ * A flow that found no core retries VSX_RETRY_JIFFIES later (include/vsx/datapath.h),
+ * 25 jiffies: 100 ms at HZ 250 (Debian's kernels).
+ */
+#define SIM_HZ 250
+#define SIM_RETRY_S (25.0 / SIM_HZ)
+
+/*
+ * rss++ (our simplification of Barbette et al., CoNEXT 2019): after each sample, up to
+ * RSSPP_MAX_MOVES times, the bucket of the most loaded core whose load is closest to half
+ * the gap to the least loaded core moves there, if that lowers the larger of the two by at
+ * least RSSPP_MIN_GAIN points.
+ */
+#define RSSPP_MAX_MOVES 8
+#define RSSPP_MIN_GAIN 1.0
+
+struct fstate {
+	int core;	 /* where its frames are processed now */
+	int rx;		 /* the receiving core (the NIC's static table) */
+	double since;	 /* frames from here on are not charged yet */
+	double retry_at; /* vsx: undecided, asks again then (< 0: decided) */
+};
+
+struct segment {
+	unsigned int flow;
+	int rx, core;
+	double frames;
+};
+
+struct event {
+	double at;
+	unsigned int flow;
+	int kind; /* EV_* */
+};
+
+enum { EV_START, EV_RETRY, EV_MOVE };
+
+struct run {
+	const struct sim_params *p;
+	const struct sim_host *h;
+	enum sim_policy policy;
+	struct sim_result *res;
+	struct fstate *fs;
+	unsigned int *active;
+	size_t n_active;
+	struct segment *seg;
+	size_t n_seg, cap_seg;
+	struct event *ev;
+	size_t cap_ev;
+	/* per core, this interval */
+	double stack_us[VSX_MAX_CPUS], xdp_us[VSX_MAX_CPUS], vm[VSX_MAX_CPUS];
+	double load[VSX_MAX_CPUS]; /* smoothed, percent */
+	/* rss, rss++ */
+	int reta[SIM_RETA_SIZE], nic[SIM_RETA_SIZE];
+	double bucket_frames[SIM_RETA_SIZE];
+	/* vsx */
+	struct vsx_core_table t;
+	struct vsx_core_assign a;
+	int *rule_core; /* per VM rule: decided core, or VSX_CORE_NONE */
+	double *rule_frames;
+	struct vsx_rebalance *rb;
+	struct vsx_rebalance_conf rb_conf;
+	struct vsx_rebalance_rule *rules;
+};
+
+static int is_vsx(const struct run *r)
+{
+	return r->policy == SIM_VSX || r->policy == SIM_VSX_RB;
+}
+
+static unsigned int bucket(const struct sim_flow *f)
+{
+	return f->hash % SIM_RETA_SIZE;
+}
+
+static int add_segment(struct run *r, unsigned int flow, int core, double frames)
+{
+	struct segment *s;
+
+	if (frames <= 0)
+		return 0;
+	if (r->n_seg == r->cap_seg) {
+		size_t cap = r->cap_seg ? r->cap_seg * 2 : 1024;
+
+		s = realloc(r->seg, cap * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		r->seg = s;
+		r->cap_seg = cap;
+	}
+	s = &r->seg[r->n_seg++];
+	s->flow = flow;
+	s->rx = r->fs[flow].rx;
+	s->core = core;
+	s->frames = frames;
+	return 0;
+}
+
+/* Charges a flow's frames from fs->since to `until` to its current core. */
+static int charge(struct run *r, unsigned int i, double until)
+{
+	const struct sim_flow *f = &r->h->flow[i];
+	struct fstate *fs = &r->fs[i];
+	double from = fs->since, to = until < f->end ? until : f->end;
+	int err = 0;
+
+	if (to > from)
+		err = add_segment(r, i, fs->core, (to - from) * f->fps);
+	fs->since = until;
+	return err;
+}
+
+/* vsx: the core of flow i's rule, deciding it now if it is not decided yet. */
+static int vsx_place(struct run *r, unsigned int i, double at)
+{
+	const struct sim_flow *f = &r->h->flow[i];
+	struct fstate *fs = &r->fs[i];
+	int core = r->rule_core[f->vm];
+
+	/* a first packet (or a retried one) takes the miss path on the receiving core */
+	r->xdp_us[fs->rx] += (r->p->miss_ns - r->p->hit_ns) / 1000.0;
+	if (core == VSX_CORE_NONE) {
+		core = vsx_choose_core(&r->t, &r->a, f->prio, (__u32)fs->rx);
+		r->res->decisions++;
+		if (core == VSX_CORE_NONE) {
+			r->res->no_core++;
+			fs->retry_at = at + SIM_RETRY_S;
+			return fs->rx; /* stays on the receiving core */
+		}
+		r->rule_core[f->vm] = core;
+		if (f->prio)
+			r->a.prio[core]++;
+		else
+			r->a.normal[core]++;
+		r->a.recent[core]++;
+	}
+	fs->retry_at = -1;
+	return core;
+}
+
+static int by_time(const void *x, const void *y)
+{
+	const struct event *a = x, *b = y;
+
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	if (a->flow != b->flow)
+		return a->flow < b->flow ? -1 : 1;
+	return a->kind - b->kind;
+}
+
+static int push_event(struct run *r, size_t *n, double at, unsigned int flow, int kind)
+{
+	if (*n == r->cap_ev) {
+		size_t cap = r->cap_ev ? r->cap_ev * 2 : 1024;
+		struct event *e = realloc(r->ev, cap * sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		r->ev = e;
+		r->cap_ev = cap;
+	}
+	r->ev[(*n)++] = (struct event){.at = at, .flow = flow, .kind = kind};
+	return 0;
+}
+
+/*
+ * A flow of a moved rule follows at its next idle gap longer than the flowlet gap (the
+ * datapath's rule: vsx_config.flowlet_jiffies). TCP-like flows pause at gap_hz, a Poisson
+ * process; constant-rate UDP never pauses that long, so it moves only when it ends.
+ */
+static double gap_in(const struct run *r, unsigned int i, unsigned int k, double t0)
+{
+	const struct sim_flow *f = &r->h->flow[i];
+	double p = 1.0 - sim_expo(-r->p->gap_hz * SIM_INTERVAL_S);
+
+	if (f->cls == SIM_FRAG || sim_hash_unit(r->p->seed, i, 2ull * k) >= p)
+		return -1;
+	return t0 + SIM_INTERVAL_S * sim_hash_unit(r->p->seed, i, 2ull * k + 1);
+}
+
+/* Places the interval's new flows, retries and moves in time order; charges the frames. */
+static int place_interval(struct run *r, unsigned int k, size_t *next_flow)
+{
+	const struct sim_host *h = r->h;
+	double t0 = k * SIM_INTERVAL_S, t1 = t0 + SIM_INTERVAL_S;
+	size_t n_ev = 0;
+	int err;
+
+	for (size_t j = 0; j < r->n_active; j++) {
+		unsigned int i = r->active[j];
+		struct fstate *fs = &r->fs[i];
+
+		if (r->policy == SIM_RSS || r->policy == SIM_RSSPP) {
+			fs->core =
+			    r->reta[bucket(&h->flow[i])]; /* a bucket move takes effect at once */
+		} else if (fs->retry_at >= 0) {
+			/* a flow that ends before its retry asks no more */
+			if (fs->retry_at < t1 && fs->retry_at < h->flow[i].end &&
+			    push_event(r, &n_ev, fs->retry_at, i, EV_RETRY))
+				return -ENOMEM;
+		} else if (fs->core != r->rule_core[h->flow[i].vm]) {
+			double at = gap_in(r, i, k, t0);
+
+			if (at >= 0 && at < h->flow[i].end && push_event(r, &n_ev, at, i, EV_MOVE))
+				return -ENOMEM;
+		}
+	}
+	for (; *next_flow < h->n_flows && h->flow[*next_flow].start < t1; (*next_flow)++)
+		if (push_event(r, &n_ev, h->flow[*next_flow].start, (unsigned int)*next_flow,
+			       EV_START))
+			return -ENOMEM;
+	if (n_ev > 1)
+		qsort(r->ev, n_ev, sizeof(*r->ev), by_time);
+
+	for (size_t e = 0; e < n_ev; e++) {
+		const struct event *ev = &r->ev[e];
+		unsigned int i = ev->flow;
+		struct fstate *fs = &r->fs[i];
+
+		switch (ev->kind) {
+		case EV_START:
+			fs->rx = r->nic[bucket(&h->flow[i])];
+			fs->since = ev->at;
+			fs->retry_at = -1;
+			fs->core =
+			    is_vsx(r) ? vsx_place(r, i, ev->at) : r->reta[bucket(&h->flow[i])];
+			r->active[r->n_active++] = i;
+			break;
+		case EV_RETRY:
+			if (charge(r, i, ev->at))
+				return -ENOMEM;
+			fs->core = vsx_place(r, i, ev->at);
+			break;
+		default: /* EV_MOVE */
+			if (charge(r, i, ev->at))
+				return -ENOMEM;
+			fs->core = r->rule_core[h->flow[i].vm];
+			r->res->flows_moved++;
+			break;
+		}
+	}
+
+	/* The rest of the interval; flows that end leave the active list. */
+	for (size_t j = 0; j < r->n_active;) {
+		unsigned int i = r->active[j];
+
+		if ((err = charge(r, i, t1)))
+			return err;
+		if (h->flow[i].end <= t1)
+			r->active[j] = r->active[--r->n_active];
+		else
+			j++;
+	}
+	return 0;
+}
+
+/* The policy's cores for the spread: rss and rss++ all cores, vsx the unpinned ones. */
+static int in_spread_set(const struct run *r, unsigned int c)
+{
+	return !is_vsx(r) || !r->h->pinned[c];
+}
+
+/* Busy time, drops and the metrics of interval k. */
+static void account_interval(struct run *r, unsigned int k)
+{
+	const struct sim_params *p = r->p;
+	struct sim_result *res = r->res;
+	double interval_us = SIM_INTERVAL_S * 1e6, keep[VSX_MAX_CPUS];
+	double max = 0, sum = 0;
+	unsigned int n = 0, collide = 0;
+	double frames_on[VSX_MAX_CPUS] = {0};
+
+	for (size_t s = 0; s < r->n_seg; s++) {
+		const struct segment *sg = &r->seg[s];
+		double per = p->stack_us + (sg->core != sg->rx ? p->handoff_us : 0);
+
+		r->stack_us[sg->core] += sg->frames * per;
+		frames_on[sg->core] += sg->frames;
+		if (is_vsx(r))
+			r->xdp_us[sg->rx] += sg->frames * p->hit_ns / 1000.0;
+	}
+	for (unsigned int c = 0; c < p->cores; c++) {
+		double sw = 100.0 * r->stack_us[c] / interval_us;
+		double demand = r->vm[c] + sw + 100.0 * r->xdp_us[c] / interval_us;
+
+		/* an overloaded core serves every demand on it in proportion */
+		keep[c] = demand > 100.0 ? 100.0 / demand : 1.0;
+		res->switch_load[(size_t)k * p->cores + c] = (float)sw;
+		if (r->h->pinned[c] && frames_on[c] > 0) {
+			collide++;
+			res->frames_pinned += frames_on[c];
+		}
+		if (in_spread_set(r, c)) {
+			max = sw > max ? sw : max;
+			sum += sw;
+			n++;
+		}
+		/* the sample vsxd takes: busy share, capped, smoothed (lib/core_load.c) */
+		{
+			double share = demand > 100.0 ? 100.0 : demand;
+			double alpha =
+			    (SIM_INTERVAL_S * 1000.0) / (VSX_LOAD_TAU_MS + SIM_INTERVAL_S * 1000.0);
+
+			r->load[c] += alpha * (share - r->load[c]);
+		}
+	}
+	res->collisions[k] = collide;
+	res->spread[k] = sum > 0 ? max / (sum / n) : 0;
+
+	for (size_t s = 0; s < r->n_seg; s++) {
+		const struct segment *sg = &r->seg[s];
+		const struct sim_flow *f = &r->h->flow[sg->flow];
+		double got = sg->frames * keep[sg->core];
+
+		if (is_vsx(r) && sg->rx != sg->core)
+			got *= keep[sg->rx]; /* the receiving core ran XDP on it first */
+		res->frames += sg->frames;
+		res->delivered += got;
+		if (f->prio) {
+			res->prio_frames += sg->frames;
+			res->prio_delivered += got;
+		}
+		if (is_vsx(r))
+			r->rule_frames[f->vm] += sg->frames;
+		else
+			r->bucket_frames[bucket(f)] += sg->frames;
+	}
+}
+
+static int by_load_desc(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a > b ? -1 : a < b;
+}
+
+/*
+ * A bound for per-VM rules: the interval's VM switch loads placed afresh by LPT (largest
+ * first, each on the least loaded unpinned core), knowing the interval's own loads and
+ * moving every flow at no cost. No policy can do that; it shows how much of the spread the
+ * granularity of one rule per VM leaves whatever the rebalancer does.
+ */
+static double lpt_bound(const struct run *r)
+{
+	double load[VSX_MAX_CPUS], *v = malloc(r->h->n_vms * sizeof(*v)), max = 0, sum = 0;
+	unsigned int n = 0;
+
+	if (!v)
+		return 0;
+	for (unsigned int i = 0; i < r->h->n_vms; i++)
+		v[i] = r->rule_frames[i];
+	qsort(v, r->h->n_vms, sizeof(*v), by_load_desc);
+	for (unsigned int c = 0; c < r->p->cores; c++)
+		if (!r->h->pinned[c])
+			load[n++] = 0;
+	for (unsigned int i = 0; i < r->h->n_vms && n; i++) {
+		unsigned int lo = 0;
+
+		for (unsigned int c = 1; c < n; c++)
+			lo = load[c] < load[lo] ? c : lo;
+		load[lo] += v[i];
+	}
+	free(v);
+	for (unsigned int c = 0; c < n; c++) {
+		max = load[c] > max ? load[c] : max;
+		sum += load[c];
+	}
+	return sum > 0 ? max / (sum / n) : 0;
+}
+
+/* The core table vsxd writes after a sample (vsx_core_table_fill): loads rounded. */
+static void fill_table(struct run *r)
+{
+	const struct sim_params *p = r->p;
+
+	r->t.n_cpus = p->cores;
+	r->t.threshold = (__u8)p->threshold;
+	r->t.decision_load = (__u8)p->decision_load;
+	for (unsigned int c = 0; c < p->cores; c++) {
+		double l = r->load[c] + 0.5;
+
+		r->t.cores[c].flags = VSX_CORE_ONLINE | (r->h->pinned[c] ? VSX_CORE_PINNED : 0);
+		r->t.cores[c].load = (__u8)(l < 0 ? 0 : l > 100 ? 100 : l);
+	}
+	memset(r->a.recent, 0, sizeof(r->a.recent));
+}
+
+static int table_qualifies(const struct run *r)
+{
+	for (unsigned int c = 0; c < r->p->cores; c++)
+		if (!r->h->pinned[c] && vsx_core_qualifies(&r->t, c))
+			return 1;
+	return 0;
+}
+
+static void rsspp_round(struct run *r)
+{
+	const struct sim_params *p = r->p;
+	double core[VSX_MAX_CPUS] = {0}, bl[SIM_RETA_SIZE];
+
+	for (unsigned int b = 0; b < SIM_RETA_SIZE; b++) {
+		bl[b] = 100.0 * r->bucket_frames[b] * p->stack_us / (SIM_INTERVAL_S * 1e6);
+		core[r->reta[b]] += bl[b];
+	}
+	for (int m = 0; m < RSSPP_MAX_MOVES; m++) {
+		unsigned int hi = 0, lo = 0;
+		double gap, best_gain = RSSPP_MIN_GAIN;
+		int best = -1;
+
+		for (unsigned int c = 1; c < p->cores; c++) {
+			hi = core[c] > core[hi] ? c : hi;
+			lo = core[c] < core[lo] ? c : lo;
+		}
+		gap = core[hi] - core[lo];
+		for (unsigned int b = 0; b < SIM_RETA_SIZE; b++) {
+			/* the larger of the two after the move, against core[hi] before it */
+			double after = core[hi] - bl[b] > core[lo] + bl[b] ? core[hi] - bl[b]
+									   : core[lo] + bl[b];
+
+			if ((unsigned int)r->reta[b] != hi || bl[b] <= 0 || bl[b] >= gap)
+				continue;
+			if (core[hi] - after > best_gain) {
+				best_gain = core[hi] - after;
+				best = (int)b;
+			}
+		}
+		if (best < 0)
+			break;
+		core[hi] -= bl[best];
+		core[lo] += bl[best];
+		r->reta[best] = (int)lo;
+		r->res->moves++;
+		for (size_t j = 0; j < r->n_active; j++)
+			if (bucket(&r->h->flow[r->active[j]]) == (unsigned int)best)
+				r->res->flows_moved++;
+	}
+}
+
+static int rb_round(struct run *r)
+{
+	struct vsx_rebalance_move moves[64];
+	size_t n = 0;
+	int got;
+
+	for (unsigned int v = 0; v < r->h->n_vms; v++) {
+		if (r->rule_core[v] == VSX_CORE_NONE)
+			continue;
+		r->rules[n++] = (struct vsx_rebalance_rule){
+		    .rule_id = v + 1,
+		    .core = r->rule_core[v],
+		    .prio = (__u32)r->h->vm[v].prio,
+		    .rate = (__u64)(r->rule_frames[v] / SIM_INTERVAL_S + 0.5),
+		};
+	}
+	got = vsx_rebalance_plan(r->rb, &r->rb_conf, &r->t, &r->a, r->rules, n, moves,
+				 sizeof(moves) / sizeof(moves[0]));
+	if (got < 0)
+		return got;
+	for (int m = 0; m < got; m++) {
+		r->rule_core[moves[m].rule_id - 1] = moves[m].to;
+		r->res->moves++;
+	}
+	return 0;
+}
+
+static int result_alloc(const struct sim_params *p, struct sim_result *res, enum sim_policy policy)
+{
+	memset(res, 0, sizeof(*res));
+	res->policy = policy;
+	res->intervals = p->intervals;
+	res->cores = p->cores;
+	res->spread = calloc(p->intervals, sizeof(*res->spread));
+	res->bound = calloc(p->intervals, sizeof(*res->bound));
+	res->switch_load = calloc((size_t)p->intervals * p->cores, sizeof(*res->switch_load));
+	res->collisions = calloc(p->intervals, sizeof(*res->collisions));
+	res->qualifies = calloc(p->intervals, sizeof(*res->qualifies));
+	return res->spread && res->bound && res->switch_load && res->collisions && res->qualifies
+		   ? 0
+		   : -ENOMEM;
+}
+
+void sim_result_free(struct sim_result *res)
+{
+	free(res->spread);
+	free(res->bound);
+	free(res->switch_load);
+	free(res->collisions);
+	free(res->qualifies);
+	memset(res, 0, sizeof(*res));
+}
+
+static void run_free(struct run *r)
+{
+	free(r->fs);
+	free(r->active);
+	free(r->seg);
+	free(r->ev);
+	free(r->rule_core);
+	free(r->rule_frames);
+	free(r->rules);
+	vsx_rebalance_free(r->rb);
+	free(r);
+}
+
+static int run_init(struct run *r, const struct sim_params *p, const struct sim_host *h)
+{
+	unsigned int n_vms = h->n_vms ? h->n_vms : 1;
+
+	r->fs = calloc(h->n_flows ? h->n_flows : 1, sizeof(*r->fs));
+	r->active = calloc(h->n_flows ? h->n_flows : 1, sizeof(*r->active));
+	r->rule_core = malloc(n_vms * sizeof(*r->rule_core));
+	r->rule_frames = calloc(n_vms, sizeof(*r->rule_frames));
+	r->rules = calloc(n_vms, sizeof(*r->rules));
+	if (!r->fs || !r->active || !r->rule_core || !r->rule_frames || !r->rules)
+		return -ENOMEM;
+	for (unsigned int v = 0; v < n_vms; v++)
+		r->rule_core[v] = VSX_CORE_NONE;
+	/* the NIC's table: bucket b to core b mod cores, as ethtool's default spreads queues */
+	for (unsigned int b = 0; b < SIM_RETA_SIZE; b++)
+		r->reta[b] = r->nic[b] = (int)(b % p->cores);
+	if (r->policy == SIM_VSX_RB) {
+		int err = vsx_rebalance_new(&r->rb);
+
+		if (err)
+			return err;
+		vsx_rebalance_conf_default(&r->rb_conf, (unsigned int)(SIM_INTERVAL_S * 1000));
+		if (p->rb_hold >= 0)
+			r->rb_conf.hold = (unsigned int)p->rb_hold;
+		if (p->rb_margin >= 0)
+			r->rb_conf.margin = (unsigned int)p->rb_margin;
+		if (p->rb_max_moves >= 0)
+			r->rb_conf.max_moves = (unsigned int)p->rb_max_moves;
+	}
+	/* the first sample: the idle host, no VM booted yet */
+	sim_vm_demand(p, h, 0, r->load);
+	fill_table(r);
+	return 0;
+}
+
+int sim_run(const struct sim_params *p, const struct sim_host *h, enum sim_policy policy,
+	    struct sim_result *res)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	size_t next_flow = 0;
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	r->p = p;
+	r->h = h;
+	r->policy = policy;
+	r->res = res;
+	err = result_alloc(p, res, policy);
+	if (!err)
+		err = run_init(r, p, h);
+	for (unsigned int k = 0; !err && k < p->intervals; k++) {
+		double t0 = k * SIM_INTERVAL_S;
+
+		res->qualifies[k] = (unsigned char)table_qualifies(r);
+		memset(r->stack_us, 0, sizeof(r->stack_us));
+		memset(r->xdp_us, 0, sizeof(r->xdp_us));
+		memset(r->bucket_frames, 0, sizeof(r->bucket_frames));
+		memset(r->rule_frames, 0, h->n_vms * sizeof(*r->rule_frames));
+		r->n_seg = 0;
+		/* the VMs' demand over the interval: those booted by its middle */
+		sim_vm_demand(p, h, t0 + SIM_INTERVAL_S / 2, r->vm);
+		err = place_interval(r, k, &next_flow);
+		if (err)
+			break;
+		account_interval(r, k);
+		if (policy == SIM_VSX)
+			res->bound[k] = lpt_bound(r);
+		fill_table(r);
+		if (policy == SIM_RSSPP)
+			rsspp_round(r);
+		else if (policy == SIM_VSX_RB)
+			err = rb_round(r);
+	}
+	run_free(r);
+	return err;
+}
