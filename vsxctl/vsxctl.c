@@ -24,7 +24,8 @@ struct command {
 
 static const struct command commands[] = {
 	{"show", 0, 0, "show", "uplink, mode, VMs and datapath summary"},
-	{"cores", 0, 0, "cores", "the core table: load, pinned VM, flows, packets and bytes per core"},
+	{"cores", 0, 0, "cores",
+	 "the core table: load, pinned VM, flows, packets and bytes per core, rule moves (rebalancing)"},
 	{"stats", 0, 0, "stats", "the datapath's named counters (verdict reasons)"},
 	{"add-rule", 1, 1, "add-rule RULE",
 	 "add a rule, e.g. \"priority=100,vni=101,vm_id=1 actions=irq:auto\""},
