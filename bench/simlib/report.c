@@ -4,6 +4,7 @@
  * picture (gnuplot), and the last line. Definitions: docs/simulation.md "Metrics".
  */
 #include "report.h"
+#include "rebalance.h"
 
 #include <errno.h>
 #include <spawn.h>
@@ -52,6 +53,16 @@ static void spread_stats(const struct sim_result *r, unsigned int from, unsigned
 		*p95 = v[(size_t)(0.95 * (double)(n - 1) + 0.5)];
 	}
 	free(v);
+}
+
+/* Mean of the unsmoothed spread over the same intervals. */
+static void raw_stats(const struct sim_result *r, unsigned int from, unsigned int to, double *mean)
+{
+	struct sim_result raw = *r;
+	double p95;
+
+	raw.spread = raw.raw_spread;
+	spread_stats(&raw, from, to, mean, &p95);
 }
 
 /* Collision core-intervals of r in the intervals `check` (a vsx run) checked. */
@@ -109,6 +120,16 @@ static void print_header(const struct sim_params *p, const struct sim_host *h)
 	       "extra %.2f us; vsx threshold %u %%, decision_load %u; flowlet gaps %.2f/s\n",
 	       p->stack_us, p->hit_ns, p->miss_ns, p->handoff_us, p->threshold, p->decision_load,
 	       p->gap_hz);
+	{
+		struct vsx_rebalance_conf c;
+
+		vsx_rebalance_conf_default(&c, (unsigned int)(SIM_INTERVAL_S * 1000));
+		printf("vsx+rb planner (lib/rebalance.c): hold %d, margin %d, max_moves %d, "
+		       "cooldown %u samples\n",
+		       p->rb_hold >= 0 ? p->rb_hold : (int)c.hold,
+		       p->rb_margin >= 0 ? p->rb_margin : (int)c.margin,
+		       p->rb_max_moves >= 0 ? p->rb_max_moves : (int)c.max_moves, c.cooldown);
+	}
 	printf("flows: %zu mice, %zu heavy, %zu fragmented UDP; switch work offered (cores' worth "
 	       "at %.2f us/frame): base %.1f, step-up %.1f, step-down %.1f\n\n",
 	       h->n_class[SIM_MOUSE], h->n_class[SIM_HEAVY], h->n_class[SIM_FRAG], p->stack_us,
@@ -120,27 +141,28 @@ static void print_table(const struct sim_params *p, const struct sim_host *h,
 {
 	unsigned int from = first_measured(h), to = p->intervals;
 
-	printf("%-7s %-9s %6s %6s %9s %9s %8s %8s %8s %6s %7s %8s\n", "policy", "cores", "spread",
-	       "p95", "collide", "checked", "on_vm%", "prio%", "all%", "moves", "f_moved",
-	       "no_core");
+	printf("%-7s %-5s %6s %6s %6s %9s %9s %7s %7s %7s %6s %7s %7s\n", "policy", "cores",
+	       "spread", "p95", "raw", "collide", "checked", "on_vm%", "prio%", "all%", "moves",
+	       "f_moved", "no_core");
 	for (int i = 0; i < SIM_N_POLICIES; i++) {
 		const struct sim_result *r = &res[i];
 		const struct sim_result *check = i == SIM_VSX ? &res[SIM_VSX] : &res[SIM_VSX_RB];
 		unsigned int n_checked;
 		unsigned long checked = collisions_checked(r, check, &n_checked);
-		double mean, p95;
+		double mean, p95, raw;
 		char cores[16];
 
 		spread_stats(r, from, to, &mean, &p95);
+		raw_stats(r, from, to, &raw);
 		snprintf(cores, sizeof(cores), "%u",
 			 i == SIM_VSX || i == SIM_VSX_RB ? p->free_cores : p->cores);
-		printf("%-7s %-9s %6.2f %6.2f %9lu %9lu %8.2f %8.2f %8.2f %6lu %7lu %8lu\n",
-		       sim_policy_name[i], cores, mean, p95, collisions_all(r), checked,
+		printf("%-7s %-5s %6.2f %6.2f %6.2f %9lu %9lu %7.2f %7.2f %7.2f %6lu %7lu %7lu\n",
+		       sim_policy_name[i], cores, mean, p95, raw, collisions_all(r), checked,
 		       100 * share(r->frames_pinned, r->frames),
 		       100 * share(r->prio_delivered, r->prio_frames),
 		       100 * share(r->delivered, r->frames), r->moves, r->flows_moved, r->no_core);
 	}
-	printf("\nspread by phase (mean of max/mean per interval):\n%-7s", "policy");
+	printf("\nspread by phase (mean over the phase's intervals):\n%-7s", "policy");
 	for (unsigned int k = from; k < to; k++)
 		if (k == from || strcmp(sim_phase_name(p, k * SIM_INTERVAL_S),
 					sim_phase_name(p, (k - 1) * SIM_INTERVAL_S)))
@@ -262,13 +284,15 @@ static int write_plot(const struct sim_params *p, const char *dir, int run)
 		"set multiplot layout 3,1 title 'bench/sim seed %llu: %u cores (%u without a VM), "
 		"%u VMs'\n"
 		"set xlabel 'simulated time (s)'\nset xrange [0:%g]\n"
-		"set ylabel 'switch load spread (max / mean)'\n"
-		"set yrange [1:*]\nset logscale y 2\nset key top left\nset grid\n"
+		"set ylabel 'switch load spread (max / mean of the smoothed load)'\n"
+		"set yrange [1:*]\nset logscale y 2\nset key top right\nset grid\n"
+		"set arrow 1 from graph 0, first 1.25 to graph 1, first 1.25 nohead dt 2\n"
+		"set label 1 'target 1.25' at graph 0.01, first 1.32\n"
 		"plot 'spread.dat' using 1:2 with lines title 'rss (all cores)', \\\n"
 		"     '' using 1:3 with lines title 'rss++ (all cores)', \\\n"
 		"     '' using 1:4 with lines title 'vsx (cores without a VM)', \\\n"
 		"     '' using 1:5 with lines lw 2 title 'vsx+rb (cores without a VM)'\n"
-		"unset logscale y\nunset grid\nset yrange [*:*]\n"
+		"unset logscale y\nunset grid\nunset arrow 1\nunset label 1\nset yrange [*:*]\n"
 		"set yrange [-0.5:%u.5]\n"
 		"set ylabel 'core'\nset cblabel 'switch load (%% of the core)'\n"
 		"set cbrange [0:100]\nset palette defined (0 'white', 30 'yellow', 60 'orange', "
@@ -336,7 +360,7 @@ int sim_report(const struct sim_params *p, const struct sim_host *h,
 		    "\nbound: the VMs' rules placed afresh every interval, largest first on the "
 		    "least "
 		    "loaded core\n       (knows the interval's loads, moves every flow for free: "
-		    "no policy can): spread %.2f, p95 %.2f\n",
+		    "no policy can): raw spread %.2f, p95 %.2f\n",
 		    bound, p95);
 	}
 	spread_stats(vsx, first_measured(h), p->intervals, &spread_vsx, &p95);

@@ -70,7 +70,9 @@ struct run {
 	size_t cap_ev;
 	/* per core, this interval */
 	double stack_us[VSX_MAX_CPUS], xdp_us[VSX_MAX_CPUS], vm[VSX_MAX_CPUS];
-	double load[VSX_MAX_CPUS]; /* smoothed, percent */
+	double load[VSX_MAX_CPUS];    /* smoothed, percent */
+	double sw_load[VSX_MAX_CPUS]; /* its switch work alone, smoothed the same way */
+	double *vm_keep;	      /* per VM: share of its CPU demand served this interval */
 	/* rss, rss++ */
 	int reta[SIM_RETA_SIZE], nic[SIM_RETA_SIZE];
 	double bucket_frames[SIM_RETA_SIZE];
@@ -282,15 +284,35 @@ static int in_spread_set(const struct run *r, unsigned int c)
 	return !is_vsx(r) || !r->h->pinned[c];
 }
 
+/* lib/core_load.c's weight of a new sample: dt / (tau + dt), 0.29 at 100 ms. */
+static double smoothing(void)
+{
+	return (SIM_INTERVAL_S * 1000.0) / (VSX_LOAD_TAU_MS + SIM_INTERVAL_S * 1000.0);
+}
+
+/* max / mean of v[] over the policy's cores, 0 when they carry nothing */
+static double spread_of(const struct run *r, const double *v)
+{
+	double max = 0, sum = 0;
+	unsigned int n = 0;
+
+	for (unsigned int c = 0; c < r->p->cores; c++)
+		if (in_spread_set(r, c)) {
+			max = v[c] > max ? v[c] : max;
+			sum += v[c];
+			n++;
+		}
+	return sum > 0 ? max / (sum / n) : 0;
+}
+
 /* Busy time, drops and the metrics of interval k. */
 static void account_interval(struct run *r, unsigned int k)
 {
 	const struct sim_params *p = r->p;
 	struct sim_result *res = r->res;
-	double interval_us = SIM_INTERVAL_S * 1e6, keep[VSX_MAX_CPUS];
-	double max = 0, sum = 0;
-	unsigned int n = 0, collide = 0;
-	double frames_on[VSX_MAX_CPUS] = {0};
+	double interval_us = SIM_INTERVAL_S * 1e6, keep[VSX_MAX_CPUS], sw[VSX_MAX_CPUS];
+	double frames_on[VSX_MAX_CPUS] = {0}, *vm_keep = r->vm_keep;
+	unsigned int collide = 0;
 
 	for (size_t s = 0; s < r->n_seg; s++) {
 		const struct segment *sg = &r->seg[s];
@@ -302,37 +324,39 @@ static void account_interval(struct run *r, unsigned int k)
 			r->xdp_us[sg->rx] += sg->frames * p->hit_ns / 1000.0;
 	}
 	for (unsigned int c = 0; c < p->cores; c++) {
-		double sw = 100.0 * r->stack_us[c] / interval_us;
-		double demand = r->vm[c] + sw + 100.0 * r->xdp_us[c] / interval_us;
+		double demand;
 
+		sw[c] = 100.0 * r->stack_us[c] / interval_us;
+		demand = r->vm[c] + sw[c] + 100.0 * r->xdp_us[c] / interval_us;
 		/* an overloaded core serves every demand on it in proportion */
 		keep[c] = demand > 100.0 ? 100.0 / demand : 1.0;
-		res->switch_load[(size_t)k * p->cores + c] = (float)sw;
+		res->switch_load[(size_t)k * p->cores + c] = (float)sw[c];
 		if (r->h->pinned[c] && frames_on[c] > 0) {
 			collide++;
 			res->frames_pinned += frames_on[c];
 		}
-		if (in_spread_set(r, c)) {
-			max = sw > max ? sw : max;
-			sum += sw;
-			n++;
-		}
 		/* the sample vsxd takes: busy share, capped, smoothed (lib/core_load.c) */
-		{
-			double share = demand > 100.0 ? 100.0 : demand;
-			double alpha =
-			    (SIM_INTERVAL_S * 1000.0) / (VSX_LOAD_TAU_MS + SIM_INTERVAL_S * 1000.0);
-
-			r->load[c] += alpha * (share - r->load[c]);
-		}
+		r->load[c] += smoothing() * ((demand > 100.0 ? 100.0 : demand) - r->load[c]);
+		/* the switch's part of it, smoothed the same way: the spread's load */
+		r->sw_load[c] += smoothing() * ((sw[c] > 100.0 ? 100.0 : sw[c]) - r->sw_load[c]);
 	}
 	res->collisions[k] = collide;
-	res->spread[k] = sum > 0 ? max / (sum / n) : 0;
+	res->spread[k] = spread_of(r, r->sw_load);
+	res->raw_spread[k] = spread_of(r, sw);
+	/* a VM gets the share of its demand its cores could serve: its vCPUs' mean keep */
+	for (unsigned int v = 0; v < r->h->n_vms; v++) {
+		const struct sim_vm *vm = &r->h->vm[v];
+		double sum = 0;
+
+		for (unsigned int j = 0; j < vm->vcpus; j++)
+			sum += keep[vm->cpu[j]];
+		vm_keep[v] = sum / vm->vcpus;
+	}
 
 	for (size_t s = 0; s < r->n_seg; s++) {
 		const struct segment *sg = &r->seg[s];
 		const struct sim_flow *f = &r->h->flow[sg->flow];
-		double got = sg->frames * keep[sg->core];
+		double got = sg->frames * keep[sg->core] * vm_keep[f->vm];
 
 		if (is_vsx(r) && sg->rx != sg->core)
 			got *= keep[sg->rx]; /* the receiving core ran XDP on it first */
@@ -492,11 +516,13 @@ static int result_alloc(const struct sim_params *p, struct sim_result *res, enum
 	res->intervals = p->intervals;
 	res->cores = p->cores;
 	res->spread = calloc(p->intervals, sizeof(*res->spread));
+	res->raw_spread = calloc(p->intervals, sizeof(*res->raw_spread));
 	res->bound = calloc(p->intervals, sizeof(*res->bound));
 	res->switch_load = calloc((size_t)p->intervals * p->cores, sizeof(*res->switch_load));
 	res->collisions = calloc(p->intervals, sizeof(*res->collisions));
 	res->qualifies = calloc(p->intervals, sizeof(*res->qualifies));
-	return res->spread && res->bound && res->switch_load && res->collisions && res->qualifies
+	return res->spread && res->raw_spread && res->bound && res->switch_load &&
+		       res->collisions && res->qualifies
 		   ? 0
 		   : -ENOMEM;
 }
@@ -504,6 +530,7 @@ static int result_alloc(const struct sim_params *p, struct sim_result *res, enum
 void sim_result_free(struct sim_result *res)
 {
 	free(res->spread);
+	free(res->raw_spread);
 	free(res->bound);
 	free(res->switch_load);
 	free(res->collisions);
@@ -519,6 +546,7 @@ static void run_free(struct run *r)
 	free(r->ev);
 	free(r->rule_core);
 	free(r->rule_frames);
+	free(r->vm_keep);
 	free(r->rules);
 	vsx_rebalance_free(r->rb);
 	free(r);
@@ -532,8 +560,9 @@ static int run_init(struct run *r, const struct sim_params *p, const struct sim_
 	r->active = calloc(h->n_flows ? h->n_flows : 1, sizeof(*r->active));
 	r->rule_core = malloc(n_vms * sizeof(*r->rule_core));
 	r->rule_frames = calloc(n_vms, sizeof(*r->rule_frames));
+	r->vm_keep = calloc(n_vms, sizeof(*r->vm_keep));
 	r->rules = calloc(n_vms, sizeof(*r->rules));
-	if (!r->fs || !r->active || !r->rule_core || !r->rule_frames || !r->rules)
+	if (!r->fs || !r->active || !r->rule_core || !r->rule_frames || !r->rules || !r->vm_keep)
 		return -ENOMEM;
 	for (unsigned int v = 0; v < n_vms; v++)
 		r->rule_core[v] = VSX_CORE_NONE;

@@ -22,8 +22,9 @@ struct sim_result {
 	enum sim_policy policy;
 	unsigned int intervals, cores;
 	/* per interval */
-	double *spread;	    /* max / mean switch load over the policy's cores (0: no load) */
-	double *bound;	    /* vsx: the spread of a fresh LPT placement of the VMs' rules */
+	double *spread;	    /* max / mean smoothed switch load over the policy's cores (0: none) */
+	double *raw_spread; /* the same with the interval's own switch load, unsmoothed */
+	double *bound;	    /* vsx: raw spread of a fresh LPT placement of the VMs' rules */
 	float *switch_load; /* [interval * cores + core]: switch work offered, % of the core */
 	unsigned int *collisions; /* pinned cores that processed switch frames */
 	unsigned char *qualifies; /* the interval's core table had an unpinned core qualifying */

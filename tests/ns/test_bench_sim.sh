@@ -70,7 +70,11 @@ test_last_line() {
 
 # "check: N of M intervals ..." and the table row of a policy
 checked_of() { sed -n 's/^check: \([0-9]*\) of \([0-9]*\) intervals.*/\1 \2/p' "$1"; }
-collide_of() { awk -v p="$2" '$1 == p { print $5 }' "$1"; }
+# (the column named "collide" in the first table's header)
+collide_of() {
+	awk -v p="$2" '$1 == "policy" && $2 == "cores" { for (i = 1; i <= NF; i++) if ($i == "collide") col = i; next }
+		col && $1 == p { print $col; exit }' "$1"
+}
 
 test_invariant_light() {
 	local n m
