@@ -297,8 +297,13 @@ static size_t plan_overload(struct vsx_rebalance *rb, const struct vsx_rebalance
 	size_t n_cand = 0, n_moves = 0;
 
 	for (size_t i = 0; i < n_valid; i++) {
-		if (rb->over[rb->valid[i]->core] >= conf->hold && !cooling(rb, conf, rb->valid[i]))
-			cand[n_cand++] = rb->valid[i];
+		const struct vsx_rebalance_rule *r = rb->valid[i];
+
+		/* the cooldown is against flapping on load; a pinned or offline core is no choice
+		 */
+		if (rb->over[r->core] >= conf->hold &&
+		    (!cooling(rb, conf, r) || must_leave(t, r->core)))
+			cand[n_cand++] = r;
 	}
 	qsort_r(cand, n_cand, sizeof(*cand), cmp_overload, (void *)t);
 	for (size_t i = 0; i < n_cand && n_moves < budget; i++) {

@@ -27,7 +27,8 @@
  *
  *   hysteresis  a core's streak restarts after a move off it; a moved rule does not move
  *              again for `cooldown` samples; a move back to the core it last left needs
- *              the condition for 2 * hold samples.
+ *              the condition for 2 * hold samples. The cooldown does not hold a rule on a
+ *              core that gets pinned or goes offline (it is against flapping on load).
  *   self load  `cooldown` samples after a move (when the smoothed loads have followed it),
  *              the rule's load is estimated as min(rise of the new core, drop of the old
  *              one) since the move, scaled later by the rule's rate relative to its rate

@@ -278,6 +278,26 @@ static void test_pinned_core_rules_leave(void **state)
 	assert_counts_match();
 }
 
+/* A rule that just moved leaves again at once (after hold) when its new core gets pinned. */
+static void test_pinned_overrides_cooldown(void **state)
+{
+	cores(3, 10);
+	unsigned int r = rule(0, 5, false);
+
+	h.pinned[0] = true;
+	sample();
+	sample();
+	assert_int_equal(sample(), 1);
+	assert_int_equal(h.core[r], 1);
+	h.pinned[1] = true; /* within its cooldown */
+	sample();
+	sample();
+	assert_int_equal(sample(), 1);
+	assert_int_equal(h.core[r], 2);
+	assert_int_equal(moves[0].reason, VSX_REBALANCE_PINNED);
+	assert_counts_match();
+}
+
 static void test_offline_core_rules_leave(void **state)
 {
 	char why[128];
@@ -532,6 +552,7 @@ int main(void)
 	    T(test_max_moves),
 	    T(test_no_qualifying_core_no_move),
 	    T(test_pinned_core_rules_leave),
+	    T(test_pinned_overrides_cooldown),
 	    T(test_offline_core_rules_leave),
 	    T(test_freed_core_one_move),
 	    T(test_freed_needs_two_rules),
