@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "simlib/model.h"
 #include "simlib/run.h"
 #include "simlib/report.h"
@@ -42,12 +43,13 @@
 /* The host and the vsx configuration (docs/simulation.md says why each). */
 #define SIM_CORES 64
 #define SIM_VMS 200
-#define SIM_INTERVALS 600   /* 60 s */
-#define SIM_FREE_SHARE 4    /* a quarter of the cores has no VM pinned: 16 of 64 */
-#define SIM_PRIO_SHARE 20   /* one VM in 20 is a priority VM: 10 of 200 */
-#define SIM_THRESHOLD 50    /* the paper's threshold, percent */
-#define SIM_DECISION_LOAD 4 /* percent points: about one VM's switch load at the base load */
-#define SIM_VCPU_MIN 4.0    /* a vCPU's demand, percent of its core: 10 vCPUs make 40..100 % */
+#define SIM_INTERVALS 600 /* 60 s */
+#define SIM_FREE_SHARE 4  /* a quarter of the cores has no VM pinned: 16 of 64 */
+#define SIM_PRIO_SHARE 20 /* one VM in 20 is a priority VM: 10 of 200 */
+/* vsxd's defaults (lib/config.h): the paper's threshold 50, decision-load 10 */
+#define SIM_THRESHOLD VSXD_DEFAULT_THRESHOLD
+#define SIM_DECISION_LOAD VSXD_DEFAULT_DECISION_LOAD
+#define SIM_VCPU_MIN 4.0 /* a vCPU's demand, percent of its core: 10 vCPUs make 40..100 % */
 #define SIM_VCPU_MAX 10.0
 #define SIM_GAP_HZ 1.0 /* flowlet gaps per second of a TCP-like flow */
 
@@ -61,10 +63,10 @@ static const char usage[] =
     "  --cores N           host cores, 2..256 (default 64)\n"
     "  --vms N             VMs, 1..16383 (default 200)\n"
     "  --intervals N       100-ms intervals to simulate, 20..100000 (default 600: 60 s)\n"
-    "  --threshold P       vsx core table threshold, percent 0..100 (default 50)\n"
+    "  --threshold P       vsx core table threshold, percent 0..100 (default: vsxd's, 50)\n"
     "  --free-cores N      cores no VM is pinned to, 1..cores-1 (default cores/4: 16)\n"
     "  --prio-vms N        priority VMs, 0..vms (default vms/20: 10)\n"
-    "  --decision-load P   vsx decision_load, percent points 0..100 (default 4)\n"
+    "  --decision-load P   vsx decision_load, percent points 0..100 (default: vsxd's, 10)\n"
     "  --load F            scales every flow arrival rate, 0.01..100 (default 1)\n"
     "  --stack-us US       stack work per frame, microseconds (default 2.49, docs/handoff.md)\n"
     "  --hit-ns NS         vsx XDP per cached frame (default 45.8, docs/benchmarks.md)\n"
@@ -72,8 +74,9 @@ static const char usage[] =
     "  --handoff-us US     extra per frame processed off its receiving core (default 0)\n"
     "  --gap-hz F          flowlet gaps per second of TCP-like flows (default 1)\n"
     "  --rb-hold N         vsx+rb: samples a condition must hold, 1..1000 (default: vsxd's, 3)\n"
-    "  --rb-margin P       vsx+rb: points a freed core must be below, 0..100 (default 20)\n"
-    "  --rb-max-moves N    vsx+rb: moves per round, 0..64 (default 4)\n"
+    "  --rb-margin P       vsx+rb: points a freed core must be below, 0..100 (default: vsxd's, "
+    "20)\n"
+    "  --rb-max-moves N    vsx+rb: moves per round, 0..64 (default: the planner's, 4)\n"
     "  --out DIR           where data and sim.png go (default $O/bench-logs/sim, O=build)\n"
     "  --no-plot           write the data but do not run gnuplot\n"
     "  --help              this text\n";
@@ -287,8 +290,8 @@ int main(int argc, char **argv)
 	    .vcpu_min = SIM_VCPU_MIN,
 	    .vcpu_max = SIM_VCPU_MAX,
 	    .gap_hz = SIM_GAP_HZ,
-	    .rb_hold = -1,
-	    .rb_margin = -1,
+	    .rb_hold = VSXD_DEFAULT_REBALANCE_HOLD,
+	    .rb_margin = VSXD_DEFAULT_REBALANCE_MARGIN,
 	    .rb_max_moves = -1,
 	};
 	struct sim_output out = {.dir = NULL, .plot = 1};

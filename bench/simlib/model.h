@@ -10,8 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* vsxd's load sampling interval (lib/config.h VSXD_DEFAULT_SAMPLE_MS): one simulated step. */
-#define SIM_INTERVAL_S 0.1
+#include "config.h"
+
+/* vsxd's load sampling interval (lib/config.h): one simulated step, 0.1 s. */
+#define SIM_INTERVAL_S (VSXD_DEFAULT_SAMPLE_MS / 1000.0)
 /* The NIC's RSS indirection table (RETA) size: 128 entries, as on Intel 10G NICs. */
 #define SIM_RETA_SIZE 128
 /* A VM has 1..SIM_MAX_VCPUS vCPUs. */

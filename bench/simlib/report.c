@@ -249,6 +249,30 @@ static int write_spread(const char *dir, const struct sim_result res[SIM_N_POLIC
 	return close_out(f, path);
 }
 
+/* prio.dat: per interval, the share of the priority VMs' frames each policy delivered. */
+static int write_prio(const char *dir, const struct sim_result res[SIM_N_POLICIES])
+{
+	char path[4096];
+	FILE *f = open_out(dir, "prio.dat", path, sizeof(path));
+
+	if (!f)
+		return -EIO;
+	fprintf(f, "# time_s, delivered %% of priority frames offered (? none offered):");
+	for (int i = 0; i < SIM_N_POLICIES; i++)
+		fprintf(f, " %s", sim_policy_name[i]);
+	fprintf(f, "\n");
+	for (unsigned int k = 0; k < res[0].intervals; k++) {
+		fprintf(f, "%.1f", k * SIM_INTERVAL_S);
+		for (int i = 0; i < SIM_N_POLICIES; i++)
+			if (res[i].prio_off[k] > 0)
+				fprintf(f, " %.3f", 100 * res[i].prio_got[k] / res[i].prio_off[k]);
+			else
+				fprintf(f, " ?");
+		fprintf(f, "\n");
+	}
+	return close_out(f, path);
+}
+
 /* load-POLICY.dat: time, core, switch load (gnuplot's "with image" matrix). */
 static int write_load(const char *dir, const struct sim_result *r, const char *tag)
 {
@@ -279,9 +303,9 @@ static int write_plot(const struct sim_params *p, const char *dir, int run)
 		return -EIO;
 	fprintf(f,
 		"# bench/sim's picture: gnuplot sim.gp (in this directory)\n"
-		"set terminal pngcairo size 1200,1500 font ',10' noenhanced\n"
+		"set terminal pngcairo size 1200,1900 font ',10' noenhanced\n"
 		"set output 'sim.png'\n"
-		"set multiplot layout 3,1 title 'bench/sim seed %llu: %u cores (%u without a VM), "
+		"set multiplot layout 4,1 title 'bench/sim seed %llu: %u cores (%u without a VM), "
 		"%u VMs'\n"
 		"set xlabel 'simulated time (s)'\nset xrange [0:%g]\n"
 		"set ylabel 'switch load spread (max / mean of the smoothed load)'\n"
@@ -292,7 +316,13 @@ static int write_plot(const struct sim_params *p, const char *dir, int run)
 		"     '' using 1:3 with lines title 'rss++ (all cores)', \\\n"
 		"     '' using 1:4 with lines title 'vsx (cores without a VM)', \\\n"
 		"     '' using 1:5 with lines lw 2 title 'vsx+rb (cores without a VM)'\n"
-		"unset logscale y\nunset grid\nunset arrow 1\nunset label 1\nset yrange [*:*]\n"
+		"unset logscale y\nunset arrow 1\nunset label 1\n"
+		"set ylabel 'priority VMs: frames delivered (%%)'\nset yrange [*:100.5]\n"
+		"plot 'prio.dat' using 1:2 with lines title 'rss', '' using 1:3 with lines title "
+		"'rss++', \\\n"
+		"     '' using 1:4 with lines title 'vsx', '' using 1:5 with lines lw 2 title "
+		"'vsx+rb'\n"
+		"unset grid\nset yrange [*:*]\n"
 		"set yrange [-0.5:%u.5]\n"
 		"set ylabel 'core'\nset cblabel 'switch load (%% of the core)'\n"
 		"set cbrange [0:100]\nset palette defined (0 'white', 30 'yellow', 60 'orange', "
@@ -380,6 +410,8 @@ int sim_report(const struct sim_params *p, const struct sim_host *h,
 		return err;
 	}
 	err = write_spread(out->dir, res);
+	if (!err)
+		err = write_prio(out->dir, res);
 	if (!err)
 		err = write_load(out->dir, rss, "rss");
 	if (!err)

@@ -365,6 +365,8 @@ static void account_interval(struct run *r, unsigned int k)
 		if (f->prio) {
 			res->prio_frames += sg->frames;
 			res->prio_delivered += got;
+			res->prio_off[k] += sg->frames;
+			res->prio_got[k] += got;
 		}
 		if (is_vsx(r))
 			r->rule_frames[f->vm] += sg->frames;
@@ -517,12 +519,14 @@ static int result_alloc(const struct sim_params *p, struct sim_result *res, enum
 	res->cores = p->cores;
 	res->spread = calloc(p->intervals, sizeof(*res->spread));
 	res->raw_spread = calloc(p->intervals, sizeof(*res->raw_spread));
+	res->prio_off = calloc(p->intervals, sizeof(*res->prio_off));
+	res->prio_got = calloc(p->intervals, sizeof(*res->prio_got));
 	res->bound = calloc(p->intervals, sizeof(*res->bound));
 	res->switch_load = calloc((size_t)p->intervals * p->cores, sizeof(*res->switch_load));
 	res->collisions = calloc(p->intervals, sizeof(*res->collisions));
 	res->qualifies = calloc(p->intervals, sizeof(*res->qualifies));
-	return res->spread && res->raw_spread && res->bound && res->switch_load &&
-		       res->collisions && res->qualifies
+	return res->spread && res->raw_spread && res->prio_off && res->prio_got && res->bound &&
+		       res->switch_load && res->collisions && res->qualifies
 		   ? 0
 		   : -ENOMEM;
 }
@@ -531,6 +535,8 @@ void sim_result_free(struct sim_result *res)
 {
 	free(res->spread);
 	free(res->raw_spread);
+	free(res->prio_off);
+	free(res->prio_got);
 	free(res->bound);
 	free(res->switch_load);
 	free(res->collisions);

@@ -26,8 +26,9 @@ struct sim_result {
 	double *raw_spread; /* the same with the interval's own switch load, unsmoothed */
 	double *bound;	    /* vsx: raw spread of a fresh LPT placement of the VMs' rules */
 	float *switch_load; /* [interval * cores + core]: switch work offered, % of the core */
-	unsigned int *collisions; /* pinned cores that processed switch frames */
-	unsigned char *qualifies; /* the interval's core table had an unpinned core qualifying */
+	unsigned int *collisions;    /* pinned cores that processed switch frames */
+	unsigned char *qualifies;    /* the interval's core table had an unpinned core qualifying */
+	double *prio_off, *prio_got; /* priority VMs' frames offered and delivered */
 	/* totals over the run */
 	double frames, frames_pinned,
 	    delivered;			    /* switch frames offered, on pinned cores, delivered */
