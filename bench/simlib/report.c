@@ -141,9 +141,9 @@ static void print_table(const struct sim_params *p, const struct sim_host *h,
 {
 	unsigned int from = first_measured(h), to = p->intervals;
 
-	printf("%-7s %-5s %6s %6s %6s %9s %9s %7s %7s %7s %6s %7s %7s\n", "policy", "cores",
-	       "spread", "p95", "raw", "collide", "checked", "on_vm%", "prio%", "all%", "moves",
-	       "f_moved", "no_core");
+	printf("%-7s %-5s %6s %6s %6s %8s %8s %7s %6s %7s %7s %6s %7s %7s\n", "policy", "cores",
+	       "spread", "p95", "raw", "collide", "checked", "on_vm%", "over", "prio%", "all%",
+	       "moves", "f_moved", "no_core");
 	for (int i = 0; i < SIM_N_POLICIES; i++) {
 		const struct sim_result *r = &res[i];
 		const struct sim_result *check = i == SIM_VSX ? &res[SIM_VSX] : &res[SIM_VSX_RB];
@@ -156,11 +156,12 @@ static void print_table(const struct sim_params *p, const struct sim_host *h,
 		raw_stats(r, from, to, &raw);
 		snprintf(cores, sizeof(cores), "%u",
 			 i == SIM_VSX || i == SIM_VSX_RB ? p->free_cores : p->cores);
-		printf("%-7s %-5s %6.2f %6.2f %6.2f %9lu %9lu %7.2f %7.2f %7.2f %6lu %7lu %7lu\n",
-		       sim_policy_name[i], cores, mean, p95, raw, collisions_all(r), checked,
-		       100 * share(r->frames_pinned, r->frames),
-		       100 * share(r->prio_delivered, r->prio_frames),
-		       100 * share(r->delivered, r->frames), r->moves, r->flows_moved, r->no_core);
+		printf(
+		    "%-7s %-5s %6.2f %6.2f %6.2f %8lu %8lu %7.2f %6lu %7.2f %7.2f %6lu %7lu %7lu\n",
+		    sim_policy_name[i], cores, mean, p95, raw, collisions_all(r), checked,
+		    100 * share(r->frames_pinned, r->frames), r->overloaded,
+		    100 * share(r->prio_delivered, r->prio_frames),
+		    100 * share(r->delivered, r->frames), r->moves, r->flows_moved, r->no_core);
 	}
 	printf("\nspread by phase (mean over the phase's intervals):\n%-7s", "policy");
 	for (unsigned int k = from; k < to; k++)

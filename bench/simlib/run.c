@@ -330,6 +330,7 @@ static void account_interval(struct run *r, unsigned int k)
 		demand = r->vm[c] + sw[c] + 100.0 * r->xdp_us[c] / interval_us;
 		/* an overloaded core serves every demand on it in proportion */
 		keep[c] = demand > 100.0 ? 100.0 / demand : 1.0;
+		res->overloaded += demand > 100.0;
 		res->switch_load[(size_t)k * p->cores + c] = (float)sw[c];
 		if (r->h->pinned[c] && frames_on[c] > 0) {
 			collide++;

@@ -33,9 +33,10 @@ struct sim_result {
 	double frames, frames_pinned,
 	    delivered;			    /* switch frames offered, on pinned cores, delivered */
 	double prio_frames, prio_delivered; /* the same for priority VMs' frames */
-	unsigned long moves;		    /* buckets (rss++) or rules (vsx+rb) moved */
-	unsigned long flows_moved;	    /* active flows that changed core by a move */
-	unsigned long decisions, no_core;   /* vsx: core choices, and those that found none */
+	unsigned long overloaded;  /* core-intervals whose demand exceeded 100 % (they dropped) */
+	unsigned long moves;	   /* buckets (rss++) or rules (vsx+rb) moved */
+	unsigned long flows_moved; /* active flows that changed core by a move */
+	unsigned long decisions, no_core; /* vsx: core choices, and those that found none */
 };
 
 /* Runs `policy` on the host's workload. 0, -ENOMEM, or the planner's error. */
