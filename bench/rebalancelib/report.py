@@ -15,8 +15,9 @@ writes DIR/summary.json. The last line:
              median that is such a run is -1
   moved      median over the rebalancing runs of the datapath's flow_moved increase
 Then: runs that settled, the slowest settle, the out-of-order count of all flows, and for
-rebalancing on/off the median loss, the share of the steered work (cpumap kthread time) on
-the other core after the settle point, and what the load step's job got of its core.
+rebalancing on/off the median loss, the CPU % of core D its cpumap kthread ran after the
+settle point (the moved work, by the kernel's account), and what the load step's job got of
+its core.
 Exit status 1 when no run could be set up (nothing was measured).
 """
 import json
@@ -45,10 +46,10 @@ def fmt(x, nd=1):
 
 
 def share_d(r):
-    """Percent of the cpumap kthreads' time (C and D) spent on D after the split."""
-    kt = r.get("kt_ms_after") or {}
-    c, d = kt.get(str(r["c"]), 0), kt.get(str(r["d"]), 0)
-    return round(100.0 * d / (c + d), 1) if c + d > 0 else None
+    """CPU % of core D that its cpumap kthread ran after the split: the steered work the kernel
+    did there (on C the flows are processed where they arrive, without the cpumap)."""
+    kt, ms = r.get("kt_ms_after") or {}, r.get("after_ms")
+    return round(100.0 * kt.get(str(r["d"]), 0) / ms, 1) if ms else None
 
 
 def main():
@@ -116,8 +117,8 @@ def main():
         print("                 out of order: %d on moved flows, %d on all; loss %s %% [%s]; jitter %s ms;"
               % (m["ooo_moved"], m["ooo_all"], fmt(m["loss_pct"], 2), m["loss_range"],
                  fmt(m["jitter_ms"], 3)))
-        print("                 after the split: steered work (cpumap kthread time) on core %d %s %% [%s];"
-              " the step's job got %s %% [%s] of core %d"
+        print("                 after the split: core %d's cpumap kthread (the moved work) ran %s %% [%s]"
+              " of it; the step's job got %s %% [%s] of core %d"
               % (D, fmt(m["share_d_pct"]), m["share_d_range"], fmt(m["hog_cpu_pct"]),
                  m["hog_cpu_range"], C))
     if bad:
@@ -134,7 +135,9 @@ def main():
         print("rebalance: reordered=na settle_ms=-1 moved=na reps=%d settled=0/0 setup_failed=%d"
               % (meta["reps"], len(bad)))
         return 1
-    any_moved = any(r["moved_rules"] for r in ok if r["rebalance"] == "on")
+    # A moved flow: one that followed its rule (its slot on the new core), or that the
+    # datapath counted as moved.
+    any_moved = any(r["follow_ms"] or (r["flow_moved"] or 0) > 0 for r in ok if r["rebalance"] == "on")
     settle = on["settle_ms"]
     line = "rebalance: reordered=%s settle_ms=%s moved=%s reps=%d settled=%d/%d settle_max=%s" % (
         on["ooo_moved"] if any_moved else "na",
@@ -145,9 +148,9 @@ def main():
     line += " ooo_all=%d loss_on=%s" % (on["ooo_all"], fmt(on["loss_pct"], 2))
     if off:
         line += " loss_off=%s" % fmt(off["loss_pct"], 2)
-    line += " workD_on=%s" % fmt(on["share_d_pct"])
+    line += " ktD_on=%s" % fmt(on["share_d_pct"])
     if off:
-        line += " workD_off=%s" % fmt(off["share_d_pct"])
+        line += " ktD_off=%s" % fmt(off["share_d_pct"])
     line += " hog_on=%s" % fmt(on["hog_cpu_pct"])
     if off:
         line += " hog_off=%s" % fmt(off["hog_cpu_pct"])

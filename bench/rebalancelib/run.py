@@ -55,13 +55,16 @@ class Ctl:
             raise RuntimeError("vsxctl %s: %s" % (" ".join(args), out.stderr.strip()))
         return json.loads(out.stdout)
 
-    def rules(self):
-        """{rule id: decided core or None} of the irq:auto rules, and {id: tp_dst}."""
+    def rules(self, packets=None):
+        """{rule id: decided core or None} of the irq:auto rules, and {id: tp_dst}; the rules'
+        packet counts into the dict `packets` if given."""
         cores, ports = {}, {}
         for r in self.get("dump-rules"):
             if "decided_core" not in r:
                 continue
             cores[r["id"]] = r["decided_core"]
+            if packets is not None:
+                packets[r["id"]] = r["packets"]
             m = re.search(r"tp_dst=(\d+)", r["rule"])
             if m:
                 ports[r["id"]] = int(m.group(1))
@@ -222,8 +225,13 @@ def main():
         iperf = subprocess.Popen([a.vsxlab, "-q", "-n", a.lab, "iperf", "--json"] + iperf_args,
                                  stdout=open(ipath, "w"), stderr=subprocess.PIPE, text=True)
 
+        t_traffic = []
+
         def decided():
-            cores, _ = ctl.rules()
+            pk = {}
+            cores, _ = ctl.rules(pk)
+            if not t_traffic and any(pk.values()):
+                t_traffic.append(time.monotonic())
             flows = ctl.flows()
             ok = all(c is not None for c in cores.values()) and \
                 all(flows.get(r) and None not in flows[r] for r in cores)
@@ -237,10 +245,11 @@ def main():
             raise
         rec["decided"] = {str(r): c for r, c in cores0.items()}
         rec["decided_ms"] = now_ms(start)
-        # The flows began just before their rules were seen decided: they end about --time
-        # later. The last counters are read shortly before that, while the traffic still runs.
+        # The flows began when their rules first counted packets (polled every 50 ms): they
+        # end about --time later. The last counters are read shortly before that.
         m = re.search(r"--time\s+(\d+)", " ".join(iperf_args))
-        t_end = time.monotonic() + (int(m.group(1)) if m else 5) - 0.3
+        t_end = t_traffic[0] + (int(m.group(1)) if m else 5) - 0.3
+        rec["traffic_ms"] = round((t_traffic[0] - start) * 1000)
         # 3. D back in the choice.
         pre.stop()
         hogs.remove(pre)
@@ -311,6 +320,8 @@ def main():
         time.sleep(max(0.0, t_end - time.monotonic()))
         s2 = snap()
         rec["after_ms"] = round((s2["t"] - s1["t"]) * 1000)
+        if rec["after_ms"] < 500:
+            rec["setup"] = "only %d ms of traffic after the split (the decisions came late)" % rec["after_ms"]
         _, err = iperf.communicate(timeout=120)
         hog.stop()
         hogs.remove(hog)
