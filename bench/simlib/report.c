@@ -163,6 +163,12 @@ static void print_table(const struct sim_params *p, const struct sim_host *h,
 		    100 * share(r->prio_delivered, r->prio_frames),
 		    100 * share(r->delivered, r->frames), r->moves, r->flows_moved, r->no_core);
 	}
+	printf("vsx+rb moves by reason:");
+	for (int k = 1; k < SIM_N_REASONS; k++)
+		if (res[SIM_VSX_RB].by_reason[k])
+			printf(" %s %lu", vsx_rebalance_reason_name((enum vsx_rebalance_reason)k),
+			       res[SIM_VSX_RB].by_reason[k]);
+	printf("\n");
 	printf("\nspread by phase (mean over the phase's intervals):\n%-7s", "policy");
 	for (unsigned int k = from; k < to; k++)
 		if (k == from || strcmp(sim_phase_name(p, k * SIM_INTERVAL_S),

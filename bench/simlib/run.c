@@ -508,6 +508,8 @@ static int rb_round(struct run *r)
 	for (int m = 0; m < got; m++) {
 		r->rule_core[moves[m].rule_id - 1] = moves[m].to;
 		r->res->moves++;
+		if (moves[m].reason < SIM_N_REASONS)
+			r->res->by_reason[moves[m].reason]++;
 	}
 	return 0;
 }

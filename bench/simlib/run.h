@@ -16,6 +16,9 @@ enum sim_policy {
 	SIM_N_POLICIES,
 };
 
+/* enum vsx_rebalance_reason's values (lib/rebalance.h) are below this */
+#define SIM_N_REASONS 8
+
 extern const char *const sim_policy_name[SIM_N_POLICIES];
 
 struct sim_result {
@@ -33,10 +36,11 @@ struct sim_result {
 	double frames, frames_pinned,
 	    delivered;			    /* switch frames offered, on pinned cores, delivered */
 	double prio_frames, prio_delivered; /* the same for priority VMs' frames */
-	unsigned long overloaded;  /* core-intervals whose demand exceeded 100 % (they dropped) */
-	unsigned long moves;	   /* buckets (rss++) or rules (vsx+rb) moved */
-	unsigned long flows_moved; /* active flows that changed core by a move */
-	unsigned long decisions, no_core; /* vsx: core choices, and those that found none */
+	unsigned long overloaded; /* core-intervals whose demand exceeded 100 % (they dropped) */
+	unsigned long by_reason[SIM_N_REASONS]; /* vsx+rb: moves by enum vsx_rebalance_reason */
+	unsigned long moves;			/* buckets (rss++) or rules (vsx+rb) moved */
+	unsigned long flows_moved;		/* active flows that changed core by a move */
+	unsigned long decisions, no_core;	/* vsx: core choices, and those that found none */
 };
 
 /* Runs `policy` on the host's workload. 0, -ENOMEM, or the planner's error. */
