@@ -8,6 +8,7 @@
 #   tests/unit/test_*.c     -> one cmocka binary each (linked with libvsx)
 #   tests/bpf/*.bpf.c       -> test-only BPF programs (skeletons like bpf/)
 #   tests/bpf/test_*.c      -> one cmocka binary each (with tests/bpf/lib/*.c, libbpf)
+#   tests/ns/bpf/*.bpf.c    -> plain BPF objects the ns tests load with other loaders (xdp-loader)
 #   tests/fuzz/fuzz_*.c     -> libFuzzer targets (`make fuzz`)
 #   bench/*.c               -> benchmark helpers (bench/ scripts run them)
 
@@ -50,6 +51,7 @@ UNIT_TESTS := $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
 BPF_TEST_LIB := $(patsubst %.c,$(O)/%.o,$(wildcard tests/bpf/lib/*.c))
 BPF_TESTS := $(patsubst %.c,$(O)/%,$(wildcard tests/bpf/test_*.c))
 BENCH_PROGS := $(patsubst %.c,$(O)/%,$(wildcard bench/*.c))
+NS_BPF_OBJS := $(patsubst %.bpf.c,$(O)/%.bpf.o,$(wildcard tests/ns/bpf/*.bpf.c))
 FUZZ_TARGETS := $(patsubst %.c,$(O)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all deps progs tests test test-unit test-bpf test-ns test-interop fuzz bench demo \
@@ -61,7 +63,7 @@ deps:
 	@scripts/install-deps
 
 progs: $(PROGS) $(BPF_OBJS)
-tests: $(UNIT_TESTS) $(BPF_TESTS) $(BENCH_PROGS)
+tests: $(UNIT_TESTS) $(BPF_TESTS) $(BENCH_PROGS) $(NS_BPF_OBJS)
 
 $(O)/%.bpf.o: %.bpf.c $(wildcard include/vsx/*.h bpf/lib/*.h tests/bpf/*.h)
 	@mkdir -p $(dir $@)
@@ -84,6 +86,8 @@ $(LIBVSX): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# Only vsxd attaches XDP: libxdp's multi-program dispatcher (vsxd/xdp_attach.c).
+$(O)/bin/vsxd: LDLIBS := -lxdp $(LDLIBS)
 $(O)/bin/vsxd: $(VSXD_OBJS) $(LIBVSX)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

@@ -28,7 +28,6 @@
 #include "uplink.skel.h"
 #include "egress.skel.h"
 
-#define XDP_LINK_PIN "uplink_xdp_link"
 #define TC_HANDLE 0x5658 /* "VX" */
 #define TC_PRIORITY 1
 #define CPUMAP_QSIZE 2048
@@ -117,7 +116,7 @@ static int pin_path(char *buf, size_t len, const char *dir, const char *name)
 	return 0;
 }
 
-static int set_pin_paths(struct bpf_object *obj, const char *dir)
+int vsxd_dp_set_pin_paths(struct bpf_object *obj, const char *dir)
 {
 	struct bpf_map *map;
 	char path[PATH_MAX];
@@ -208,76 +207,6 @@ static int read_cpumap_id(struct vsxd_datapath *dp)
 	return 0;
 }
 
-static int attach_xdp(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
-{
-	int prog_fd = bpf_program__fd(dp->up->progs.vsx_uplink);
-	char path[PATH_MAX];
-	int fd, err;
-
-	if (pin_path(path, sizeof(path), dp->pin_dir, XDP_LINK_PIN))
-		return -ENAMETOOLONG;
-	fd = bpf_obj_get(path);
-	if (fd >= 0) {
-		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
-
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.xdp.ifindex != 0 &&
-		    (int)info.xdp.ifindex != dp->ifindex) {
-			log_err("pinned XDP link %s belongs to ifindex %u, not %s", path,
-				info.xdp.ifindex, dp->ifname);
-			close(fd);
-			return -EEXIST;
-		}
-		if (bpf_link_update(fd, prog_fd, NULL) == 0) {
-			dp->xdp_link_fd = fd;
-			log_info("replaced the XDP program on %s in place", dp->ifname);
-			return 0;
-		}
-		log_warn("pinned XDP link %s is stale (%s): attaching anew", path, strerror(errno));
-		close(fd);
-		unlink(path);
-	}
-
-	__u32 modes[2];
-	int n_modes = 0;
-	switch (conf->xdp_mode) {
-	case VSXD_XDP_NATIVE:
-		modes[n_modes++] = XDP_FLAGS_DRV_MODE;
-		break;
-	case VSXD_XDP_GENERIC:
-		modes[n_modes++] = XDP_FLAGS_SKB_MODE;
-		break;
-	default:
-		modes[n_modes++] = XDP_FLAGS_DRV_MODE;
-		modes[n_modes++] = XDP_FLAGS_SKB_MODE;
-	}
-	err = -EINVAL;
-	for (int i = 0; i < n_modes; i++) {
-		LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = modes[i]);
-
-		fd = bpf_link_create(prog_fd, dp->ifindex, BPF_XDP, &opts);
-		if (fd >= 0) {
-			log_info("attached XDP (%s mode) to %s", modes[i] == XDP_FLAGS_DRV_MODE ? "native" : "generic",
-				 dp->ifname);
-			break;
-		}
-		err = -errno;
-		log_warn("attaching XDP in %s mode to %s failed: %s",
-			 modes[i] == XDP_FLAGS_DRV_MODE ? "native" : "generic", dp->ifname,
-			 strerror(errno));
-	}
-	if (fd < 0)
-		return err;
-	if (bpf_obj_pin(fd, path)) {
-		err = -errno;
-		log_err("pinning the XDP link at %s: %s", path, strerror(errno));
-		close(fd);
-		return err;
-	}
-	dp->xdp_link_fd = fd;
-	return 0;
-}
-
 static int attach_tc(struct vsxd_datapath *dp)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = dp->ifindex, .attach_point = BPF_TC_EGRESS);
@@ -315,6 +244,7 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 
 	memset(dp, 0, sizeof(*dp));
 	dp->xdp_link_fd = -1;
+	dp->xdp_attach = VSXD_XDP_NONE;
 	dp->lock_fd = -1;
 	snprintf(dp->ifname, sizeof(dp->ifname), "%s", conf->uplink);
 	dp->ifindex = (int)if_nametoindex(conf->uplink);
@@ -356,9 +286,9 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 	dp->flow_slots = conf->flow_cache_slots;
 	bpf_map__set_max_entries(dp->up->maps.vsx_flow_cache, (__u32)dp->flow_slots);
 	bpf_map__set_max_entries(dp->up->maps.vsx_flow_stats, (__u32)dp->flow_slots);
-	err = set_pin_paths(dp->up->obj, dp->pin_dir);
+	err = vsxd_dp_set_pin_paths(dp->up->obj, dp->pin_dir);
 	if (!err)
-		err = set_pin_paths(dp->eg->obj, dp->pin_dir);
+		err = vsxd_dp_set_pin_paths(dp->eg->obj, dp->pin_dir);
 	if (err)
 		goto fail;
 	err = uplink__load(dp->up);
@@ -394,7 +324,7 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 	if (err)
 		goto fail;
 
-	err = attach_xdp(dp, conf);
+	err = vsxd_xdp_attach(dp, conf);
 	if (err)
 		goto fail;
 	if (conf->egress_fcf) {
@@ -418,8 +348,6 @@ static void unmap(void *p, size_t len)
 
 void vsxd_dp_close(struct vsxd_datapath *dp, bool keep)
 {
-	char path[PATH_MAX];
-
 	unmap(dp->cfg, dp->cfg_map_len);
 	unmap(dp->core_table, dp->table_map_len);
 	unmap(dp->core_assign, dp->assign_map_len);
@@ -431,8 +359,7 @@ void vsxd_dp_close(struct vsxd_datapath *dp, bool keep)
 	dp->flows = NULL;
 	dp->eg_bank = NULL;
 	if (!keep) {
-		if (pin_path(path, sizeof(path), dp->pin_dir, XDP_LINK_PIN) == 0 && unlink(path) == 0)
-			log_info("detached XDP from %s", dp->ifname);
+		vsxd_xdp_detach(dp);
 		if (dp->ifindex)
 			detach_tc(dp);
 		if (dp->up)

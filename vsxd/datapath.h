@@ -2,7 +2,8 @@
 /*
  * vsxd's side of the BPF datapath: load the uplink (XDP) and egress (tc) programs, pin
  * their maps in vsxd's bpffs so a restarted vsxd re-uses them with every decision in them,
- * attach (or atomically replace a previous vsxd's program), and read/write the maps.
+ * attach (XDP through libxdp's dispatcher, xdp_attach.c; or atomically replace a previous
+ * vsxd's program), and read/write the maps.
  * Functions return 0 or a negative errno and log what went wrong.
  */
 #ifndef VSXD_DATAPATH_H
@@ -19,6 +20,12 @@ struct egress;
 struct cpumap_stats;
 struct vsx_cpumap_stats;
 
+enum vsxd_xdp_attach {
+	VSXD_XDP_NONE = 0,
+	VSXD_XDP_DISPATCHER, /* a component of libxdp's multi-program dispatcher */
+	VSXD_XDP_LINK,       /* alone, through a pinned bpf_link (the fallback) */
+};
+
 enum vsxd_dir {
 	VSXD_INGRESS = 0, /* steering rules, uplink XDP */
 	VSXD_EGRESS = 1,  /* FCF marking rules, uplink tc egress */
@@ -33,7 +40,9 @@ struct vsxd_datapath {
 	char pin_dir[256];
 	bool reused;     /* maps were found pinned: a previous vsxd's state is kept */
 	bool tc_hooked;  /* we created the clsact qdisc */
-	int xdp_link_fd;
+	int xdp_link_fd;   /* VSXD_XDP_LINK */
+	enum vsxd_xdp_attach xdp_attach;
+	__u32 xdp_prog_id; /* VSXD_XDP_DISPATCHER: our component program */
 	__u32 cpumap_id; /* the kernel's id of vsx_cpu_map: names its kthreads and tracepoints */
 	int lock_fd;     /* the pin directory, flock()ed: one vsxd per datapath */
 	unsigned int n_cpus; /* possible CPUs, capped at VSX_MAX_CPUS */
@@ -56,6 +65,18 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf);
  * and remove the pins, which frees the datapath.
  */
 void vsxd_dp_close(struct vsxd_datapath *dp, bool keep);
+
+/*
+ * The uplink XDP program's attachment (xdp_attach.c, docs/xdp.md): joins libxdp's dispatcher
+ * on the uplink, keeps or upgrades a previous vsxd's program there, or falls back to a pinned
+ * bpf_link. detach removes only vsx; other programs in the dispatcher keep running.
+ */
+int vsxd_xdp_attach(struct vsxd_datapath *dp, const struct vsxd_conf *conf);
+void vsxd_xdp_detach(struct vsxd_datapath *dp);
+
+/* Pins every map of obj by name in dir (re-using what is pinned there at load). */
+struct bpf_object;
+int vsxd_dp_set_pin_paths(struct bpf_object *obj, const char *dir);
 
 /* Creates the cpumap entry of every online CPU in the table, removes the others. */
 int vsxd_dp_sync_cpumap(struct vsxd_datapath *dp, const struct vsx_core_table *t);

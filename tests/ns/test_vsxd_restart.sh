@@ -92,6 +92,10 @@ test_restart() {
 	le "$k0" 1000000 "cpumap/0 kthread CPU time (ns) while no vsxd ran"
 
 	start_vsxd h2 second
+	# The program running is kept (libxdp's dispatcher) or replaced in place (bpf_link).
+	diag "second vsxd: $(grep -E "in the XDP dispatcher on uplink already|in the pinned bpf_link" "$TD/second.log" | cut -d' ' -f4-)"
+	grep -qE "kept running as it is|replaced the XDP program in the pinned bpf_link" "$TD/second.log" ||
+		t_fail "second vsxd did not take the running XDP program over: $(cat "$TD/second.log")"
 	ctl h2 show | grep -q "state taken over from a previous vsxd" || t_fail "show: $(ctl h2 show)"
 	[ "$(ctl h2 show --json | jq -r .datapath_reused)" = true ] || t_fail "show --json: datapath_reused"
 	grep -q "keeps core 1" "$TD/second.log" || t_fail "second vsxd log: $(cat "$TD/second.log")"
@@ -206,7 +210,10 @@ test_bad_config() {
 	diag "after the refused configurations, 20 pings: core0 +$((n0 - c0)) core1 +$((n1 - c1))"
 	ge $((n1 - c1)) 20 "pings on core 1"
 	le $((n0 - c0)) 5 "packets on core 0"
-	grep -qiE "error|warn" "$TD/first.log" && t_fail "the running vsxd logged: $(cat "$TD/first.log")"
+	# The one warning allowed: a kernel that cannot run libxdp's dispatcher (vsx then attaches
+	# alone through a bpf_link, docs/xdp.md) says so at every start.
+	grep -iE "error|warn" "$TD/first.log" | grep -qv "libxdp cannot use its dispatcher" &&
+		t_fail "the running vsxd logged: $(cat "$TD/first.log")"
 	true
 }
 
