@@ -10,11 +10,12 @@ writes DIR/summary.json. The last line:
              summed over every rebalancing run: any reordering anywhere counts; 'na' when
              no rule moved in any run (there was nothing to reorder)
   settle_ms  median over the rebalancing runs of the time from the load step to the poll
-             that saw every rule that was on C moved and all of its flows on the new core; a
-             run that did not settle within the window counts as infinitely slow, and a
-             median that is such a run is -1
+             that saw the flows of every moved rule on the rule's new core, in a run that
+             settled (no move in the window's last second, or no rule left on C); a run that
+             did not settle counts as infinitely slow, and a median that is such a run is -1
   moved      median over the rebalancing runs of the datapath's flow_moved increase
-Then: runs that settled, the slowest settle, the out-of-order count of all flows, and for
+Then: runs that settled, the slowest settle, the median time until the first round of moves
+had its flows on the new core (first_ms), the out-of-order count of all flows, and for
 rebalancing on/off the median loss, the CPU % of core D its cpumap kthread ran after the
 settle point (the moved work, by the kernel's account), and what the load step's job got of
 its core.
@@ -62,18 +63,19 @@ def main():
 
     print()
     print("runs (C = core %d, the load step's; D = core %d; times from the load step t0):" % (C, D))
-    hdr = "%-4s %-4s %-9s %-9s %9s %6s %10s %7s %8s %6s %15s %15s %6s" % (
-        "rep", "reb", "on C", "moved", "settle ms", "moved", "ooo mv/all", "loss %", "Mb/s",
-        "jit ms", "kt after C/D ms", "pkts after C/D", "hog %")
+    hdr = "%-4s %-4s %-9s %-9s %8s %9s %6s %10s %7s %8s %6s %15s %15s %6s" % (
+        "rep", "reb", "on C", "moved", "first ms", "settle ms", "f_mvd", "ooo mv/all", "loss %",
+        "Mb/s", "jit ms", "kt after C/D ms", "pkts after C/D", "hog %")
     print(hdr)
     for r in runs:
         if r["setup"] != "ok" and "pairs" not in r:
             print("%-4s %-4s setup failed: %s" % (r.get("rep"), r.get("rebalance"), r["setup"]))
             continue
         kt, pk = r["kt_ms_after"], r["pk_after"]
-        print("%-4s %-4s %-9s %-9s %9s %6s %10s %7s %8s %6s %15s %15s %6s" % (
+        print("%-4s %-4s %-9s %-9s %8s %9s %6s %10s %7s %8s %6s %15s %15s %6s" % (
             r["rep"], r["rebalance"], ",".join(map(str, r["at_c"])) or "-",
             ",".join(map(str, r["moved_rules"])) or "-",
+            fmt(r["first_ms"]) if r["first_ms"] is not None else "-",
             fmt(r["settle_ms"]) if r["settle_ms"] is not None else "no",
             fmt(r["flow_moved"]), "%s/%s" % (fmt(r["ooo_moved"]), fmt(r["ooo_all"])),
             fmt(r["loss_pct"], 2), fmt(r["received_mbps"]), fmt(r["jitter_ms"], 3),
@@ -84,6 +86,8 @@ def main():
         for rid in r["moved_rules"]:
             print("     rule %s: moved at %s ms, its flows on the new core at %s ms" % (
                 rid, r["move_ms"][str(rid)], r["follow_ms"].get(str(rid), "never")))
+        if r["moved_rules"] and r.get("left_on_c"):
+            print("     left on core %d: rules %s" % (C, ",".join(map(str, r["left_on_c"]))))
 
     summary = {"meta": meta, "modes": {}}
     print()
@@ -93,7 +97,10 @@ def main():
         if not rs:
             continue
         settle = [r["settle_ms"] if r["settle_ms"] is not None else math.inf for r in rs]
+        first = [r["first_ms"] if r["first_ms"] is not None else math.inf for r in rs]
         m = {
+            "first_ms": median(first),
+            "first_range": rng(first),
             "runs": len(rs),
             "settled": sum(1 for r in rs if r["settle_ms"] is not None),
             "settle_ms": median(settle),
@@ -111,9 +118,10 @@ def main():
             "hog_cpu_range": rng([r["hog_cpu_pct_after"] for r in rs]),
         }
         summary["modes"][mode] = m
-        print("  rebalance %-3s: %d runs, %d settled, settle %s ms [%s], flows moved %s, rules moved %s,"
-              % (mode, m["runs"], m["settled"], fmt(m["settle_ms"]), m["settle_range"],
-                 fmt(m["flow_moved"]), fmt(m["rules_moved"])))
+        print("  rebalance %-3s: %d runs, %d settled, first round %s ms [%s], settle %s ms [%s],"
+              " flows moved %s, rules moved %s,"
+              % (mode, m["runs"], m["settled"], fmt(m["first_ms"]), m["first_range"],
+                 fmt(m["settle_ms"]), m["settle_range"], fmt(m["flow_moved"]), fmt(m["rules_moved"])))
         print("                 out of order: %d on moved flows, %d on all; loss %s %% [%s]; jitter %s ms;"
               % (m["ooo_moved"], m["ooo_all"], fmt(m["loss_pct"], 2), m["loss_range"],
                  fmt(m["jitter_ms"], 3)))
@@ -145,6 +153,8 @@ def main():
         fmt(on["flow_moved"]), meta["reps"], on["settled"], on["runs"],
         round(max(r["settle_ms"] for r in ok if r["rebalance"] == "on" and r["settle_ms"] is not None))
         if on["settled"] else -1)
+    first = on["first_ms"]
+    line += " first_ms=%s" % (-1 if first is None or math.isinf(first) else round(first))
     line += " ooo_all=%d loss_on=%s" % (on["ooo_all"], fmt(on["loss_pct"], 2))
     if off:
         line += " loss_off=%s" % fmt(off["loss_pct"], 2)

@@ -13,9 +13,10 @@ iperf3 port). The run:
      no VM pinned there);
   4. t0: the load step, a busy loop pinned to C (--step load: C's load goes above the
      threshold; --step vm: it is a VM pinned to C);
-  5. every ~20 ms until every rule that was on C has moved and each of its flows is on
-     the rule's new core (or --window s pass): the rules' decided cores (dump-rules) and
-     the flows' cores (dump-flows);
+  5. every ~20 ms, until no rule is left on C and every moved rule's flows are on its new
+     core, or --window s pass: the rules' decided cores (dump-rules) and the flows' cores
+     (dump-flows). first_ms: the first round of moves has all its flows on the new core;
+     settle_ms: every moved rule has, and no rule moved in the window's last --quiet s;
   6. iperf3 ends; its receivers' out-of-order counts, loss, jitter; the datapath's
      flow_moved counter; the kernel's own accounting of where the work ran (CPU time of
      the cpumap kthread of C and of D, /proc/PID/schedstat) and the datapath's packets
@@ -170,6 +171,8 @@ def main():
     ap.add_argument("--prehog-pidfile", help="--step vm: pid file of the background 'VM' on D")
     ap.add_argument("--hog-pidfile", help="--step vm: pid file of the 'VM' started on C at t0")
     ap.add_argument("--window", type=float, default=3.0, help="seconds to wait for the moves")
+    ap.add_argument("--quiet", type=float, default=1.0,
+                    help="seconds without a move at the window's end for a run to count as settled")
     ap.add_argument("--poll-ms", type=float, default=20.0)
     ap.add_argument("--timeline", required=True)
     ap.add_argument("--out", required=True)
@@ -284,9 +287,16 @@ def main():
         hog = Hog(C, 0, a.hog_pidfile if a.step == "vm" else None)
         hogs.append(hog)
 
-        # 5. Poll until every rule that was on C moved and its flows followed it.
-        moved, follow = {}, {}
-        intervals, last = [], None
+        # 5. Poll. A rule moves when its decided core changes; its flows have followed when
+        # every UDP flow of the rule is on the rule's core. The planner may move the rules off
+        # C over several rounds (from a core that is only overloaded, as many as its estimate
+        # says are needed per round), so the polls go on until nothing is left on C, or the
+        # window ends. The run has settled when every moved rule's flows followed and no rule
+        # moved in the window's last --quiet seconds (or nothing is left on C to move).
+        prev = dict(cores_t0)
+        moved, follow, first_move, first_follow, n_moves = {}, {}, {}, {}, {}
+        first_batch = None
+        intervals, last, left_nothing = [], None, False
         while True:
             t = now_ms(t0)
             if last is not None:
@@ -294,25 +304,43 @@ def main():
             last = t
             cores, _ = ctl.rules()
             flows = ctl.flows()
-            for r in at_c:
-                c = cores.get(r)
-                if r not in moved and c is not None and c != C:
+            batch = []
+            for r, c in cores.items():
+                if c is not None and c != prev.get(r):
                     moved[r] = t
+                    follow.pop(r, None)
+                    first_move.setdefault(r, t)
+                    n_moves[r] = n_moves.get(r, 0) + 1
+                    batch.append(r)
                 if r in moved and r not in follow:
                     fl = flows.get(r, [])
-                    if fl and all(x == cores[r] for x in fl):
+                    if fl and all(x == c for x in fl):
                         follow[r] = t
+                        first_follow.setdefault(r, t)
+            prev = cores
+            if batch and first_batch is None:
+                first_batch = batch
             tl.write(json.dumps({"t_ms": t, "rules": cores, "flows": flows}) + "\n")
-            if len(follow) == len(at_c) or t >= a.window * 1000:
+            left_nothing = all(cores.get(r) != C for r in cores) and len(follow) == len(moved)
+            if left_nothing or t >= a.window * 1000:
                 break
             time.sleep(max(0.0, a.poll_ms / 1000.0 - (time.monotonic() - t0 - t / 1000.0)))
         s1 = snap()
         rec["polls"] = len(intervals) + 1
         rec["poll_ms_median"] = sorted(intervals)[len(intervals) // 2] if intervals else None
         rec["moved_rules"] = sorted(moved)
-        rec["move_ms"] = {str(r): moved[r] for r in sorted(moved)}
-        rec["follow_ms"] = {str(r): follow[r] for r in sorted(follow)}
-        rec["settle_ms"] = max(follow.values()) if len(follow) == len(at_c) else None
+        rec["moves"] = sum(n_moves.values())
+        rec["move_ms"] = {str(r): first_move[r] for r in sorted(first_move)}
+        rec["follow_ms"] = {str(r): first_follow[r] for r in sorted(first_follow)}
+        rec["last_move_ms"] = max(moved.values()) if moved else None
+        rec["left_on_c"] = sorted(r for r, c in prev.items() if c == C)
+        # First: the rules of the first round of moves, all their flows on the new core.
+        if first_batch and all(r in first_follow for r in first_batch):
+            rec["first_ms"] = max(first_follow[r] for r in first_batch)
+        else:
+            rec["first_ms"] = None
+        quiet = left_nothing or (moved and t - max(moved.values()) >= a.quiet * 1000)
+        rec["settle_ms"] = max(follow.values()) if moved and len(follow) == len(moved) and quiet else None
         rec["window_ms"] = a.window * 1000
         rec["split_ms"] = now_ms(t0)
 
@@ -375,9 +403,10 @@ def main():
     if rec["setup"] != "ok" and "pairs" not in rec:
         print("setup failed: %s" % rec["setup"])
         return 1
-    print("rules on C %s, moved %s, settle %s ms, flow_moved %s, out-of-order moved %s all %s, "
+    print("rules on C %s, moved %s, first %s ms, settle %s ms, flow_moved %s, out-of-order moved %s all %s, "
           "loss %s %%, %s Mb/s, kthread after C/D %s/%s ms" % (
-              rec["at_c"], rec["moved_rules"], rec["settle_ms"] if rec["settle_ms"] is not None else "-",
+              rec["at_c"], rec["moved_rules"], rec["first_ms"] if rec["first_ms"] is not None else "-",
+              rec["settle_ms"] if rec["settle_ms"] is not None else "-",
               rec["flow_moved"], rec["ooo_moved"], rec["ooo_all"], rec["loss_pct"],
               rec["received_mbps"], rec["kt_ms_after"][str(C)], rec["kt_ms_after"][str(D)]))
     return 0 if rec["setup"] == "ok" else 1
