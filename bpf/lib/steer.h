@@ -117,6 +117,7 @@ static __always_inline int vsx_classify_flow(__u64 *stats, const struct vsx_conf
 			core = v->core;
 		else if (v->action == VSX_ACT_IRQ_AUTO) {
 			core = vsx_auto_core(stats, v->rule_id, prio, rx_cpu);
+			*flags |= VSX_SLOT_AUTO;
 			if (core < 0)
 				*flags |= VSX_SLOT_RETRY;
 		}
@@ -202,15 +203,18 @@ static __noinline void vsx_frag_remember(const struct vsx_pkt *pkt, int core, __
 
 /*
  * A flow the cache does not know (or a retried one, retry != NULL): classify it and cache the
- * decision in the slot at `index` (retry) or in a way of the set `index & ~1`. Out of line,
- * a BPF-to-BPF call: inlined, its values (configuration, generation, set, receiving CPU)
- * stayed live across the hit path's helper calls and were spilled and reloaded on every
- * cached packet. The configuration is fetched again here (an inlined array read), and the
- * generation with it, before the classifier bank: a slot is never stamped with a newer
- * generation than the rules that decided it.
+ * decision in the slot at *index (retry) or in a way of the set *index & ~1; leaves in *index
+ * the slot the flow got (0: none), for the caller's fragment record. Out of line, a BPF-to-BPF
+ * call: inlined, its values (configuration, generation, set, receiving CPU) stayed live
+ * across the hit path's helper calls and were spilled and reloaded on every cached packet.
+ * The configuration is fetched again here (an inlined array read), and the generation with
+ * it, before the classifier bank: a slot is never stamped with a newer generation than the
+ * rules that decided it. It does not record fragments itself: the caller does, for hits and
+ * misses alike, so that no call chain holds the miss path's stack frame and the fragment
+ * record's at once (the verifier allows 512 bytes for the frames of a chain).
  */
 static __noinline int vsx_steer_miss(__u64 *stats, struct vsx_pkt *pkt, struct vsx_flow_slot *retry,
-				     __u32 index, __u32 bytes)
+				     __u32 *index, __u32 bytes)
 {
 	const struct vsx_flow_key *key = &pkt->key;
 	struct vsx_config *cfg = vsx_get_config();
@@ -219,14 +223,16 @@ static __noinline int vsx_steer_miss(__u64 *stats, struct vsx_pkt *pkt, struct v
 	__u8 flags;
 	int core;
 
-	if (!cfg || !stats)
+	if (!cfg || !stats) {
+		*index = 0;
 		return VSX_CORE_NONE;
+	}
 	gen = cfg->rules_gen;
 	vsx_count(stats, VSX_STAT_CACHE_MISS);
 	core = vsx_classify_flow(stats, cfg, key, bpf_get_smp_processor_id(), &rule_id, &flags);
 	if (rule_id)
 		vsx_counter_add(&vsx_rule_stats, rule_id, bytes);
-	s = retry ? retry : vsx_cache_victim(index & ~1u, gen, &index);
+	s = retry ? retry : vsx_cache_victim(*index & ~1u, gen, index);
 	if (s) {
 		__u64 now = bpf_jiffies64();
 
@@ -240,10 +246,10 @@ static __noinline int vsx_steer_miss(__u64 *stats, struct vsx_pkt *pkt, struct v
 		s->first_jiffies = now;
 		s->last_jiffies = now;
 		s->flags = flags;
-		vsx_flow_count(&index, s->tag, bytes);
+		vsx_flow_count(index, s->tag, bytes);
+	} else {
+		*index = 0;
 	}
-	if (vsx_starts_datagram(pkt))
-		vsx_frag_remember(pkt, core, s ? index : 0);
 	return core;
 }
 
@@ -270,12 +276,51 @@ static __noinline int vsx_steer_later_frag(__u64 *stats, struct vsx_pkt *pkt, __
 	vsx_count(stats, VSX_STAT_FRAG_FOLLOW);
 	core = fv->core;
 	s = bpf_map_lookup_elem(&vsx_flow_cache, &fv->slot);
-	if (s)
+	if (s) {
+		__u64 now = bpf_jiffies64();
+
+		/* the flow's latest packet: a flowlet move measures its idle gap from here */
+		if (s->last_jiffies != now)
+			s->last_jiffies = now;
 		vsx_flow_count(&fv->slot, s->tag, bytes);
+	}
 	/* an inner later fragment in an outer first fragment: the outer datagram follows too */
 	if (pkt->facts & VSX_PKT_OUTER_FRAG)
 		vsx_frag_remember(pkt, core, fv->slot);
 	return core;
+}
+
+/*
+ * Flowlet move: the agent's rebalancer gave the slot's irq:auto rule another core
+ * (vsx_rule_state.core). A cached flow takes it only after an idle gap of at least
+ * cfg->flowlet_jiffies since its latest packet, longer than any queueing on the old core, so
+ * that none of its packets overtakes one still queued there. Called by the hit path for a
+ * VSX_SLOT_AUTO slot at the first packet of a new tick only (the rest of the tick's packets
+ * pay nothing), before last_jiffies is refreshed; the configuration is fetched here rather
+ * than kept live across the hit path's helper calls. Moves the flow by rewriting s->core,
+ * which the hit path then returns and records for fragments. Two CPUs hitting one slot in
+ * the same tick may both move it (the same core) and count the move twice.
+ */
+static __noinline void vsx_flowlet_check(__u64 *stats, struct vsx_flow_slot *s, __u64 now)
+{
+	struct vsx_config *cfg = vsx_get_config();
+	struct vsx_rule_state *st;
+	__u32 rule_id;
+	__s32 core;
+
+	if (!cfg || !cfg->flowlet_jiffies || now - s->last_jiffies < cfg->flowlet_jiffies)
+		return;
+	if (s->flags & (VSX_SLOT_STAY | VSX_SLOT_RETRY))
+		return;
+	rule_id = s->rule_id;
+	st = bpf_map_lookup_elem(&vsx_rule_state, &rule_id);
+	if (!st)
+		return;
+	core = st->core;
+	if (core < 0 || core >= VSX_MAX_CPUS || core == s->core)
+		return;
+	s->core = (__s16)core;
+	vsx_count(stats, VSX_STAT_FLOW_MOVED);
 }
 
 /* The hit path: what every packet of a cached flow costs (bench/steer's "hit"). */
@@ -303,28 +348,38 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 
 		if (__builtin_expect(s->flags & VSX_SLOT_RETRY, 0)) {
 			now = bpf_jiffies64();
-			if (now - s->first_jiffies >= VSX_RETRY_JIFFIES)
+			if (now - s->first_jiffies >= VSX_RETRY_JIFFIES) {
 				/* its rule found no core a while ago: ask again, in this slot */
-				return vsx_steer_miss(stats, pkt, s, index, bytes);
+				core = vsx_steer_miss(stats, pkt, s, &index, bytes);
+				goto decided;
+			}
 		} else {
 			now = bpf_jiffies64();
 		}
 		vsx_count(stats, VSX_STAT_CACHE_HIT);
-		if (s->last_jiffies != now) /* keep the line clean within a tick */
+		if (s->last_jiffies != now) { /* once a tick: keeps the line clean within one */
+			if (s->flags & VSX_SLOT_AUTO)
+				vsx_flowlet_check(stats, s, now);
 			s->last_jiffies = now;
+		}
 		vsx_flow_count(&index, s->tag, bytes);
 		if (s->rule_id)
 			vsx_counter_add(&vsx_rule_stats, s->rule_id, bytes);
-		/* Every datagram's first fragment, not only the flow's first one. */
-		if (vsx_starts_datagram(pkt))
-			vsx_frag_remember(pkt, s->core, index);
 		/*
 		 * Zero-extended, not sign-extended (two instructions fewer): VSX_CORE_NONE
-		 * becomes 0xffff, which vsx_to_core() treats like any core out of range.
+		 * becomes 0xffff, which vsx_to_core() treats like any core out of range (and
+		 * vsx_frag_remember() stores as the 16-bit -1 it was).
 		 */
-		return (__u16)s->core;
+		core = (__u16)s->core;
+	} else {
+		index &= ~1u;
+		core = vsx_steer_miss(stats, pkt, NULL, &index, bytes);
 	}
-	return vsx_steer_miss(stats, pkt, NULL, index & ~1u, bytes);
+decided:
+	/* Every datagram's first fragment, not only the flow's first one; hit or miss. */
+	if (vsx_starts_datagram(pkt))
+		vsx_frag_remember(pkt, core, index);
+	return core;
 }
 
 #endif

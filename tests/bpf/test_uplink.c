@@ -169,20 +169,20 @@ static void vxlan_udp(struct pb *p, __u32 vni, __u8 tos, __u16 dport, const stru
 }
 
 /*
- * Two fragments of IPv4 datagram `id` (UDP 1000 -> 6000) in VXLAN (VNI 400), 200 bytes each:
+ * Two fragments of IPv4 datagram `id` (UDP 1000 -> 6000) in VXLAN (VNI vni), 200 bytes each:
  * the first, with the UDP header, and a later one (offset 1480), without.
  */
-static void vxlan_udp_frags(struct pb *first, struct pb *later, __u16 id)
+static void vxlan_udp_frags(struct pb *first, struct pb *later, __u16 id, __u32 vni)
 {
 	pb_init(first);
-	pb_vxlan_encap(first, &(struct pb_tunnel){ .vni = 400 });
+	pb_vxlan_encap(first, &(struct pb_tunnel){ .vni = vni });
 	pb_eth(first, NULL);
 	pb_ipv4(first, &(struct pb_ip){ .id = id, .mf = true });
 	pb_udp(first, 1000, 6000);
 	pb_pad_to(first, 200);
 	assert_true(pb_finish(first) > 0);
 	pb_init(later);
-	pb_vxlan_encap(later, &(struct pb_tunnel){ .vni = 400 });
+	pb_vxlan_encap(later, &(struct pb_tunnel){ .vni = vni });
 	pb_eth(later, NULL);
 	pb_ipv4(later, &(struct pb_ip){ .id = id, .frag_off = 1480, .proto = 17 });
 	pb_pad_to(later, 200);
@@ -273,7 +273,7 @@ static void test_later_fragment_follows(void **state)
 	struct pb first, later;
 
 	add_rules(f, (const char *const[]){ "priority=50000,udp,tp_dst=6000 actions=irq:1", NULL });
-	vxlan_udp_frags(&first, &later, 77);
+	vxlan_udp_frags(&first, &later, 77, 400);
 
 	__u64 follow = stat(f, VSX_STAT_FRAG_FOLLOW);
 	assert_int_equal(run(f, &first, NULL, NULL), XDP_REDIRECT);
@@ -283,7 +283,7 @@ static void test_later_fragment_follows(void **state)
 	/* The flow's next datagram: its first fragment hits the flow cache, and its later
 	 * fragments must still follow (a cache hit records the datagram too). */
 	struct pb first2, later2;
-	vxlan_udp_frags(&first2, &later2, 78);
+	vxlan_udp_frags(&first2, &later2, 78, 400);
 	__u64 hits = stat(f, VSX_STAT_CACHE_HIT);
 	assert_int_equal(run(f, &first2, NULL, NULL), XDP_REDIRECT);
 	assert_int_equal(stat(f, VSX_STAT_CACHE_HIT), hits + 1);
@@ -513,6 +513,189 @@ static void test_no_core_then_retry(void **state)
 	set_core_table(f, 0);
 }
 
+/* ---- flowlet moves ---- */
+
+static __u32 rule_id_of(struct fixture *f, const char *text)
+{
+	const struct vsx_rule *found;
+	struct vsx_rule r;
+	char err[256];
+
+	assert_int_equal(vsx_rule_parse(text, &r, err, sizeof(err)), 0);
+	found = vsx_rule_table_find_strict(f->rules, &r);
+	assert_non_null(found);
+	return found->id;
+}
+
+/* What the agent's rebalancer does to move a rule: a new core in its vsx_rule_state. */
+static void set_rule_core(struct fixture *f, __u32 rule_id, __s32 core)
+{
+	struct vsx_rule_state st = { .core = core };
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.vsx_rule_state), &rule_id,
+					     &st, BPF_ANY), 0);
+}
+
+/* The live slot of rule_id's flow (exactly one in these tests): its index, *out its content. */
+static __u32 rule_slot(struct fixture *f, __u32 rule_id, struct vsx_flow_slot *out)
+{
+	int fd = bpf_map__fd(f->skel->maps.vsx_flow_cache);
+	__u32 found = ~0u;
+
+	for (__u32 i = 0; i <= f->cfg.flow_slots_mask; i++) {
+		struct vsx_flow_slot sl;
+
+		assert_int_equal(bpf_map_lookup_elem(fd, &i, &sl), 0);
+		if (!(sl.flags & VSX_SLOT_VALID) || sl.gen != f->cfg.rules_gen || sl.rule_id != rule_id)
+			continue;
+		assert_int_equal(found, ~0u);
+		found = i;
+		*out = sl;
+	}
+	assert_int_not_equal(found, ~0u);
+	return found;
+}
+
+/*
+ * Makes rule_id's flow look idle: its latest packet `gap` jiffies before the one it had. Its
+ * first packet becomes that latest one, so that a retry (VSX_RETRY_JIFFIES after the first
+ * packet) cannot come due in the middle of a test.
+ */
+static void age_flow(struct fixture *f, __u32 rule_id, __u64 gap)
+{
+	struct vsx_flow_slot sl;
+	__u32 i = rule_slot(f, rule_id, &sl);
+
+	sl.first_jiffies = sl.last_jiffies;
+	sl.last_jiffies -= gap;
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.vsx_flow_cache), &i, &sl,
+					     BPF_ANY), 0);
+}
+
+static __s16 flow_core(struct fixture *f, __u32 rule_id)
+{
+	struct vsx_flow_slot sl;
+
+	rule_slot(f, rule_id, &sl);
+	return sl.core;
+}
+
+#define GAP 1000 /* flowlet_jiffies in these tests: 4 s at HZ=250, never reached by itself */
+
+/*
+ * The agent moved an irq:auto rule from core 1 to core 0 (this CPU: XDP_PASS): its cached
+ * flow takes core 0 only after an idle gap of flowlet_jiffies, once (flow_moved), and never
+ * with flowlet_jiffies 0; an irq:N rule's flow and a flow left on its receiving core (STAY)
+ * never move, whatever their rule's state says.
+ */
+static void test_flowlet_moves(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	static const char *const r_auto = "priority=60100,vni=780 actions=irq:auto",
+				 *const r_fixed = "priority=60101,vni=781 actions=irq:1",
+				 *const r_stay = "priority=60102,vni=783 actions=irq:auto";
+	struct pb p, q, r;
+
+	set_core_table(f, 0);
+	add_rules(f, (const char *const[]){ r_auto, r_fixed, r_stay, NULL });
+	__u32 auto_id = rule_id_of(f, r_auto), fixed_id = rule_id_of(f, r_fixed),
+	      stay_id = rule_id_of(f, r_stay);
+	f->cfg.flowlet_jiffies = GAP;
+	write_config(f);
+	__u64 moved = stat(f, VSX_STAT_FLOW_MOVED);
+
+	vxlan_udp(&p, 780, 0, 5201, NULL);
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_REDIRECT); /* decided: core 1 */
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_REDIRECT);
+	set_rule_core(f, auto_id, 0);
+	/* no idle gap: the flow stays where its queued packets are */
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_REDIRECT);
+	age_flow(f, auto_id, GAP - 100); /* a gap, but shorter than flowlet_jiffies */
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(stat(f, VSX_STAT_FLOW_MOVED), moved);
+	assert_int_equal(flow_core(f, auto_id), 1);
+	/* idle for flowlet_jiffies: this packet already goes to the new core, and the rest */
+	age_flow(f, auto_id, GAP);
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_PASS);
+	assert_int_equal(stat(f, VSX_STAT_FLOW_MOVED), moved + 1);
+	assert_int_equal(flow_core(f, auto_id), 0);
+	age_flow(f, auto_id, GAP);
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_PASS);
+	assert_int_equal(stat(f, VSX_STAT_FLOW_MOVED), moved + 1);
+
+	/* flowlet_jiffies 0: cached flows never move */
+	f->cfg.flowlet_jiffies = 0;
+	write_config(f);
+	set_rule_core(f, auto_id, 1);
+	age_flow(f, auto_id, 100 * GAP);
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_PASS);
+	assert_int_equal(flow_core(f, auto_id), 0);
+	f->cfg.flowlet_jiffies = GAP;
+	write_config(f);
+
+	/* an irq:N rule's flow: its state is not its core */
+	vxlan_udp(&q, 781, 0, 5201, NULL);
+	assert_int_equal(run(f, &q, NULL, NULL), XDP_REDIRECT);
+	set_rule_core(f, fixed_id, 0);
+	age_flow(f, fixed_id, 2 * GAP);
+	assert_int_equal(run(f, &q, NULL, NULL), XDP_REDIRECT);
+	assert_int_equal(flow_core(f, fixed_id), 1);
+
+	/* a flow that found no qualifying core stays (until its retry, not by a move) */
+	set_core_table(f, 90);
+	vxlan_udp(&r, 783, 0, 5201, NULL);
+	assert_int_equal(run(f, &r, NULL, NULL), XDP_PASS);
+	set_rule_core(f, stay_id, 1);
+	age_flow(f, stay_id, 2 * GAP);
+	assert_int_equal(run(f, &r, NULL, NULL), XDP_PASS);
+	assert_int_equal(flow_core(f, stay_id), VSX_CORE_NONE);
+	assert_int_equal(stat(f, VSX_STAT_FLOW_MOVED), moved + 1);
+	set_core_table(f, 0);
+}
+
+/*
+ * Fragments and moves: a first fragment after the move records the new core for its later
+ * fragments, and a later fragment counts as the flow's latest packet for the idle gap.
+ */
+static void test_flowlet_moves_fragments(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	static const char *const rule = "priority=60110,vni=782 actions=irq:auto";
+	struct pb first, later;
+
+	set_core_table(f, 0);
+	add_rules(f, (const char *const[]){ rule, NULL });
+	__u32 id = rule_id_of(f, rule);
+	f->cfg.flowlet_jiffies = GAP;
+	write_config(f);
+	__u64 moved = stat(f, VSX_STAT_FLOW_MOVED), follow = stat(f, VSX_STAT_FRAG_FOLLOW);
+
+	vxlan_udp_frags(&first, &later, 0x700, 782);
+	assert_int_equal(run(f, &first, NULL, NULL), XDP_REDIRECT); /* decided: core 1 */
+	assert_int_equal(run(f, &later, NULL, NULL), XDP_REDIRECT);
+	set_rule_core(f, id, 0);
+	age_flow(f, id, GAP);
+	vxlan_udp_frags(&first, &later, 0x701, 782);
+	assert_int_equal(run(f, &first, NULL, NULL), XDP_PASS); /* moved with this datagram */
+	assert_int_equal(run(f, &later, NULL, NULL), XDP_PASS); /* and its later fragment */
+	assert_int_equal(stat(f, VSX_STAT_FLOW_MOVED), moved + 1);
+	assert_int_equal(stat(f, VSX_STAT_FRAG_FOLLOW), follow + 2);
+
+	/* moved back by the agent; the gap ends with a later fragment of the flow */
+	set_rule_core(f, id, 1);
+	vxlan_udp_frags(&first, &later, 0x702, 782);
+	assert_int_equal(run(f, &first, NULL, NULL), XDP_PASS);
+	age_flow(f, id, GAP);
+	assert_int_equal(run(f, &later, NULL, NULL), XDP_PASS);
+	vxlan_udp_frags(&first, &later, 0x703, 782);
+	assert_int_equal(run(f, &first, NULL, NULL), XDP_PASS); /* no gap since that fragment */
+	assert_int_equal(stat(f, VSX_STAT_FLOW_MOVED), moved + 1);
+	f->cfg.flowlet_jiffies = 0;
+	write_config(f);
+}
+
 static void test_truncated_passes(void **state)
 {
 	SKIP_UNLESS_ROOT();
@@ -634,6 +817,8 @@ int main(void)
 		cmocka_unit_test(test_inner_and_outer_fragments_follow),
 		cmocka_unit_test(test_rss_fragments_hash_on_addresses),
 		cmocka_unit_test(test_no_core_then_retry),
+		cmocka_unit_test(test_flowlet_moves),
+		cmocka_unit_test(test_flowlet_moves_fragments),
 		cmocka_unit_test(test_truncated_passes),
 		cmocka_unit_test(test_rx_counts_every_packet),
 		cmocka_unit_test(test_cache_tells_ipv6_flows_apart),
