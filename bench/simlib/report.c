@@ -235,7 +235,7 @@ static int close_out(FILE *f, const char *path)
 	return 0;
 }
 
-/* spread.dat: per interval, the time and each policy's spread. */
+/* spread.dat: per interval, the time, each policy's spread, and whether it was checked. */
 static int write_spread(const char *dir, const struct sim_result res[SIM_N_POLICIES])
 {
 	char path[4096];
@@ -246,12 +246,12 @@ static int write_spread(const char *dir, const struct sim_result res[SIM_N_POLIC
 	fprintf(f, "# time_s");
 	for (int i = 0; i < SIM_N_POLICIES; i++)
 		fprintf(f, " %s", sim_policy_name[i]);
-	fprintf(f, "\n");
+	fprintf(f, " checked(%s)\n", sim_policy_name[SIM_REPORTED]);
 	for (unsigned int k = 0; k < res[0].intervals; k++) {
 		fprintf(f, "%.1f", k * SIM_INTERVAL_S);
 		for (int i = 0; i < SIM_N_POLICIES; i++)
 			fprintf(f, " %.4f", res[i].spread[k]);
-		fprintf(f, "\n");
+		fprintf(f, " %d\n", sim_checked(&res[SIM_REPORTED], k));
 	}
 	return close_out(f, path);
 }

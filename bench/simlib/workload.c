@@ -14,8 +14,8 @@
 /*
  * The flow mix at load 1 (docs/simulation.md "Workload"). Model assumptions, not
  * measurements: chosen so that at the base load the switch work fills the free cores of
- * the default host to about 40 % (below the paper's threshold of 50), and the load step
- * takes them above it.
+ * the default host to about 45 % (7.2 cores' worth on 16, below the paper's threshold of
+ * 50), and the load step takes them above it (13.0 on 16).
  */
 #define MICE_PER_S 3000.0  /* new mice per second, host-wide */
 #define MICE_FRAMES_MIN 10 /* frames per mouse, uniform */
