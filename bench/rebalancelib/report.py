@@ -111,6 +111,7 @@ def main():
             "ooo_all": sum(r["ooo_all"] or 0 for r in rs),
             "loss_pct": median([r["loss_pct"] for r in rs if r["loss_pct"] is not None]),
             "loss_range": rng([r["loss_pct"] for r in rs]),
+            "hop_drops": sum(r.get("hop_drops") or 0 for r in rs),
             "jitter_ms": median([r["jitter_ms"] for r in rs if r["jitter_ms"] is not None]),
             "share_d_pct": median([s for s in map(share_d, rs) if s is not None]),
             "share_d_range": rng([share_d(r) for r in rs]),
@@ -122,9 +123,10 @@ def main():
               " flows moved %s, rules moved %s,"
               % (mode, m["runs"], m["settled"], fmt(m["first_ms"]), m["first_range"],
                  fmt(m["settle_ms"]), m["settle_range"], fmt(m["flow_moved"]), fmt(m["rules_moved"])))
-        print("                 out of order: %d on moved flows, %d on all; loss %s %% [%s]; jitter %s ms;"
+        print("                 out of order: %d on moved flows, %d on all; loss %s %% [%s] (%d datagrams"
+              " dropped before h2's datapath, at the interrupt core's queue); jitter %s ms;"
               % (m["ooo_moved"], m["ooo_all"], fmt(m["loss_pct"], 2), m["loss_range"],
-                 fmt(m["jitter_ms"], 3)))
+                 m["hop_drops"], fmt(m["jitter_ms"], 3)))
         print("                 after the split: core %d's cpumap kthread (the moved work) ran %s %% [%s]"
               " of it; the step's job got %s %% [%s] of core %d"
               % (D, fmt(m["share_d_pct"]), m["share_d_range"], fmt(m["hog_cpu_pct"]),

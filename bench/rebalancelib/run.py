@@ -114,6 +114,16 @@ def kthread_pids(map_id, cpus):
     return found
 
 
+def hop_drops(lab):
+    """Frames the fabric's hop into h2 dropped (rx_dropped of veth r2: C's backlog queue was
+    full), the lab's stand-in for a NIC ring overflowing on the interrupt core. These never
+    reach h2's datapath."""
+    out = subprocess.run(["ip", "netns", "exec", lab + "-fabric", "cat",
+                          "/sys/class/net/r2/statistics/rx_dropped"],
+                         capture_output=True, text=True, timeout=10)
+    return int(out.stdout) if out.returncode == 0 and out.stdout.strip().isdigit() else None
+
+
 def kthread_ns(pid):
     """CPU time a task ran, in ns (for a cpumap kthread: the kernel's own account of the
     steered work)."""
@@ -213,6 +223,7 @@ def main():
         _, ports = ctl.rules()
         map_id = cpumap_id(a.bpffs)
         kpid = kthread_pids(map_id, (C, D))
+        drops0 = hop_drops(a.lab)
         start = time.monotonic()
 
         # 1. D busy (or "pinned"), so that the decisions go to C.
@@ -351,6 +362,8 @@ def main():
         if rec["after_ms"] < 500:
             rec["setup"] = "only %d ms of traffic after the split (the decisions came late)" % rec["after_ms"]
         _, err = iperf.communicate(timeout=120)
+        drops1 = hop_drops(a.lab)
+        rec["hop_drops"] = None if drops0 is None or drops1 is None else drops1 - drops0
         hog.stop()
         hogs.remove(hog)
         if iperf.returncode != 0:
