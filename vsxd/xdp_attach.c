@@ -264,7 +264,8 @@ static int add_to_dispatcher(struct vsxd_datapath *dp, enum xdp_attach_mode mode
 	}
 	*id = xdp_program__id(prog);
 	mp = get_multiprog(dp->ifindex, &err);
-	if (mp && xdp_multiprog__is_legacy(mp)) {
+	if (mp && xdp_multiprog__is_legacy(mp) &&
+	    xdp_program__id(xdp_multiprog__main_prog(mp)) == *id) {
 		/* libxdp's own fallback: a plain netlink attachment nobody else could join. */
 		xdp_multiprog__detach(mp);
 		err = 1;
@@ -283,26 +284,27 @@ static void check_order(struct vsxd_datapath *dp)
 {
 	struct xdp_multiprog *mp;
 	struct xdp_program *p = NULL;
-	bool after = false;
-	int err, n;
+	int err, n, pos = 0, after = 0;
 
 	mp = get_multiprog(dp->ifindex, &err);
 	if (!mp)
 		return;
 	n = xdp_multiprog__program_count(mp);
 	while ((p = xdp_multiprog__next_prog(p, mp))) {
-		if (xdp_program__id(p) == dp->xdp_prog_id)
-			after = true;
-		else if (after)
+		if (xdp_program__id(p) == dp->xdp_prog_id) {
+			pos = after + 1;
+			continue;
+		}
+		after++;
+		if (pos)
 			log_warn(
-			    "XDP program %s (id %u, priority %u) runs after vsx on %s and sees no "
-			    "packet: vsx ends the chain; load it with a priority below %u",
+			    "XDP program %s (id %u, priority %u) runs after vsx on %s and sees "
+			    "no packet: vsx ends the chain; load it with a priority below %u",
 			    xdp_program__name(p), xdp_program__id(p), xdp_program__run_prio(p),
 			    dp->ifname, VSX_RUN_PRIO);
 	}
-	log_info("XDP dispatcher on %s (%s mode): %d program%s, vsx_uplink id %u runs last",
-		 dp->ifname, mode_name(xdp_multiprog__attach_mode(mp)), n, n == 1 ? "" : "s",
-		 dp->xdp_prog_id);
+	log_info("XDP dispatcher on %s (%s mode): vsx_uplink (id %u) runs %d of %d", dp->ifname,
+		 mode_name(xdp_multiprog__attach_mode(mp)), dp->xdp_prog_id, pos, n);
 	xdp_multiprog__close(mp);
 }
 
@@ -358,10 +360,16 @@ int vsxd_xdp_attach(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 	}
 	if (mp && xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
-		log_err("XDP program %s (id %u) holds %s without libxdp's dispatcher, so vsx "
-			"cannot run "
-			"beside it: unload it, or load it with xdp-loader",
-			xdp_program__name(p), xdp_program__id(p), dp->ifname);
+		if (!strcmp(xdp_program__name(p), "xdp_dispatcher"))
+			log_err("%s has a libxdp dispatcher (id %u) whose state is not in %s/xdp: "
+				"start vsxd with the LIBXDP_BPFFS of the program that loaded it",
+				dp->ifname, xdp_program__id(p),
+				getenv("LIBXDP_BPFFS") ?: LIBXDP_DEFAULT_BPFFS);
+		else
+			log_err(
+			    "XDP program %s (id %u) holds %s without libxdp's dispatcher, so vsx "
+			    "cannot run beside it: unload it, or load it with xdp-loader",
+			    xdp_program__name(p), xdp_program__id(p), dp->ifname);
 		xdp_multiprog__close(mp);
 		return -EBUSY;
 	}
@@ -389,11 +397,9 @@ int vsxd_xdp_attach(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 			break;
 	}
 	if (err == 1) {
-		log_warn(
-		    "libxdp cannot use its dispatcher on %s (see its messages above): attaching "
-		    "vsx "
-		    "alone through a bpf_link instead; no other XDP program can share the uplink",
-		    dp->ifname);
+		log_warn("libxdp cannot use its dispatcher on %s (see its messages above): vsx "
+			 "attaches alone through a bpf_link; no other XDP program can share it",
+			 dp->ifname);
 		xdp_multiprog__close(mp);
 		return attach_link(dp, conf, path);
 	}
@@ -406,11 +412,15 @@ int vsxd_xdp_attach(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 	dp->xdp_prog_id = id;
 	dp->xdp_attach = VSXD_XDP_DISPATCHER;
 	if (old) {
-		/* An upgrade: both are in the dispatcher now, the first of them ends the chain. */
+		/*
+		 * An upgrade. Both are in the dispatcher now: the old one, loaded first, sorts
+		 * first and ends the chain, so the new one takes the packets the moment the old
+		 * one leaves (another atomic dispatcher replacement). No packet sees both.
+		 */
 		__u32 old_id = xdp_program__id(old);
 
 		libbpf_hush(true);
-		err = xdp_program__detach(old, dp->ifindex, XDP_MODE_UNSPEC, 0);
+		err = xdp_program__detach(old, dp->ifindex, modes[0], 0);
 		libbpf_hush(false);
 		if (err)
 			log_warn(
@@ -452,7 +462,8 @@ static void detach(struct vsxd_datapath *dp)
 	} else {
 		n = xdp_multiprog__program_count(mp) - 1;
 		libbpf_hush(true);
-		err = xdp_program__detach(p, dp->ifindex, XDP_MODE_UNSPEC, 0);
+		/* In its mode: unspecified, the kernel would look for it in native mode. */
+		err = xdp_program__detach(p, dp->ifindex, xdp_multiprog__attach_mode(mp), 0);
 		libbpf_hush(false);
 		if (err)
 			log_err("removing vsx_uplink from the XDP dispatcher on %s: %s", dp->ifname,
