@@ -133,6 +133,8 @@ const struct ofp_msg_class *ofp_class_by_kind(__u8 version, enum ofp_kind kind);
 /* Pieces shared by several messages (lib/ofp_match.c, lib/ofp_action.c, lib/ofp_port.c). */
 void ofp_match10_from_wire(const struct ofp10_match *w, struct ofp_match10 *m);
 void ofp_match10_to_wire(const struct ofp_match10 *m, struct ofp10_match *w);
+/* The basic OXM field's name ("in_port"), NULL for fields the codec does not know. */
+const char *ofp_oxm_field_name(__u8 field);
 /* 1.3 match with its padding; consumes exactly its padded length. */
 int ofp_match13_decode(struct ofp_rd *r, struct ofp_msg *m, struct ofp_match *match,
 		       struct ofp_status *st);

@@ -11,21 +11,32 @@
 /* The basic fields the codec knows. bits: significant low bits of a value narrower than
  * its bytes (vlan_vid's 13, dscp's 6, ...), 0 if all are. */
 struct oxm_def {
+	const char *name;
 	__u8 len;
 	bool maskable;
 	__u8 bits;
 };
 static const struct oxm_def basic[] = {
-    [OFPXMT_IN_PORT] = {4, false, 0},  [OFPXMT_IN_PHY_PORT] = {4, false, 0},
-    [OFPXMT_METADATA] = {8, true, 0},  [OFPXMT_ETH_DST] = {6, true, 0},
-    [OFPXMT_ETH_SRC] = {6, true, 0},   [OFPXMT_ETH_TYPE] = {2, false, 0},
-    [OFPXMT_VLAN_VID] = {2, true, 13}, [OFPXMT_VLAN_PCP] = {1, false, 3},
-    [OFPXMT_IP_DSCP] = {1, false, 6},  [OFPXMT_IP_ECN] = {1, false, 2},
-    [OFPXMT_IP_PROTO] = {1, false, 0}, [OFPXMT_IPV4_SRC] = {4, true, 0},
-    [OFPXMT_IPV4_DST] = {4, true, 0},  [OFPXMT_TCP_SRC] = {2, false, 0},
-    [OFPXMT_TCP_DST] = {2, false, 0},  [OFPXMT_UDP_SRC] = {2, false, 0},
-    [OFPXMT_UDP_DST] = {2, false, 0},  [OFPXMT_IPV6_SRC] = {16, true, 0},
-    [OFPXMT_IPV6_DST] = {16, true, 0}, [OFPXMT_TUNNEL_ID] = {8, true, 0},
+    [OFPXMT_IN_PORT] = {"in_port", 4, false, 0},
+    [OFPXMT_IN_PHY_PORT] = {"in_phy_port", 4, false, 0},
+    [OFPXMT_METADATA] = {"metadata", 8, true, 0},
+    [OFPXMT_ETH_DST] = {"eth_dst", 6, true, 0},
+    [OFPXMT_ETH_SRC] = {"eth_src", 6, true, 0},
+    [OFPXMT_ETH_TYPE] = {"eth_type", 2, false, 0},
+    [OFPXMT_VLAN_VID] = {"vlan_vid", 2, true, 13},
+    [OFPXMT_VLAN_PCP] = {"vlan_pcp", 1, false, 3},
+    [OFPXMT_IP_DSCP] = {"ip_dscp", 1, false, 6},
+    [OFPXMT_IP_ECN] = {"ip_ecn", 1, false, 2},
+    [OFPXMT_IP_PROTO] = {"ip_proto", 1, false, 0},
+    [OFPXMT_IPV4_SRC] = {"ipv4_src", 4, true, 0},
+    [OFPXMT_IPV4_DST] = {"ipv4_dst", 4, true, 0},
+    [OFPXMT_TCP_SRC] = {"tcp_src", 2, false, 0},
+    [OFPXMT_TCP_DST] = {"tcp_dst", 2, false, 0},
+    [OFPXMT_UDP_SRC] = {"udp_src", 2, false, 0},
+    [OFPXMT_UDP_DST] = {"udp_dst", 2, false, 0},
+    [OFPXMT_IPV6_SRC] = {"ipv6_src", 16, true, 0},
+    [OFPXMT_IPV6_DST] = {"ipv6_dst", 16, true, 0},
+    [OFPXMT_TUNNEL_ID] = {"tunnel_id", 8, true, 0},
 };
 
 static const struct oxm_def *basic_def(__u8 field)
@@ -33,6 +44,13 @@ static const struct oxm_def *basic_def(__u8 field)
 	if (field >= sizeof(basic) / sizeof(basic[0]) || !basic[field].len)
 		return NULL;
 	return &basic[field];
+}
+
+const char *ofp_oxm_field_name(__u8 field)
+{
+	const struct oxm_def *d = basic_def(field);
+
+	return d ? d->name : NULL;
 }
 
 void ofp_match10_from_wire(const struct ofp10_match *wp, struct ofp_match10 *m)
@@ -87,11 +105,10 @@ static int oxm_check(const struct ofp_oxm *x, struct ofp_status *st)
 	if (!d)
 		return ofp_fail(st, OFP_ERR_BAD_MATCH_FIELD, "OXM basic field %u", x->field);
 	if (x->len != d->len)
-		return ofp_fail(st, OFP_ERR_BAD_MATCH_LEN, "OXM field %u: %u bytes, %u expected",
-				x->field, x->len, d->len);
+		return ofp_fail(st, OFP_ERR_BAD_MATCH_LEN, "OXM %s: %u bytes, %u expected", d->name,
+				x->len, d->len);
 	if (x->has_mask && !d->maskable)
-		return ofp_fail(st, OFP_ERR_BAD_MATCH_MASK, "OXM field %u cannot have a mask",
-				x->field);
+		return ofp_fail(st, OFP_ERR_BAD_MATCH_MASK, "OXM %s cannot have a mask", d->name);
 	if (d->bits) {
 		__u32 v = 0, mk = 0;
 
@@ -101,19 +118,18 @@ static int oxm_check(const struct ofp_oxm *x, struct ofp_status *st)
 		}
 		if (v >> d->bits)
 			return ofp_fail(st, OFP_ERR_BAD_MATCH_VALUE,
-					"OXM field %u: value 0x%x wider than %u bits", x->field, v,
+					"OXM %s: value 0x%x wider than %u bits", d->name, v,
 					d->bits);
 		if (x->has_mask && mk >> d->bits)
 			return ofp_fail(st, OFP_ERR_BAD_MATCH_MASK,
-					"OXM field %u: mask 0x%x wider than %u bits", x->field, mk,
+					"OXM %s: mask 0x%x wider than %u bits", d->name, mk,
 					d->bits);
 	}
 	if (x->has_mask)
-		for (int i = 0; i < x->len; i++)
+		for (int i = 0; i < x->len; i++) /* len == d->len here */
 			if (x->value[i] & ~x->mask[i])
 				return ofp_fail(st, OFP_ERR_BAD_MATCH_WILDCARDS,
-						"OXM field %u: value has bits outside its mask",
-						x->field);
+						"OXM %s: value has bits outside its mask", d->name);
 	return 0;
 }
 

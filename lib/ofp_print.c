@@ -109,24 +109,6 @@ static void print_match10(struct strbuf *sb, const struct ofp_match10 *m)
 	strbuf_puts(sb, "}");
 }
 
-static const char *oxm_name(__u8 field)
-{
-	static const char *const names[] = {
-	    [OFPXMT_IN_PORT] = "in_port",   [OFPXMT_IN_PHY_PORT] = "in_phy_port",
-	    [OFPXMT_METADATA] = "metadata", [OFPXMT_ETH_DST] = "eth_dst",
-	    [OFPXMT_ETH_SRC] = "eth_src",   [OFPXMT_ETH_TYPE] = "eth_type",
-	    [OFPXMT_VLAN_VID] = "vlan_vid", [OFPXMT_VLAN_PCP] = "vlan_pcp",
-	    [OFPXMT_IP_DSCP] = "ip_dscp",   [OFPXMT_IP_ECN] = "ip_ecn",
-	    [OFPXMT_IP_PROTO] = "ip_proto", [OFPXMT_IPV4_SRC] = "ipv4_src",
-	    [OFPXMT_IPV4_DST] = "ipv4_dst", [OFPXMT_TCP_SRC] = "tcp_src",
-	    [OFPXMT_TCP_DST] = "tcp_dst",   [OFPXMT_UDP_SRC] = "udp_src",
-	    [OFPXMT_UDP_DST] = "udp_dst",   [OFPXMT_IPV6_SRC] = "ipv6_src",
-	    [OFPXMT_IPV6_DST] = "ipv6_dst", [OFPXMT_TUNNEL_ID] = "tunnel_id",
-	};
-
-	return field < sizeof(names) / sizeof(names[0]) ? names[field] : NULL;
-}
-
 static __u64 be_uint(const __u8 *p, size_t n)
 {
 	__u64 v = 0;
@@ -177,7 +159,7 @@ static void print_oxms(struct strbuf *sb, const struct ofp_match *m)
 	strbuf_puts(sb, "{");
 	for (size_t i = 0; i < m->n_oxm; i++) {
 		const struct ofp_oxm *x = &m->oxm[i];
-		const char *name = oxm_name(x->field);
+		const char *name = ofp_oxm_field_name(x->field);
 
 		if (i)
 			strbuf_puts(sb, ",");
