@@ -56,7 +56,7 @@ wait_until() {
 	t_fail "$what (waited $n polls)"
 }
 rule_on() { [ "$(rule_core)" = "$1" ]; }
-flows_on() { local f; f=$(flow_cores); [ -n "$f" ] && [ -z "$(echo "$f" | grep -vx "$1")" ]; }
+flows_on() { local f; f=$(flow_cores); [ -n "$f" ] && ! echo "$f" | grep -qvx "$1"; }
 is_pinned() { [ "$(pinned "$1")" = "$2" ]; }
 
 # setup LETTER on|off: the lab, vsxd, the flow running and decided onto core 0, core 1 free.
@@ -126,6 +126,7 @@ test_off_stays() {
 	rule_on 0 || t_fail "rebalance off: the rule moved to '$(rule_core)'"
 	flows_on 0 || t_fail "rebalance off: the flow moved (flows: $(flow_cores | tr '\n' ' '))"
 	iperf_done
+	local expect
 	expect=$(dp_stat h2 flow_moved)
 	[ "$expect" = "$MOVED0" ] || t_fail "rebalance off: flow_moved went from $MOVED0 to $expect"
 	! grep -q 'moved from core' "$TD/h2.log" || t_fail "rebalance off: vsxd logged a move: $(grep 'moved from' "$TD/h2.log")"
