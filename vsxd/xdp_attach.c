@@ -200,6 +200,28 @@ static int prog_tag(int fd, unsigned char tag[BPF_TAG_SIZE])
 	return 0;
 }
 
+/*
+ * Whether a running vsx_uplink is this datapath's: it uses our pinned vsx_config. Another
+ * vsxd's (another pin directory on the same uplink) must not be taken for ours.
+ */
+static bool uses_our_maps(struct vsxd_datapath *dp, const struct xdp_program *p)
+{
+	struct bpf_map_info map = {};
+	struct bpf_prog_info info = {};
+	__u32 ids[64], map_len = sizeof(map), info_len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_map__fd(dp->up->maps.vsx_config), &map, &map_len))
+		return false;
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(xdp_program__fd(p), &info, &info_len))
+		return false;
+	for (__u32 i = 0; i < info.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (ids[i] == map.id)
+			return true;
+	return false;
+}
+
 /* The dispatcher's component program with this id, or NULL. */
 static struct xdp_program *find_prog(struct xdp_multiprog *mp, __u32 id)
 {
@@ -373,9 +395,19 @@ int vsxd_xdp_attach(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 		xdp_multiprog__close(mp);
 		return -EBUSY;
 	}
-	while (mp && (p = xdp_multiprog__next_prog(p, mp)))
-		if (!strcmp(xdp_program__name(p), VSX_PROG_NAME))
-			old = p;
+	while (mp && (p = xdp_multiprog__next_prog(p, mp))) {
+		if (strcmp(xdp_program__name(p), VSX_PROG_NAME))
+			continue;
+		if (!uses_our_maps(dp, p)) {
+			log_err(
+			    "vsx_uplink (id %u) on %s is another datapath's (its maps are not the "
+			    "ones in %s): stop the vsxd that runs it first",
+			    xdp_program__id(p), dp->ifname, dp->pin_dir);
+			xdp_multiprog__close(mp);
+			return -EBUSY;
+		}
+		old = p;
+	}
 	if (old && prog_tag(bpf_program__fd(dp->up->progs.vsx_uplink), tag) == 0 &&
 	    !memcmp(tag, xdp_program__tag(old), BPF_TAG_SIZE)) {
 		dp->xdp_prog_id = xdp_program__id(old);
