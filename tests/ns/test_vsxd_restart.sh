@@ -6,7 +6,9 @@
 #             configuration: steering goes on while no vsxd runs (the kernel's cpumap kthread
 #             on the decided core keeps working), the new vsxd says it took the state over,
 #             the irq:auto rule keeps its decided core and counters, the flow never leaves
-#             core 1, the datapath saw every datagram and the loss stays low. Stopping the
+#             core 1, the datapath saw every datagram and the loss stays low. The new vsxd
+#             keeps the XDP program running (libxdp's dispatcher) or replaces it in place (the
+#             bpf_link fallback where the kernel cannot run the dispatcher; docs/xdp.md). Stopping the
 #             new vsxd (without --keep-datapath) detaches XDP and the egress program and
 #             removes the pins, the state file and the socket.
 #   bad config  while a vsxd runs, a second one started with a broken configuration file
