@@ -463,6 +463,14 @@ void ofp_msg_free(struct ofp_msg *m);
  * -ENOMEM. out is unchanged on failure. */
 int ofp_encode(const struct ofp_msg *m, struct ofp_buf *out, char *err, size_t errlen);
 
+/* Like ofp_encode, but a FLOW/TABLE/PORT stats, PORT_DESC or TABLE_FEATURES reply whose
+ * encoding would exceed max_len (at most 65535) becomes as many messages as needed, each of at
+ * most max_len bytes, all with m's xid and REPLY_MORE on all but the last (on the last too if
+ * m has it). -EMSGSIZE (err says which) if one entry alone does not fit; out is unchanged on
+ * failure. An empty list gives one empty reply. Other kinds are encoded as by ofp_encode. */
+int ofp_encode_multipart(const struct ofp_msg *m, struct ofp_buf *out, size_t max_len, char *err,
+			 size_t errlen);
+
 /* Appends m's one-line text (no newline) to sb. The format is docs/openflow-codec.md's. */
 void ofp_print(const struct ofp_msg *m, struct strbuf *sb);
 

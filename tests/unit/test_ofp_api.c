@@ -357,14 +357,124 @@ static void test_encode_appends(void **state)
 	ofp_buf_free(&out);
 }
 
+/* Long replies split into messages that fit, REPLY_MORE on all but the last, one xid. */
+static void test_multipart_split(void **state)
+{
+	static struct ofp_port_stats ps[2000];
+	struct ofp_msg m = {.version = OFP13_VERSION, .kind = OFPK_PORT_STATS_REPLY, .xid = 77};
+	struct ofp_buf out;
+	struct ofp_status st;
+	size_t off = 0, msgs = 0, seen = 0;
+	char err[128];
+
+	for (size_t i = 0; i < 2000; i++) {
+		memset(&ps[i], 0, sizeof(ps[i]));
+		ps[i].port_no = (__u32)i + 1;
+		ps[i].rx_packets = i * 3;
+	}
+	m.port_stats.v = ps;
+	m.port_stats.n = 2000;
+	ofp_buf_init(&out);
+	/* One message cannot hold 2000 * 112 bytes. */
+	assert_int_equal(ofp_encode(&m, &out, err, sizeof(err)), -EMSGSIZE);
+	assert_int_equal(ofp_encode_multipart(&m, &out, 65535, err, sizeof(err)), 0);
+	while (off < out.len) {
+		struct ofp_msg d;
+		long n = ofp_frame_len(out.data + off, out.len - off);
+
+		assert_true(n > 0 && n <= 65535);
+		assert_int_equal(ofp_decode(out.data + off, (size_t)n, &d, &st), 0);
+		assert_int_equal(d.kind, OFPK_PORT_STATS_REPLY);
+		assert_int_equal(d.xid, 77);
+		for (size_t i = 0; i < d.port_stats.n; i++) {
+			assert_int_equal(d.port_stats.v[i].port_no, seen + i + 1);
+			assert_int_equal(d.port_stats.v[i].rx_packets, (seen + i) * 3);
+		}
+		seen += d.port_stats.n;
+		off += (size_t)n;
+		msgs++;
+		/* (65535 - 16) / 112 = 584 entries fit in one message. */
+		assert_int_equal(d.port_stats.n, off < out.len ? 584 : 2000 - 3 * 584);
+		assert_int_equal(d.stats_flags, off < out.len ? OFPMPF_REPLY_MORE : 0);
+		ofp_msg_free(&d);
+	}
+	assert_int_equal(msgs, 4);
+	assert_int_equal(seen, 2000);
+	ofp_buf_free(&out);
+
+	/* An entry that alone exceeds the limit: nothing is written. */
+	ofp_buf_init(&out);
+	assert_int_equal(ofp_encode_multipart(&m, &out, 100, err, sizeof(err)), -EMSGSIZE);
+	assert_non_null(strstr(err, "entry 0 alone"));
+	assert_int_equal(out.len, 0);
+	/* An empty list is one empty reply; a kind without a list is encoded as it is. */
+	m.port_stats.n = 0;
+	assert_int_equal(ofp_encode_multipart(&m, &out, 65535, err, sizeof(err)), 0);
+	assert_int_equal(out.len, 16);
+	m.kind = OFPK_BARRIER_REPLY;
+	assert_int_equal(ofp_encode_multipart(&m, &out, 65535, err, sizeof(err)), 0);
+	assert_int_equal(out.len, 16 + 8);
+	ofp_buf_free(&out);
+}
+
+/* Variable-size entries (flow stats) under a small limit, REPLY_MORE kept on the last when
+ * the caller has more to send. */
+static void test_multipart_split_flows(void **state)
+{
+	static struct ofp_flow_stats fs[50];
+	static struct ofp_action out_act = {.type = OFPAT_OUTPUT, .port = 2};
+	static struct ofp_instruction ins = {.type = OFPIT_APPLY_ACTIONS};
+	struct ofp_msg m = {.version = OFP13_VERSION, .kind = OFPK_FLOW_STATS_REPLY, .xid = 5};
+	struct ofp_buf out;
+	struct ofp_status st;
+	size_t off = 0, seen = 0;
+	char err[128];
+
+	ins.actions = &out_act;
+	ins.n_actions = 1;
+	for (size_t i = 0; i < 50; i++) {
+		memset(&fs[i], 0, sizeof(fs[i]));
+		fs[i].priority = (__u16)i;
+		/* every other entry has an instruction: 56 or 80 bytes */
+		fs[i].instructions = i % 2 ? &ins : NULL;
+		fs[i].n_instructions = i % 2;
+	}
+	m.flows.v = fs;
+	m.flows.n = 50;
+	m.stats_flags = OFPMPF_REPLY_MORE;
+	ofp_buf_init(&out);
+	assert_int_equal(ofp_encode_multipart(&m, &out, 300, err, sizeof(err)), 0);
+	while (off < out.len) {
+		struct ofp_msg d;
+		long n = ofp_frame_len(out.data + off, out.len - off);
+
+		assert_true(n > 16 && n <= 300);
+		assert_int_equal(ofp_decode(out.data + off, (size_t)n, &d, &st), 0);
+		assert_int_equal(d.stats_flags, OFPMPF_REPLY_MORE);
+		for (size_t i = 0; i < d.flows.n; i++)
+			assert_int_equal(d.flows.v[i].priority, seen + i);
+		seen += d.flows.n;
+		off += (size_t)n;
+		ofp_msg_free(&d);
+	}
+	assert_int_equal(seen, 50);
+	ofp_buf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_hello_encode),      cmocka_unit_test(test_negotiate),
-	    cmocka_unit_test(test_negotiate_decoded), cmocka_unit_test(test_err_codes),
-	    cmocka_unit_test(test_error_reply),	      cmocka_unit_test(test_hello_failed),
-	    cmocka_unit_test(test_frame_len),	      cmocka_unit_test(test_encode_refusals),
+	    cmocka_unit_test(test_hello_encode),
+	    cmocka_unit_test(test_negotiate),
+	    cmocka_unit_test(test_negotiate_decoded),
+	    cmocka_unit_test(test_err_codes),
+	    cmocka_unit_test(test_error_reply),
+	    cmocka_unit_test(test_hello_failed),
+	    cmocka_unit_test(test_frame_len),
+	    cmocka_unit_test(test_encode_refusals),
 	    cmocka_unit_test(test_encode_appends),
+	    cmocka_unit_test(test_multipart_split),
+	    cmocka_unit_test(test_multipart_split_flows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
