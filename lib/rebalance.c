@@ -102,6 +102,13 @@ void vsx_rebalance_forget(struct vsx_rebalance *rb, __u32 rule_id)
 		hist_reset(&rb->hist[rule_id], VSX_CORE_NONE);
 }
 
+unsigned int vsx_flowlet_jiffies(unsigned int gap_ms, unsigned int hz)
+{
+	if (!hz)
+		return 0;
+	return (unsigned int)(((unsigned long long)gap_ms * hz + 999) / 1000) + 1;
+}
+
 const char *vsx_rebalance_reason_name(enum vsx_rebalance_reason reason)
 {
 	switch (reason) {

@@ -120,6 +120,14 @@ int vsx_rebalance_plan(struct vsx_rebalance *rb, const struct vsx_rebalance_conf
  */
 int vsx_rebalance_reason_format(const struct vsx_rebalance_move *m, char *buf, size_t len);
 
+/*
+ * vsx_config.flowlet_jiffies for an idle gap of gap_ms at the kernel's hz: the datapath
+ * compares jiffies, and a difference of J ticks means the real gap was more than J - 1
+ * ticks; so gap_ms rounded up to ticks, plus one, makes every gap it accepts longer than
+ * gap_ms. 0 when hz is 0 (unknown).
+ */
+unsigned int vsx_flowlet_jiffies(unsigned int gap_ms, unsigned int hz);
+
 /* "overload", "pinned", "offline", "freed". */
 const char *vsx_rebalance_reason_name(enum vsx_rebalance_reason reason);
 

@@ -38,16 +38,6 @@ static unsigned long long mono_ns(void)
 	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
 }
 
-unsigned int vsxd_flowlet_jiffies(unsigned int gap_ms, unsigned int hz)
-{
-	/*
-	 * The datapath compares jiffies: a difference of J ticks means the real gap was more
-	 * than J - 1 ticks. Rounding gap_ms up to ticks and adding one makes every gap the
-	 * datapath accepts strictly longer than gap_ms.
-	 */
-	return (unsigned int)(((unsigned long long)gap_ms * hz + 999) / 1000) + 1;
-}
-
 int vsxd_rebalance_init(struct vsxd *d)
 {
 	struct vsxd_rebalance *r = calloc(1, sizeof(*r));
@@ -70,7 +60,7 @@ int vsxd_rebalance_init(struct vsxd *d)
 		    "cannot measure the kernel's HZ (/proc/timer_list): cached flows of a moved "
 		    "rule keep their core; new flows take the new one");
 	else if (d->conf.rebalance)
-		fj = vsxd_flowlet_jiffies(d->conf.rebalance_gap_ms, hz);
+		fj = vsx_flowlet_jiffies(d->conf.rebalance_gap_ms, hz);
 	__atomic_store_n(&d->dp.cfg->flowlet_jiffies, fj, __ATOMIC_RELEASE);
 	if (d->conf.rebalance)
 		log_info("rebalancing on: hold %u samples, margin %u points, cooldown %u samples, "

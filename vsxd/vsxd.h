@@ -64,8 +64,6 @@ void vsxd_rebalance_forget(struct vsxd *d, __u32 rule_id);
 void vsxd_rebalance_counts(const struct vsxd *d, __u64 *total, const __u64 **in, const __u64 **out);
 /* The planner's cooldown in samples (0 before init). */
 unsigned int vsxd_rebalance_cooldown(const struct vsxd *d);
-/* vsx_config.flowlet_jiffies for an idle gap of gap_ms: every accepted gap is longer. */
-unsigned int vsxd_flowlet_jiffies(unsigned int gap_ms, unsigned int hz);
 
 /* rps.c: init after the mode is known; sync after every mode change and on each tick. */
 int vsxd_rps_init(struct vsxd *d);

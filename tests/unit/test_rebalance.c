@@ -528,6 +528,24 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(vsx_rebalance_plan(rb, &conf, &table, &assign, r, 1, moves, 4), 0);
 }
 
+static void test_flowlet_jiffies(void **state)
+{
+	/* 15 ms at HZ=250 is 3.75 ticks: 4, plus one; a 5-tick difference is more than 16 ms */
+	assert_int_equal(vsx_flowlet_jiffies(15, 250), 5);
+	assert_int_equal(vsx_flowlet_jiffies(16, 250), 5); /* exactly 4 ticks */
+	assert_int_equal(vsx_flowlet_jiffies(17, 250), 6);
+	assert_int_equal(vsx_flowlet_jiffies(15, 1000), 16);
+	assert_int_equal(vsx_flowlet_jiffies(15, 100), 3);
+	assert_int_equal(vsx_flowlet_jiffies(15, 300), 6);
+	assert_int_equal(vsx_flowlet_jiffies(1, 250), 2);
+	assert_int_equal(vsx_flowlet_jiffies(15, 0), 0);
+	/* the guarantee: J - 1 ticks are at least gap_ms, for every HZ Linux allows */
+	static const unsigned int hzs[] = {100, 250, 300, 1000};
+	for (size_t i = 0; i < sizeof(hzs) / sizeof(hzs[0]); i++)
+		for (unsigned int ms = 1; ms <= 1000; ms++)
+			assert_true((vsx_flowlet_jiffies(ms, hzs[i]) - 1) * 1000 >= ms * hzs[i]);
+}
+
 static void test_conf_default(void **state)
 {
 	struct vsx_rebalance_conf c;
@@ -565,6 +583,7 @@ int main(void)
 	    T(test_move_back_needs_longer),
 	    T(test_random_counts_consistent),
 	    T(test_bad_arguments),
+	    T(test_flowlet_jiffies),
 	    T(test_conf_default),
 #undef T
 	};
