@@ -69,7 +69,7 @@ def main():
     print(hdr)
     for r in runs:
         if r["setup"] != "ok" and "pairs" not in r:
-            print("%-4s %-4s setup failed: %s" % (r.get("rep"), r.get("rebalance"), r["setup"]))
+            print("%-4s %-4s setup failed (%s step): %s" % (r.get("rep"), r.get("rebalance"), r["step"], r["setup"]))
             continue
         kt, pk = r["kt_ms_after"], r["pk_after"]
         print("%-4s %-4s %-9s %-9s %8s %9s %6s %10s %7s %8s %6s %15s %15s %6s" % (
@@ -133,6 +133,9 @@ def main():
                  m["hog_cpu_range"], C))
     if bad:
         print("  %d run(s) could not be set up (see above); they are left out" % len(bad))
+    if meta.get("load_step_busy"):
+        print("  the load step could not be set up (the machine's other work kept the cores above the"
+              " threshold); these are VM-step runs")
     if not meta["rebalance_supported"]:
         print("  this vsxd has no rebalancing settings: no rule can move (both modes are the same"
               " configuration)")
@@ -167,6 +170,8 @@ def main():
     if off:
         line += " hog_off=%s" % fmt(off["hog_cpu_pct"])
     line += " step=%s rebalance=%s" % (meta["step"], "yes" if meta["rebalance_supported"] else "no")
+    if meta.get("load_step_busy"):
+        line += " load_step=busy"
     if bad:
         line += " setup_failed=%d" % len(bad)
     print(line)
