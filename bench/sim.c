@@ -22,6 +22,7 @@
 /* The simulator's C files: the Makefile builds bench/NAME.c only. */
 #include "simlib/workload.c"
 #include "simlib/run.c"
+#include "simlib/balance.c"
 #include "simlib/report.c"
 
 /*

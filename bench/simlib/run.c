@@ -6,7 +6,7 @@
  * proportion, then the load is sampled and smoothed as vsxd does (lib/core_load.c), and the
  * rebalancers (rss++, vsx+rb) run on the new sample.
  */
-#include "run.h"
+#include "state.h"
 #include "rng.h"
 
 #include <errno.h>
@@ -14,87 +14,17 @@
 #include <string.h>
 
 #include <vsx/core_choice.h>
+#include <vsx/datapath.h>
 #include "core_load.h"
-#include "rebalance.h"
 
 const char *const sim_policy_name[SIM_N_POLICIES] = {"rss", "rss++", "vsx", "vsx+rb"};
 
 /*
- * A flow that found no core retries VSX_RETRY_JIFFIES later (include/vsx/datapath.h),
- * 25 jiffies: 100 ms at HZ 250 (Debian's kernels).
+ * A flow that found no core retries VSX_RETRY_JIFFIES (25) later: 100 ms at HZ 250, this
+ * kernel's (docs/rebalancing.md).
  */
 #define SIM_HZ 250
-#define SIM_RETRY_S (25.0 / SIM_HZ)
-
-/*
- * rss++ (our simplification of Barbette et al., CoNEXT 2019): after each sample, up to
- * RSSPP_MAX_MOVES times, the bucket of the most loaded core whose load is closest to half
- * the gap to the least loaded core moves there, if that lowers the larger of the two by at
- * least RSSPP_MIN_GAIN points.
- */
-#define RSSPP_MAX_MOVES 8
-#define RSSPP_MIN_GAIN 1.0
-
-struct fstate {
-	int core;	 /* where its frames are processed now */
-	int rx;		 /* the receiving core (the NIC's static table) */
-	double since;	 /* frames from here on are not charged yet */
-	double retry_at; /* vsx: undecided, asks again then (< 0: decided) */
-};
-
-struct segment {
-	unsigned int flow;
-	int rx, core;
-	double frames;
-};
-
-struct event {
-	double at;
-	unsigned int flow;
-	int kind; /* EV_* */
-};
-
-enum { EV_START, EV_RETRY, EV_MOVE };
-
-struct run {
-	const struct sim_params *p;
-	const struct sim_host *h;
-	enum sim_policy policy;
-	struct sim_result *res;
-	struct fstate *fs;
-	unsigned int *active;
-	size_t n_active;
-	struct segment *seg;
-	size_t n_seg, cap_seg;
-	struct event *ev;
-	size_t cap_ev;
-	/* per core, this interval */
-	double stack_us[VSX_MAX_CPUS], xdp_us[VSX_MAX_CPUS], vm[VSX_MAX_CPUS];
-	double load[VSX_MAX_CPUS];    /* smoothed, percent */
-	double sw_load[VSX_MAX_CPUS]; /* its switch work alone, smoothed the same way */
-	double *vm_keep;	      /* per VM: share of its CPU demand served this interval */
-	/* rss, rss++ */
-	int reta[SIM_RETA_SIZE], nic[SIM_RETA_SIZE];
-	double bucket_frames[SIM_RETA_SIZE];
-	/* vsx */
-	struct vsx_core_table t;
-	struct vsx_core_assign a;
-	int *rule_core; /* per VM rule: decided core, or VSX_CORE_NONE */
-	double *rule_frames;
-	struct vsx_rebalance *rb;
-	struct vsx_rebalance_conf rb_conf;
-	struct vsx_rebalance_rule *rules;
-};
-
-static int is_vsx(const struct run *r)
-{
-	return r->policy == SIM_VSX || r->policy == SIM_VSX_RB;
-}
-
-static unsigned int bucket(const struct sim_flow *f)
-{
-	return f->hash % SIM_RETA_SIZE;
-}
+#define SIM_RETRY_S ((double)VSX_RETRY_JIFFIES / SIM_HZ)
 
 static int add_segment(struct run *r, unsigned int flow, int core, double frames)
 {
@@ -376,47 +306,6 @@ static void account_interval(struct run *r, unsigned int k)
 	}
 }
 
-static int by_load_desc(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-
-	return a > b ? -1 : a < b;
-}
-
-/*
- * A bound for per-VM rules: the interval's VM switch loads placed afresh by LPT (largest
- * first, each on the least loaded unpinned core), knowing the interval's own loads and
- * moving every flow at no cost. No policy can do that; it shows how much of the spread the
- * granularity of one rule per VM leaves whatever the rebalancer does.
- */
-static double lpt_bound(const struct run *r)
-{
-	double load[VSX_MAX_CPUS], *v = malloc(r->h->n_vms * sizeof(*v)), max = 0, sum = 0;
-	unsigned int n = 0;
-
-	if (!v)
-		return 0;
-	for (unsigned int i = 0; i < r->h->n_vms; i++)
-		v[i] = r->rule_frames[i];
-	qsort(v, r->h->n_vms, sizeof(*v), by_load_desc);
-	for (unsigned int c = 0; c < r->p->cores; c++)
-		if (!r->h->pinned[c])
-			load[n++] = 0;
-	for (unsigned int i = 0; i < r->h->n_vms && n; i++) {
-		unsigned int lo = 0;
-
-		for (unsigned int c = 1; c < n; c++)
-			lo = load[c] < load[lo] ? c : lo;
-		load[lo] += v[i];
-	}
-	free(v);
-	for (unsigned int c = 0; c < n; c++) {
-		max = load[c] > max ? load[c] : max;
-		sum += load[c];
-	}
-	return sum > 0 ? max / (sum / n) : 0;
-}
-
 /* The core table vsxd writes after a sample (vsx_core_table_fill): loads rounded. */
 static void fill_table(struct run *r)
 {
@@ -439,78 +328,6 @@ static int table_qualifies(const struct run *r)
 	for (unsigned int c = 0; c < r->p->cores; c++)
 		if (!r->h->pinned[c] && vsx_core_qualifies(&r->t, c))
 			return 1;
-	return 0;
-}
-
-static void rsspp_round(struct run *r)
-{
-	const struct sim_params *p = r->p;
-	double core[VSX_MAX_CPUS] = {0}, bl[SIM_RETA_SIZE];
-
-	for (unsigned int b = 0; b < SIM_RETA_SIZE; b++) {
-		bl[b] = 100.0 * r->bucket_frames[b] * p->stack_us / (SIM_INTERVAL_S * 1e6);
-		core[r->reta[b]] += bl[b];
-	}
-	for (int m = 0; m < RSSPP_MAX_MOVES; m++) {
-		unsigned int hi = 0, lo = 0;
-		double gap, best_gain = RSSPP_MIN_GAIN;
-		int best = -1;
-
-		for (unsigned int c = 1; c < p->cores; c++) {
-			hi = core[c] > core[hi] ? c : hi;
-			lo = core[c] < core[lo] ? c : lo;
-		}
-		gap = core[hi] - core[lo];
-		for (unsigned int b = 0; b < SIM_RETA_SIZE; b++) {
-			/* the larger of the two after the move, against core[hi] before it */
-			double after = core[hi] - bl[b] > core[lo] + bl[b] ? core[hi] - bl[b]
-									   : core[lo] + bl[b];
-
-			if ((unsigned int)r->reta[b] != hi || bl[b] <= 0 || bl[b] >= gap)
-				continue;
-			if (core[hi] - after > best_gain) {
-				best_gain = core[hi] - after;
-				best = (int)b;
-			}
-		}
-		if (best < 0)
-			break;
-		core[hi] -= bl[best];
-		core[lo] += bl[best];
-		r->reta[best] = (int)lo;
-		r->res->moves++;
-		for (size_t j = 0; j < r->n_active; j++)
-			if (bucket(&r->h->flow[r->active[j]]) == (unsigned int)best)
-				r->res->flows_moved++;
-	}
-}
-
-static int rb_round(struct run *r)
-{
-	struct vsx_rebalance_move moves[64];
-	size_t n = 0;
-	int got;
-
-	for (unsigned int v = 0; v < r->h->n_vms; v++) {
-		if (r->rule_core[v] == VSX_CORE_NONE)
-			continue;
-		r->rules[n++] = (struct vsx_rebalance_rule){
-		    .rule_id = v + 1,
-		    .core = r->rule_core[v],
-		    .prio = (__u32)r->h->vm[v].prio,
-		    .rate = (__u64)(r->rule_frames[v] / SIM_INTERVAL_S + 0.5),
-		};
-	}
-	got = vsx_rebalance_plan(r->rb, &r->rb_conf, &r->t, &r->a, r->rules, n, moves,
-				 sizeof(moves) / sizeof(moves[0]));
-	if (got < 0)
-		return got;
-	for (int m = 0; m < got; m++) {
-		r->rule_core[moves[m].rule_id - 1] = moves[m].to;
-		r->res->moves++;
-		if (moves[m].reason < SIM_N_REASONS)
-			r->res->by_reason[moves[m].reason]++;
-	}
 	return 0;
 }
 
@@ -629,12 +446,12 @@ int sim_run(const struct sim_params *p, const struct sim_host *h, enum sim_polic
 			break;
 		account_interval(r, k);
 		if (policy == SIM_VSX)
-			res->bound[k] = lpt_bound(r);
+			res->bound[k] = sim_lpt_bound(r);
 		fill_table(r);
 		if (policy == SIM_RSSPP)
-			rsspp_round(r);
+			sim_rsspp_round(r);
 		else if (policy == SIM_VSX_RB)
-			err = rb_round(r);
+			err = sim_rb_round(r);
 	}
 	run_free(r);
 	return err;
