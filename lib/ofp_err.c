@@ -101,7 +101,7 @@ static const char *type_name(__u8 version, __u16 type)
 
 	if (version == OFP10_VERSION)
 		return type < sizeof(t10) / sizeof(t10[0]) ? t10[type] : NULL;
-	if (version == OFP13_VERSION && type == OFPET13_EXPERIMENTER)
+	if (version >= OFP13_VERSION && type == OFPET13_EXPERIMENTER)
 		return "EXPERIMENTER";
 	return type < sizeof(t13) / sizeof(t13[0]) ? t13[type] : NULL;
 }
