@@ -2,8 +2,10 @@
 /*
  * The core choice is the same code in the kernel as in user space: tests/bpf/core_choice.bpf.c
  * runs include/vsx/core_choice.h through BPF_PROG_TEST_RUN (as a plain loop and through
- * bpf_loop()) on the paper's Table 2, on edge cases and on 1000 seeded random tables of up
- * to 64 CPUs (and some up to VSX_MAX_CPUS), and every answer must equal the user-space one.
+ * bpf_loop()) on the paper's Table 2, on edge cases, on a burst of decisions within one load
+ * sample (recent[], decision_load) and on 1000 seeded random tables of up to 64 CPUs (and
+ * some up to VSX_MAX_CPUS, with and without decisions since the sample), and every answer
+ * must equal the user-space one.
  * It also keeps the verifier's cost of the plain loop in check. Needs root.
  */
 #include <errno.h>
@@ -94,6 +96,13 @@ static void test_verifier_accepts_it_cheaply(void **state)
 	printf("# plain loop: %u instructions verified (limit for this test %d)\n",
 	       info.verified_insns, MAX_VERIFIED_INSNS);
 	assert_in_range(info.verified_insns, 1, MAX_VERIFIED_INSNS);
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	assert_int_equal(
+	    bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.choose_core_bpf_loop), &info, &len),
+	    0);
+	printf("# bpf_loop wrapper (the datapath's): %u instructions verified\n",
+	       info.verified_insns);
 }
 
 static void test_paper_table2(void **state)
@@ -158,26 +167,72 @@ static void test_edge_tables(void **state)
 	assert_int_equal(check_agree(&t, &a, 1, 3, "all above the threshold"), VSX_CORE_NONE);
 }
 
+/*
+ * A burst of normal decisions within one load sample, each counted as the datapath counts it
+ * (normal and recent): with decision_load 10 they spread in load order, in BPF as in C.
+ */
+static void test_burst_spreads(void **state)
+{
+	static const int want[] = {0, 1, 0, 2, 1, 0, 2, 1, 0, 2, 1, 0};
+	static struct vsx_core_table t = {
+	    .n_cpus = 4,
+	    .threshold = 80,
+	    .decision_load = 10,
+	    .cores =
+		{
+		    {VSX_CORE_ONLINE, 10, 0},
+		    {VSX_CORE_ONLINE, 20, 0},
+		    {VSX_CORE_ONLINE, 30, 0},
+		    {VSX_CORE_ONLINE, 95, 0},
+		},
+	};
+	static struct vsx_core_assign a;
+
+	REQUIRE_PROGRAM();
+	memset(&a, 0, sizeof(a));
+	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char what[32];
+		int c;
+
+		snprintf(what, sizeof(what), "burst decision %u", i);
+		c = check_agree(&t, &a, 0, 9, what);
+		assert_int_equal(c, want[i]);
+		a.normal[c]++;
+		a.recent[c]++;
+	}
+}
+
 static void test_random_tables_agree(void **state)
 {
-	static struct vsx_core_table t;
+	static struct vsx_core_table t, t0;
 	static struct vsx_core_assign a;
-	unsigned int chosen = 0;
+	unsigned int chosen = 0, recent_mattered = 0;
 
 	REQUIRE_PROGRAM();
 	rng_state = 0x5eed0000c0dec0deULL;
 	for (int i = 0; i < N_RANDOM; i++) {
 		char what[32];
 		__u32 rx_cpu;
-		int prio;
+		int prio, c;
 
 		random_scenario(&t, &a, &prio, &rx_cpu);
 		snprintf(what, sizeof(what), "random table %d", i);
-		if (check_agree(&t, &a, prio, rx_cpu, what) != VSX_CORE_NONE)
+		c = check_agree(&t, &a, prio, rx_cpu, what);
+		if (c != VSX_CORE_NONE)
 			chosen++;
+		/* the same table ranked by the sampled load alone */
+		t0 = t;
+		t0.decision_load = 0;
+		if (vsx_choose_core(&t0, &a, prio, rx_cpu) != c)
+			recent_mattered++;
 	}
-	/* The generator must exercise both outcomes (5 % each at least), or it proves little. */
+	/* The generator must exercise both outcomes (5 % each at least), or it proves little;
+	 * and in some tables the decisions since the sample (recent, decision_load) must have
+	 * changed the answer, or the agreement says nothing about them. */
 	assert_in_range(chosen, N_RANDOM / 20, N_RANDOM - N_RANDOM / 20);
+	assert_in_range(recent_mattered, N_RANDOM / 20, N_RANDOM);
+	printf("# %u of %d tables: a core chosen; %u: recent decisions changed the choice\n",
+	       chosen, N_RANDOM, recent_mattered);
 }
 
 static int group_setup(void **state)
@@ -203,6 +258,7 @@ int main(void)
 	    cmocka_unit_test(test_verifier_accepts_it_cheaply),
 	    cmocka_unit_test(test_paper_table2),
 	    cmocka_unit_test(test_edge_tables),
+	    cmocka_unit_test(test_burst_spreads),
 	    cmocka_unit_test(test_random_tables_agree),
 	};
 

@@ -51,14 +51,16 @@ static __u32 random_count(void)
 }
 
 /*
- * Fills a core table, the assignment counts, a flow priority and a receiving CPU. Ties are
- * what tie-breaking bugs need: loads and counts come from small sets mostly.
+ * Fills a core table (decision_load too), the assignment counts (recent[] too), a flow
+ * priority and a receiving CPU. Ties are what tie-breaking bugs need: loads and counts come
+ * from small sets mostly.
  */
 static void random_scenario(struct vsx_core_table *t, struct vsx_core_assign *a, int *prio,
 			    __u32 *rx_cpu)
 {
 	static const __u8 thresholds[] = {0, 20, 50, 50, 50, 80, 100, 255};
 	static const __u8 loads[] = {0, 10, 20, 49, 50, 51, 100};
+	static const __u8 decision_loads[] = {1, 5, 10, 10, 25, 255};
 	bool few_loads = below(2);
 
 	memset(t, 0, sizeof(*t));
@@ -69,6 +71,10 @@ static void random_scenario(struct vsx_core_table *t, struct vsx_core_assign *a,
 	if (below(50) == 0)
 		t->n_cpus = VSX_MAX_CPUS + below(1000); /* more than the table holds */
 	t->threshold = below(8) ? thresholds[below(sizeof(thresholds))] : (__u8)below(256);
+	/* half the tables rank by the sampled load alone, as before decisions counted */
+	t->decision_load = below(2)   ? 0
+			   : below(4) ? decision_loads[below(sizeof(decision_loads))]
+				      : (__u8)below(256);
 	/* Every slot, also beyond n_cpus: those must be ignored. */
 	for (unsigned int c = 0; c < VSX_MAX_CPUS; c++) {
 		struct vsx_core *k = &t->cores[c];
@@ -83,6 +89,8 @@ static void random_scenario(struct vsx_core_table *t, struct vsx_core_assign *a,
 		k->pinned_vm = k->flags & VSX_CORE_PINNED ? (__u16)(1 + below(127)) : 0;
 		a->prio[c] = random_count();
 		a->normal[c] = below(3) ? below(4) : random_count();
+		/* decisions since the sample: mostly few, so that eload ties and crosses loads */
+		a->recent[c] = below(2) ? 0 : below(8) ? below(6) : random_count();
 	}
 	*prio = below(2) ? 0 : below(2) ? 1 : (int)rnd();
 	*rx_cpu = below(5) ? below(t->n_cpus < VSX_MAX_CPUS ? t->n_cpus + 3 : VSX_MAX_CPUS + 3)

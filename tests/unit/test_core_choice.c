@@ -109,6 +109,110 @@ static void test_decisions_spread_within_a_sample(void **state)
 	assert_int_not_equal(vsx_choose_core(&table, &assign, 0, 9), a);
 }
 
+/*
+ * One decision: choose for a normal flow received on no particular core, then count it as the
+ * datapath does (normal and recent).
+ */
+static int decide(void)
+{
+	int c = vsx_choose_core(&table, &assign, 0, 9);
+
+	if (c >= 0) {
+		assign.normal[c]++;
+		assign.recent[c]++;
+	}
+	return c;
+}
+
+/*
+ * A burst of new flows within one load sample (the sampled loads do not change): with
+ * decision_load 10 each decision ranks its core 10 points busier, so the burst spreads over
+ * the qualifying cores in load order; core 3 (95 %) is above the threshold and never chosen.
+ */
+static void test_burst_spreads_with_decision_load(void **state)
+{
+	static const int want[] = {0, 1, 0, 2, 1, 0, 2, 1, 0, 2, 1, 0};
+
+	core(0, 10, 0);
+	core(1, 20, 0);
+	core(2, 30, 0);
+	core(3, 95, 0);
+	table.threshold = 80;
+	table.decision_load = 10;
+	for (unsigned int i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int got = decide();
+
+		if (got != want[i])
+			fail_msg("decision %u: core %d, want %d", i, got, want[i]);
+	}
+	assert_int_equal(assign.recent[0], 5);
+	assert_int_equal(assign.recent[1], 4);
+	assert_int_equal(assign.recent[2], 3);
+	assert_int_equal(assign.recent[3], 0);
+}
+
+/* decision_load 0: the sampled load alone orders cores, recent[] changes nothing. */
+static void test_decision_load_zero_keeps_the_order(void **state)
+{
+	core(0, 10, 0);
+	core(1, 20, 0);
+	core(2, 30, 0);
+	core(3, 95, 0);
+	table.threshold = 80;
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(decide(), 0);
+	assign.recent[0] = 0xffffffffu;
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 9), 0);
+	assert_int_equal(vsx_choose_core(&table, &assign, 1, 9), 0);
+}
+
+/*
+ * eload = load + recent * decision_load saturates at 255: cores past it compare as equal on
+ * load (then the counts decide), and a huge product does not spill into the priority field.
+ */
+static void test_eload_saturates(void **state)
+{
+	core(0, 50, 0);
+	core(1, 60, 0);
+	table.threshold = 100;
+	table.decision_load = 10;
+	assign.recent[0] = 30; /* 350 -> 255 */
+	assign.recent[1] = 20; /* 260 -> 255 */
+	assign.normal[0] = 1;
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 9), 1); /* tied load, fewer flows */
+	assign.normal[0] = 0;
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 9), 0); /* all tied: the lowest */
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 1), 1); /* ... or the receiving one */
+	assign.recent[1] = 19; /* 250: below the cap */
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 0), 1);
+
+	/* The largest product: still "no priority work" on core 0, whose key stays below core
+	 * 1's, which has priority work but an idle load. */
+	table.decision_load = 255;
+	assign.recent[0] = 0xffffffffu;
+	assign.recent[1] = 0;
+	table.cores[1].load = 0;
+	assign.prio[1] = 1;
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 1), 0);
+	assert_int_equal(vsx_core_choice_key(&table, &assign, 1, 0) >> VSX_CHOICE_LOAD_SHIFT, 255);
+}
+
+/* Qualifying is the paper's rule on the sampled load: recent decisions never disqualify. */
+static void test_qualifying_ignores_recent(void **state)
+{
+	core(0, 80, 0);
+	core(1, 81, 0);
+	table.threshold = 80;
+	table.decision_load = 50;
+	assign.recent[0] = 1000;
+	assert_true(vsx_core_qualifies(&table, 0));
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 1), 0);
+	assert_int_equal(vsx_choose_core(&table, &assign, 1, 1), 0);
+	/* and core 1, above the threshold, does not qualify however few decisions it had */
+	table.cores[0].flags = 0;
+	assert_int_equal(vsx_choose_core(&table, &assign, 0, 1), VSX_CORE_NONE);
+}
+
 /* 64 cores: the simulator's size. The code must not assume 2. */
 static void test_64_cores(void **state)
 {
@@ -239,6 +343,14 @@ static bool ref_qualifies(__u32 c)
 	       k->load <= table.threshold;
 }
 
+/* The sampled load plus what the decisions since the sample add, capped at 255. */
+static __u64 ref_eload(__u32 c)
+{
+	__u64 e = table.cores[c].load + (__u64)assign.recent[c] * table.decision_load;
+
+	return e > 255 ? 255 : e;
+}
+
 /* -1, 0, 1 as core c is better than, equal to, worse than core d (header comment's order). */
 static int ref_compare(int prio, __u32 c, __u32 d)
 {
@@ -253,8 +365,8 @@ static int ref_compare(int prio, __u32 c, __u32 d)
 	}
 	if (pc != pd)
 		return pc < pd ? -1 : 1;
-	if (table.cores[c].load != table.cores[d].load)
-		return table.cores[c].load < table.cores[d].load ? -1 : 1;
+	if (ref_eload(c) != ref_eload(d))
+		return ref_eload(c) < ref_eload(d) ? -1 : 1;
 	if (assign.normal[c] != assign.normal[d])
 		return assign.normal[c] < assign.normal[d] ? -1 : 1;
 	return 0;
@@ -344,6 +456,10 @@ int main(void)
 	    cmocka_unit_test_setup(test_normal_avoids_priority_cores, setup),
 	    cmocka_unit_test_setup(test_ties_prefer_receiving_core_then_lowest, setup),
 	    cmocka_unit_test_setup(test_decisions_spread_within_a_sample, setup),
+	    cmocka_unit_test_setup(test_burst_spreads_with_decision_load, setup),
+	    cmocka_unit_test_setup(test_decision_load_zero_keeps_the_order, setup),
+	    cmocka_unit_test_setup(test_eload_saturates, setup),
+	    cmocka_unit_test_setup(test_qualifying_ignores_recent, setup),
 	    cmocka_unit_test_setup(test_64_cores, setup),
 	    cmocka_unit_test_setup(test_threshold_edges, setup),
 	    cmocka_unit_test_setup(test_table_size_bounds, setup),
