@@ -14,6 +14,8 @@
 
 /* vsxd's load sampling interval (lib/config.h): one simulated step, 0.1 s. */
 #define SIM_INTERVAL_S (VSXD_DEFAULT_SAMPLE_MS / 1000.0)
+/* The kernel's HZ: this kernel's jiffies advance 250 a second (/proc/timer_list). */
+#define SIM_HZ 250
 /* The NIC's RSS indirection table (RETA) size: 128 entries, as on Intel 10G NICs. */
 #define SIM_RETA_SIZE 128
 /* A VM has 1..SIM_MAX_VCPUS vCPUs. */

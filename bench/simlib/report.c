@@ -117,9 +117,18 @@ static void print_header(const struct sim_params *p, const struct sim_host *h)
 	       (unsigned long long)p->seed, p->cores, p->free_cores, p->vms, vcpus, n_prio,
 	       p->intervals, SIM_INTERVAL_S * 1000);
 	printf("costs: stack %.2f us/frame, vsx XDP hit %.1f ns, first packet %.1f ns, hand-off "
-	       "extra %.2f us; vsx threshold %u %%, decision_load %u; flowlet gaps %.2f/s\n",
-	       p->stack_us, p->hit_ns, p->miss_ns, p->handoff_us, p->threshold, p->decision_load,
-	       p->gap_hz);
+	       "extra %.2f us; vsx threshold %u %%, decision_load %u\n",
+	       p->stack_us, p->hit_ns, p->miss_ns, p->handoff_us, p->threshold, p->decision_load);
+	{
+		unsigned int j = vsx_flowlet_jiffies(VSXD_DEFAULT_REBALANCE_GAP_MS, SIM_HZ);
+
+		/* the datapath accepts a difference of j ticks: a real gap over (j - 1) ticks */
+		printf(
+		    "flowlet: rebalance-gap-ms %u = flowlet_jiffies %u at HZ %u, so a moved rule's "
+		    "flow follows at an idle gap over %u ms;\n         TCP-like flows have such "
+		    "gaps %.2f times a second, fragmented UDP never\n",
+		    VSXD_DEFAULT_REBALANCE_GAP_MS, j, SIM_HZ, (j - 1) * 1000 / SIM_HZ, p->gap_hz);
+	}
 	{
 		struct vsx_rebalance_conf c;
 

@@ -19,11 +19,7 @@
 
 const char *const sim_policy_name[SIM_N_POLICIES] = {"rss", "rss++", "vsx", "vsx+rb"};
 
-/*
- * A flow that found no core retries VSX_RETRY_JIFFIES (25) later: 100 ms at HZ 250, this
- * kernel's (docs/rebalancing.md).
- */
-#define SIM_HZ 250
+/* A flow that found no core retries VSX_RETRY_JIFFIES (25) later: 100 ms at SIM_HZ. */
 #define SIM_RETRY_S ((double)VSX_RETRY_JIFFIES / SIM_HZ)
 
 static int add_segment(struct run *r, unsigned int flow, int core, double frames)
