@@ -33,7 +33,8 @@ static int install_dir(struct vsxd *d, int dir)
 		log_err("compiling %s rules: %s", vsx_rule_dir_name(dir), err);
 		return rc;
 	}
-	rc = vsxd_dp_install_classifier(&d->dp, dir == VSX_DIR_INGRESS ? VSXD_INGRESS : VSXD_EGRESS, &c);
+	rc = vsxd_dp_install_classifier(&d->dp, dir == VSX_DIR_INGRESS ? VSXD_INGRESS : VSXD_EGRESS,
+					&c);
 	vsx_classifier_free(&c);
 	return rc;
 }
@@ -56,6 +57,28 @@ static void reset_rule_state(struct vsxd *d, const struct vsx_rule *r)
 	vsxd_rebalance_forget(d, r->id);
 	vsxd_dp_clear_rule_counters(&d->dp, VSXD_INGRESS, r->id);
 	vsxd_dp_clear_rule_counters(&d->dp, VSXD_EGRESS, r->id);
+}
+
+/*
+ * An irq:auto rule that goes (deleted, or its action replaced by another kind) gives its
+ * decision back: its count leaves its core's assignment counts, which rank cores for every
+ * later decision and move, and its state forgets the core. Called after the new classifier
+ * is installed, so no new flow can find the rule any more.
+ */
+static void release_decision(struct vsxd *d, __u32 id)
+{
+	struct vsx_rule_state st;
+	__u32 *count, cur;
+
+	if (vsxd_dp_rule_state(&d->dp, id, &st) || st.core < 0 || st.core >= VSX_MAX_CPUS)
+		return;
+	count = st.prio ? &d->dp.core_assign->prio[st.core] : &d->dp.core_assign->normal[st.core];
+	cur = __atomic_load_n(count, __ATOMIC_RELAXED);
+	while (cur && !__atomic_compare_exchange_n(count, &cur, cur - 1, false, __ATOMIC_RELAXED,
+						   __ATOMIC_RELAXED))
+		;
+	vsxd_dp_reset_rule(&d->dp, id);
+	vsxd_rebalance_forget(d, id);
 }
 
 /*
@@ -82,6 +105,11 @@ static int add_rule(struct vsxd *d, const char *text, bool from_config, __u32 *i
 	 * resets only the rules that get no saved state, once they are all known. */
 	if (!*replaced && !d->restoring)
 		reset_rule_state(d, vsx_rule_table_get(d->rules, *id));
+	/* another kind -> irq:auto starts undecided: a state left from an earlier irq:auto
+	 * action would be stale (the datapath ignores it while the action is not irq:auto) */
+	else if (*replaced && !d->restoring && previous->kind != VSX_ACT_IRQ_AUTO &&
+		 r.action.kind == VSX_ACT_IRQ_AUTO)
+		reset_rule_state(d, vsx_rule_table_get(d->rules, *id));
 	return 0;
 }
 
@@ -105,7 +133,11 @@ int vsxd_rule_add_text(struct vsxd *d, const char *text, bool from_config, __u32
 		snprintf(err, errlen, "the datapath refused the rule: %s", strerror(-rc));
 		return rc;
 	}
-	vsx_rule_format(vsx_rule_table_get(d->rules, *id), canon, sizeof(canon));
+	const struct vsx_rule *now = vsx_rule_table_get(d->rules, *id);
+	/* irq:auto -> another kind: no flow can use the decision any more */
+	if (replaced && previous.kind == VSX_ACT_IRQ_AUTO && now->action.kind != VSX_ACT_IRQ_AUTO)
+		release_decision(d, *id);
+	vsx_rule_format(now, canon, sizeof(canon));
 	log_info("rule %u %s: %s", *id, replaced ? "replaced" : "added", canon);
 	vsxd_state_save(d);
 	return 0;
@@ -115,10 +147,14 @@ int vsxd_rule_del(struct vsxd *d, const char *id_or_text, char *err, size_t errl
 {
 	char *end;
 	unsigned long id = strtoul(id_or_text, &end, 10);
+	const struct vsx_rule *old;
 	__u32 deleted = 0;
+	bool was_auto = false;
 	int rc;
 
 	if (*id_or_text && !*end) {
+		old = id && id < VSX_MAX_RULES ? vsx_rule_table_get(d->rules, (__u32)id) : NULL;
+		was_auto = old && old->action.kind == VSX_ACT_IRQ_AUTO;
 		if (id == 0 || id >= VSX_MAX_RULES || vsx_rule_table_del(d->rules, (__u32)id)) {
 			snprintf(err, errlen, "no rule with id %s", id_or_text);
 			return -ENOENT;
@@ -130,6 +166,8 @@ int vsxd_rule_del(struct vsxd *d, const char *id_or_text, char *err, size_t errl
 		rc = vsx_rule_parse(id_or_text, &match, err, errlen);
 		if (rc)
 			return rc;
+		old = vsx_rule_table_find_strict(d->rules, &match);
+		was_auto = old && old->action.kind == VSX_ACT_IRQ_AUTO;
 		if (vsx_rule_table_del_strict(d->rules, &match, &deleted)) {
 			snprintf(err, errlen, "no rule with that match and priority");
 			return -ENOENT;
@@ -141,6 +179,8 @@ int vsxd_rule_del(struct vsxd *d, const char *id_or_text, char *err, size_t errl
 		snprintf(err, errlen, "the datapath refused the change: %s", strerror(-rc));
 		return rc;
 	}
+	if (was_auto)
+		release_decision(d, deleted);
 	log_info("rule %u deleted", deleted);
 	vsxd_state_save(d);
 	return 0;
@@ -160,9 +200,11 @@ int vsxd_state_save(struct vsxd *d)
 	}
 	fprintf(f, "# vsxd state, rewritten on every change; read at start over a kept datapath\n");
 	fprintf(f, "mode %s\n", vsxd_mode_label(d->dp.cfg->mode));
-	vsx_rule_table_for_each(d->rules, r) {
+	vsx_rule_table_for_each(d->rules, r)
+	{
 		vsx_rule_format(r, text, sizeof(text));
-		fprintf(f, "rule %u %s %s\n", r->id, config_rule[r->id] ? "config" : "runtime", text);
+		fprintf(f, "rule %u %s %s\n", r->id, config_rule[r->id] ? "config" : "runtime",
+			text);
 	}
 	if (fclose(f) || rename(tmp, d->state_path)) {
 		log_warn("cannot write state file %s: %s", d->state_path, strerror(errno));
@@ -220,9 +262,8 @@ static int read_state(struct vsxd *d, struct saved_rule **out, size_t *n_out)
 			continue;
 		}
 		struct saved_rule s = {};
-		if (sscanf(line, "rule %u %15s %n", &id, origin, &off) != 2 || !off ||
-		    id == 0 || id >= VSX_MAX_RULES ||
-		    vsx_rule_parse(line + off, &s.rule, err, sizeof(err))) {
+		if (sscanf(line, "rule %u %15s %n", &id, origin, &off) != 2 || !off || id == 0 ||
+		    id >= VSX_MAX_RULES || vsx_rule_parse(line + off, &s.rule, err, sizeof(err))) {
 			log_warn("%s:%zu: ignoring bad line", d->state_path, lineno);
 			continue;
 		}
@@ -272,7 +313,8 @@ int vsxd_rules_init(struct vsxd *d)
 	if (d->dp.reused) {
 		rc = read_state(d, &saved, &n_saved);
 		if (rc)
-			log_warn("state file %s: %s; starting without it", d->state_path, strerror(-rc));
+			log_warn("state file %s: %s; starting without it", d->state_path,
+				 strerror(-rc));
 	} else {
 		unlink(d->state_path);
 	}
@@ -287,7 +329,8 @@ int vsxd_rules_init(struct vsxd *d)
 		bool replaced = false;
 		struct vsx_rule_action previous;
 
-		rc = add_rule(d, d->conf.rules[i].text, true, &id, &replaced, &previous, err, sizeof(err));
+		rc = add_rule(d, d->conf.rules[i].text, true, &id, &replaced, &previous, err,
+			      sizeof(err));
 		if (rc) {
 			log_err("%s:%u: rule: %s", d->conf.source, d->conf.rules[i].line, err);
 			free_saved(saved, n_saved);
@@ -302,7 +345,8 @@ int vsxd_rules_init(struct vsxd *d)
 		if (saved[i].runtime) {
 			bool replaced = false;
 
-			if (vsx_rule_table_add(d->rules, &saved[i].rule, &id, &replaced, err, sizeof(err))) {
+			if (vsx_rule_table_add(d->rules, &saved[i].rule, &id, &replaced, err,
+					       sizeof(err))) {
 				log_warn("runtime rule %u not restored: %s", saved[i].old_id, err);
 				continue;
 			}
@@ -316,7 +360,8 @@ int vsxd_rules_init(struct vsxd *d)
 	}
 	free_saved(saved, n_saved);
 	const struct vsx_rule *r;
-	vsx_rule_table_for_each(d->rules, r) {
+	vsx_rule_table_for_each(d->rules, r)
+	{
 		if (!restored[r->id])
 			reset_rule_state(d, r);
 	}
