@@ -78,6 +78,8 @@ static const char usage[] =
     "  --rb-margin P       vsx+rb: points a freed core must be below, 0..100 (default: vsxd's, "
     "20)\n"
     "  --rb-max-moves N    vsx+rb: moves per round, 0..64 (default: the planner's, 4)\n"
+    "  --rss-cpus all|free the cores the NIC's RSS table spreads over: all (default), or\n"
+    "                      those without a VM (every policy's receiving cores)\n"
     "  --out DIR           where data and sim.png go (default $O/bench-logs/sim, O=build)\n"
     "  --no-plot           write the data but do not run gnuplot\n"
     "  --help              this text\n";
@@ -139,6 +141,7 @@ enum {
 	OPT_RB_HOLD,
 	OPT_RB_MARGIN,
 	OPT_RB_MOVES,
+	OPT_RSS,
 	OPT_OUT,
 	OPT_NOPLOT,
 	OPT_HELP,
@@ -162,6 +165,7 @@ static const struct option options[] = {
     {"rb-hold", required_argument, NULL, OPT_RB_HOLD},
     {"rb-margin", required_argument, NULL, OPT_RB_MARGIN},
     {"rb-max-moves", required_argument, NULL, OPT_RB_MOVES},
+    {"rss-cpus", required_argument, NULL, OPT_RSS},
     {"out", required_argument, NULL, OPT_OUT},
     {"no-plot", no_argument, NULL, OPT_NOPLOT},
     {"help", no_argument, NULL, OPT_HELP},
@@ -233,6 +237,15 @@ static void parse_args(int argc, char **argv, struct sim_params *p, struct sim_o
 		case OPT_RB_MOVES:
 			p->rb_max_moves = (int)parse_uint("--rb-max-moves", optarg, 0, 64);
 			break;
+		case OPT_RSS:
+			if (!strcmp(optarg, "all") || !strcmp(optarg, "free")) {
+				p->rss_free = !strcmp(optarg, "free");
+				break;
+			}
+			fprintf(stderr,
+				"bench/sim: --rss-cpus: expected 'all' or 'free', got '%s'\n",
+				optarg);
+			exit(2);
 		case OPT_OUT:
 			out->dir = optarg;
 			break;

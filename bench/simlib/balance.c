@@ -69,9 +69,16 @@ void sim_rsspp_round(struct run *r)
 	for (int m = 0; m < RSSPP_MAX_MOVES; m++) {
 		unsigned int hi = 0, lo = 0;
 		double gap, best_gain = RSSPP_MIN_GAIN;
-		int best = -1;
+		int best = -1, first = 1;
 
-		for (unsigned int c = 1; c < p->cores; c++) {
+		/* over the table's cores only */
+		for (unsigned int c = 0; c < p->cores; c++) {
+			if (!r->in_rss[c])
+				continue;
+			if (first) {
+				hi = lo = c;
+				first = 0;
+			}
 			hi = core[c] > core[hi] ? c : hi;
 			lo = core[c] < core[lo] ? c : lo;
 		}

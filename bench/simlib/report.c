@@ -94,6 +94,21 @@ static double share(double part, double whole)
 	return whole > 0 ? part / whole : 0;
 }
 
+/* Cores without a VM pinned, and the cores the NIC's table spreads over. */
+static unsigned int n_unpinned(const struct sim_params *p, const struct sim_host *h)
+{
+	unsigned int n = 0;
+
+	for (unsigned int c = 0; c < p->cores; c++)
+		n += !h->pinned[c];
+	return n;
+}
+
+static unsigned int n_rss(const struct sim_params *p, const struct sim_host *h)
+{
+	return p->rss_free ? n_unpinned(p, h) : p->cores;
+}
+
 static void print_header(const struct sim_params *p, const struct sim_host *h)
 {
 	unsigned int n_prio = 0, vcpus = 0;
@@ -132,6 +147,10 @@ static void print_header(const struct sim_params *p, const struct sim_host *h)
 	{
 		struct vsx_rebalance_conf c;
 
+		printf("NIC: RSS hash into a %d-entry table over %s (%u): every policy's "
+		       "receiving cores\n",
+		       SIM_RETA_SIZE, p->rss_free ? "the cores without a VM" : "all cores",
+		       n_rss(p, h));
 		vsx_rebalance_conf_default(&c, (unsigned int)(SIM_INTERVAL_S * 1000));
 		printf("vsx+rb planner (lib/rebalance.c): hold %d, margin %d, max_moves %d, "
 		       "cooldown %u samples\n",
@@ -164,7 +183,7 @@ static void print_table(const struct sim_params *p, const struct sim_host *h,
 		spread_stats(r, from, to, &mean, &p95);
 		raw_stats(r, from, to, &raw);
 		snprintf(cores, sizeof(cores), "%u",
-			 i == SIM_VSX || i == SIM_VSX_RB ? p->free_cores : p->cores);
+			 i == SIM_VSX || i == SIM_VSX_RB ? n_unpinned(p, h) : n_rss(p, h));
 		printf(
 		    "%-7s %-5s %6.2f %6.2f %6.2f %8lu %8lu %7.2f %6lu %7.2f %7.2f %6lu %7lu %7lu\n",
 		    sim_policy_name[i], cores, mean, p95, raw, collisions_all(r), checked,
@@ -310,6 +329,7 @@ static int write_load(const char *dir, const struct sim_result *r, const char *t
 
 static int write_plot(const struct sim_params *p, const char *dir, int run)
 {
+	const char *rss_set = p->rss_free ? "cores without a VM" : "all cores";
 	char path[4096], *argv[3];
 	FILE *f = open_out(dir, "sim.gp", path, sizeof(path));
 	pid_t pid;
@@ -328,8 +348,8 @@ static int write_plot(const struct sim_params *p, const char *dir, int run)
 		"set yrange [1:*]\nset logscale y 2\nset key top right\nset grid\n"
 		"set arrow 1 from graph 0, first 1.25 to graph 1, first 1.25 nohead dt 2\n"
 		"set label 1 'target 1.25' at graph 0.01, first 1.32\n"
-		"plot 'spread.dat' using 1:2 with lines title 'rss (all cores)', \\\n"
-		"     '' using 1:3 with lines title 'rss++ (all cores)', \\\n"
+		"plot 'spread.dat' using 1:2 with lines title 'rss (%s)', \\\n"
+		"     '' using 1:3 with lines title 'rss++ (%s)', \\\n"
 		"     '' using 1:4 with lines title 'vsx (cores without a VM)', \\\n"
 		"     '' using 1:5 with lines lw 2 title 'vsx+rb (cores without a VM)'\n"
 		"unset logscale y\nunset arrow 1\nunset label 1\n"
@@ -349,8 +369,8 @@ static int write_plot(const struct sim_params *p, const char *dir, int run)
 		"plot 'load-vsx-rb.dat' using 1:2:3 with image notitle\n"
 		"unset multiplot\n",
 		(unsigned long long)p->seed, p->cores, p->free_cores, p->vms,
-		p->intervals * SIM_INTERVAL_S, p->cores - 1, p->cores - p->free_cores - 1,
-		p->cores - p->free_cores - 1);
+		p->intervals * SIM_INTERVAL_S, rss_set, rss_set, p->cores - 1,
+		p->cores - p->free_cores - 1, p->cores - p->free_cores - 1);
 	err = close_out(f, path);
 	if (err || !run)
 		return err;

@@ -207,7 +207,7 @@ static int place_interval(struct run *r, unsigned int k, size_t *next_flow)
 /* The policy's cores for the spread: rss and rss++ all cores, vsx the unpinned ones. */
 static int in_spread_set(const struct run *r, unsigned int c)
 {
-	return !is_vsx(r) || !r->h->pinned[c];
+	return is_vsx(r) ? !r->h->pinned[c] : r->in_rss[c];
 }
 
 /* lib/core_load.c's weight of a new sample: dt / (tau + dt), 0.29 at 100 ms. */
@@ -388,9 +388,23 @@ static int run_init(struct run *r, const struct sim_params *p, const struct sim_
 		return -ENOMEM;
 	for (unsigned int v = 0; v < n_vms; v++)
 		r->rule_core[v] = VSX_CORE_NONE;
-	/* the NIC's table: bucket b to core b mod cores, as ethtool's default spreads queues */
-	for (unsigned int b = 0; b < SIM_RETA_SIZE; b++)
-		r->reta[b] = r->nic[b] = (int)(b % p->cores);
+	/*
+	 * The NIC's table: bucket b to the (b mod n)th core of its set, as ethtool's default
+	 * spreads queues; the set is every core, or (--rss-cpus free) those without a VM, as
+	 * when the operator binds the NIC's queues there.
+	 */
+	{
+		int set[VSX_MAX_CPUS];
+		unsigned int n = 0;
+
+		for (unsigned int c = 0; c < p->cores; c++)
+			if (!p->rss_free || !h->pinned[c]) {
+				r->in_rss[c] = 1;
+				set[n++] = (int)c;
+			}
+		for (unsigned int b = 0; b < SIM_RETA_SIZE; b++)
+			r->reta[b] = r->nic[b] = set[b % n];
+	}
 	if (r->policy == SIM_VSX_RB) {
 		int err = vsx_rebalance_new(&r->rb);
 

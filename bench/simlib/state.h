@@ -52,6 +52,7 @@ struct run {
 	double *vm_keep;	      /* per VM: share of its CPU demand served this interval */
 	/* rss, rss++ */
 	int reta[SIM_RETA_SIZE], nic[SIM_RETA_SIZE];
+	unsigned char in_rss[VSX_MAX_CPUS]; /* the cores the NIC's table spreads over */
 	double bucket_frames[SIM_RETA_SIZE];
 	/* vsx */
 	struct vsx_core_table t;

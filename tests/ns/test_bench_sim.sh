@@ -9,6 +9,7 @@
 #   - the invariant: on a light workload every interval has an unpinned core below the
 #     threshold, vsx+rb collides nowhere, and rss does collide there (so the check can fail);
 #     on a heavy one vsx+rb does collide (no core qualifies) but never in a checked interval;
+#   - --rss-cpus free (the NIC's table on the cores without a VM): nobody collides;
 #   - the picture, when gnuplot is installed.
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/tap.sh
@@ -28,7 +29,7 @@ test_cli() {
 	h=$("$SIM" --help)
 	for w in --seed --cores --vms --intervals --threshold --free-cores --prio-vms --decision-load \
 		--load --stack-us --hit-ns --miss-ns --handoff-us --gap-hz --rb-hold --rb-margin \
-		--rb-max-moves --out --no-plot "sim: collisions_vsx=A"; do
+		--rb-max-moves --rss-cpus --out --no-plot "sim: collisions_vsx=A"; do
 		grep -q -- "$w" <<<"$h" || t_fail "--help does not mention $w"
 	done
 	for bad in "--cores 1" "--cores x" "--cores 257" "--vms 0" "--intervals 5" "--threshold 101" \
@@ -100,6 +101,20 @@ test_invariant_heavy() {
 	[ "${BASH_REMATCH[1]}" -eq 0 ] || t_fail "vsx+rb collided in a checked interval: ${BASH_REMATCH[1]}"
 }
 
+test_rss_free() {
+	need_sim
+	"$SIM" "${SHORT[@]}" --rss-cpus free --out "$TMP/f" >"$TMP/free.out"
+	grep -q "^NIC: RSS hash into a 128-entry table over the cores without a VM (16)" "$TMP/free.out" ||
+		t_fail "--rss-cpus free: header"
+	for p in rss rss++ vsx vsx+rb; do
+		[ "$(collide_of "$TMP/free.out" "$p")" -eq 0 ] || t_fail "--rss-cpus free: $p collided"
+	done
+	[[ $(tail -n 1 "$TMP/free.out") =~ $LAST_RE ]] && [ "${BASH_REMATCH[2]}" -eq 0 ] ||
+		t_fail "--rss-cpus free: collisions_rss not 0"
+	o=$("$SIM" --rss-cpus some --no-plot --out "$TMP/f" 2>&1) && t_fail "--rss-cpus some exited 0"
+	grep -q "^bench/sim: --rss-cpus: expected 'all' or 'free'" <<<"$o" || t_fail "--rss-cpus some: $o"
+}
+
 test_picture() {
 	need_sim
 	command -v gnuplot >/dev/null || t_skip "gnuplot not installed (scripts/install-deps)"
@@ -114,5 +129,6 @@ t_run "bench/sim: same seed same output, another seed another" test_deterministi
 t_run "bench/sim: last line format, also through bench/run" test_last_line
 t_run "bench/sim: light load: vsx never collides, rss does" test_invariant_light
 t_run "bench/sim: heavy load: vsx falls back only where no core qualifies" test_invariant_heavy
+t_run "bench/sim: --rss-cpus free: the NIC's table on the free cores, nobody collides" test_rss_free
 t_run "bench/sim: the picture" test_picture
 t_done
