@@ -292,7 +292,9 @@ static int add_to_dispatcher(struct vsxd_datapath *dp, enum xdp_attach_mode mode
 		xdp_multiprog__detach(mp);
 		err = 1;
 	} else if (!mp) {
-		log_err("reading the XDP dispatcher on %s back: %s", dp->ifname, strerror(-err));
+		/* Attached all the same: trying another mode now would attach it twice. */
+		log_warn("reading the XDP dispatcher on %s back: %s", dp->ifname, strerror(-err));
+		err = 0;
 	}
 	xdp_multiprog__close(mp);
 out:
