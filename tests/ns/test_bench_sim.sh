@@ -82,7 +82,7 @@ test_invariant_light() {
 	need_sim
 	"$SIM" --load 0.3 --intervals 300 --no-plot --out "$TMP/i" >"$TMP/light.out"
 	read -r n m < <(checked_of "$TMP/light.out")
-	[ -n "$n" ] && [ "$n" -eq "$m" ] || t_fail "light load: only $n of $m intervals checked"
+	if [ -z "$n" ] || [ "$n" -ne "$m" ]; then t_fail "light load: only $n of $m intervals checked"; fi
 	[[ $(tail -n 1 "$TMP/light.out") =~ $LAST_RE ]] || t_fail "last line"
 	[ "${BASH_REMATCH[1]}" -eq 0 ] || t_fail "vsx+rb collided where a core qualified: ${BASH_REMATCH[1]}"
 	[ "${BASH_REMATCH[2]}" -gt 0 ] || t_fail "rss did not collide: the check could not fail"
@@ -109,8 +109,8 @@ test_rss_free() {
 	for p in rss rss++ vsx vsx+rb; do
 		[ "$(collide_of "$TMP/free.out" "$p")" -eq 0 ] || t_fail "--rss-cpus free: $p collided"
 	done
-	[[ $(tail -n 1 "$TMP/free.out") =~ $LAST_RE ]] && [ "${BASH_REMATCH[2]}" -eq 0 ] ||
-		t_fail "--rss-cpus free: collisions_rss not 0"
+	[[ $(tail -n 1 "$TMP/free.out") =~ $LAST_RE ]] || t_fail "--rss-cpus free: last line"
+	[ "${BASH_REMATCH[2]}" -eq 0 ] || t_fail "--rss-cpus free: collisions_rss not 0"
 	o=$("$SIM" --rss-cpus some --no-plot --out "$TMP/f" 2>&1) && t_fail "--rss-cpus some exited 0"
 	grep -q "^bench/sim: --rss-cpus: expected 'all' or 'free'" <<<"$o" || t_fail "--rss-cpus some: $o"
 }
