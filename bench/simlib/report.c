@@ -353,7 +353,7 @@ static int write_plot(const struct sim_params *p, const char *dir, int run)
 		"     '' using 1:4 with lines title 'vsx (cores without a VM)', \\\n"
 		"     '' using 1:5 with lines lw 2 title 'vsx+rb (cores without a VM)'\n"
 		"unset logscale y\nunset arrow 1\nunset label 1\n"
-		"set ylabel 'priority VMs: frames delivered (%%)'\nset yrange [*:100.5]\n"
+		"set ylabel 'priority VMs: frames delivered (%%)'\nset yrange [*:100.5]\nset key bottom left\n"
 		"plot 'prio.dat' using 1:2 with lines title 'rss', '' using 1:3 with lines title "
 		"'rss++', \\\n"
 		"     '' using 1:4 with lines title 'vsx', '' using 1:5 with lines lw 2 title "
