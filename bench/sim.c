@@ -52,7 +52,8 @@
 #define SIM_DECISION_LOAD VSXD_DEFAULT_DECISION_LOAD
 #define SIM_VCPU_MIN 4.0 /* a vCPU's demand, percent of its core: 10 vCPUs make 40..100 % */
 #define SIM_VCPU_MAX 10.0
-#define SIM_GAP_HZ 1.0 /* flowlet gaps per second of a TCP-like flow */
+#define SIM_MAX_FLOWS 5000000 /* flows a run may draw (memory) */
+#define SIM_GAP_HZ 1.0	      /* flowlet gaps per second of a TCP-like flow */
 
 static const char usage[] =
     "Usage: bench/sim [OPTION]...\n"
@@ -276,6 +277,15 @@ static void parse_args(int argc, char **argv, struct sim_params *p, struct sim_o
 	if (p->prio_vms > p->vms) {
 		fprintf(stderr, "bench/sim: --prio-vms %u: more than --vms %u\n", p->prio_vms,
 			p->vms);
+		exit(2);
+	}
+	/* about 100 bytes per flow and policy: keep a run to a few hundred MB */
+	if (sim_expected_flows(p) > SIM_MAX_FLOWS) {
+		fprintf(
+		    stderr,
+		    "bench/sim: --load %g over %u intervals draws about %.0f flows (at most %d): "
+		    "lower --load or --intervals\n",
+		    p->load, p->intervals, sim_expected_flows(p), SIM_MAX_FLOWS);
 		exit(2);
 	}
 	if (p->miss_ns < p->hit_ns) {

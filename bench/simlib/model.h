@@ -81,6 +81,9 @@ struct sim_host {
 double sim_load_step(const struct sim_params *p, double s);
 const char *sim_phase_name(const struct sim_params *p, double s);
 
+/* The number of flows the run would draw, on average (arrival rates times time). */
+double sim_expected_flows(const struct sim_params *p);
+
 /* Builds the host and its workload from p->seed. 0 or -ENOMEM. */
 int sim_host_build(const struct sim_params *p, struct sim_host *h);
 void sim_host_free(struct sim_host *h);

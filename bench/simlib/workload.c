@@ -75,6 +75,15 @@ static double next_boundary(const struct sim_params *p, double s)
 	return s < up ? up : s < down ? down : run_s(p);
 }
 
+double sim_expected_flows(const struct sim_params *p)
+{
+	double f = run_s(p);
+	double steps = STEP_UP_AT * f + (STEP_DOWN_AT - STEP_UP_AT) * f * STEP_UP +
+		       (1 - STEP_DOWN_AT) * f * STEP_DOWN;
+
+	return (MICE_PER_S + HEAVY_PER_S + FRAG_PER_S) * p->load * steps;
+}
+
 /* The NIC's RSS hash (Toeplitz in hardware; any good mix serves the model). */
 static uint32_t nic_hash(uint32_t src, uint32_t dst, uint32_t ports)
 {

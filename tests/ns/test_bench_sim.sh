@@ -34,7 +34,8 @@ test_cli() {
 	done
 	for bad in "--cores 1" "--cores x" "--cores 257" "--vms 0" "--intervals 5" "--threshold 101" \
 		"--free-cores 64" "--cores 8 --free-cores 8" "--prio-vms 201" "--load 0" "--load nan" \
-		"--stack-us -1" "--seed -1" "--seed 1x" "--hit-ns 200" "--frobnicate" "--seed" "extra"; do
+		"--stack-us -1" "--seed -1" "--seed 1x" "--hit-ns 200" "--frobnicate" "--seed" "extra" \
+		"--load 100 --intervals 100000"; do
 		# shellcheck disable=SC2086
 		o=$("$SIM" $bad --no-plot --out "$TMP/bad" 2>&1) && t_fail "bench/sim $bad exited 0"
 		[ $? -eq 2 ] || t_fail "bench/sim $bad: exit status not 2"
