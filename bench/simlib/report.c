@@ -19,7 +19,7 @@ extern char **environ;
 /* The vsx variant the last line reports for A and C (and prio_gain's numerator). */
 #define SIM_REPORTED SIM_VSX_RB
 
-/* Spread is measured once every VM has booted (before, few VMs make it meaningless). */
+/* Spread is measured after the boot phase (before it, few VMs make the ratio meaningless). */
 static unsigned int first_measured(const struct sim_host *h)
 {
 	return (unsigned int)(h->boot_end_s / SIM_INTERVAL_S + 0.5);
@@ -353,7 +353,8 @@ static int write_plot(const struct sim_params *p, const char *dir, int run)
 		"     '' using 1:4 with lines title 'vsx (cores without a VM)', \\\n"
 		"     '' using 1:5 with lines lw 2 title 'vsx+rb (cores without a VM)'\n"
 		"unset logscale y\nunset arrow 1\nunset label 1\n"
-		"set ylabel 'priority VMs: frames delivered (%%)'\nset yrange [*:100.5]\nset key bottom left\n"
+		"set ylabel 'priority VMs: frames delivered (%%)'\nset yrange [*:100.5]\nset key "
+		"bottom left\n"
 		"plot 'prio.dat' using 1:2 with lines title 'rss', '' using 1:3 with lines title "
 		"'rss++', \\\n"
 		"     '' using 1:4 with lines title 'vsx', '' using 1:5 with lines lw 2 title "
