@@ -81,6 +81,8 @@ static const char usage[] =
     "  --rb-max-moves N    vsx+rb: moves per round, 0..64 (default: the planner's, 4)\n"
     "  --rss-cpus all|free the cores the NIC's RSS table spreads over: all (default), or\n"
     "                      those without a VM (every policy's receiving cores)\n"
+    "  --sched fair|softirq how an overloaded core shares: in proportion to every demand\n"
+    "                      (default), or packet work first and the vCPUs get the rest\n"
     "  --out DIR           where data and sim.png go (default $O/bench-logs/sim, O=build)\n"
     "  --no-plot           write the data but do not run gnuplot\n"
     "  --help              this text\n";
@@ -143,6 +145,7 @@ enum {
 	OPT_RB_MARGIN,
 	OPT_RB_MOVES,
 	OPT_RSS,
+	OPT_SCHED,
 	OPT_OUT,
 	OPT_NOPLOT,
 	OPT_HELP,
@@ -167,6 +170,7 @@ static const struct option options[] = {
     {"rb-margin", required_argument, NULL, OPT_RB_MARGIN},
     {"rb-max-moves", required_argument, NULL, OPT_RB_MOVES},
     {"rss-cpus", required_argument, NULL, OPT_RSS},
+    {"sched", required_argument, NULL, OPT_SCHED},
     {"out", required_argument, NULL, OPT_OUT},
     {"no-plot", no_argument, NULL, OPT_NOPLOT},
     {"help", no_argument, NULL, OPT_HELP},
@@ -245,6 +249,15 @@ static void parse_args(int argc, char **argv, struct sim_params *p, struct sim_o
 			}
 			fprintf(stderr,
 				"bench/sim: --rss-cpus: expected 'all' or 'free', got '%s'\n",
+				optarg);
+			exit(2);
+		case OPT_SCHED:
+			if (!strcmp(optarg, "fair") || !strcmp(optarg, "softirq")) {
+				p->softirq_first = !strcmp(optarg, "softirq");
+				break;
+			}
+			fprintf(stderr,
+				"bench/sim: --sched: expected 'fair' or 'softirq', got '%s'\n",
 				optarg);
 			exit(2);
 		case OPT_OUT:

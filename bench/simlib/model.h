@@ -37,7 +37,8 @@ struct sim_params {
 	double handoff_us;	    /* extra per frame processed off its receiving core */
 	double vcpu_min, vcpu_max;  /* a vCPU's CPU demand, percent of a core, uniform */
 	double gap_hz;		    /* flowlet gaps per second of a TCP-like flow */
-	int rss_free; /* the NIC's table lists the cores without a VM only (--rss-cpus free) */
+	int softirq_first; /* an overloaded core serves packet work first (--sched softirq) */
+	int rss_free;	   /* the NIC's table lists the cores without a VM only (--rss-cpus free) */
 	int rb_hold, rb_margin,
 	    rb_max_moves; /* vsx+rb planner; < 0: vsx_rebalance_conf_default() */
 };

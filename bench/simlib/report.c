@@ -151,6 +151,9 @@ static void print_header(const struct sim_params *p, const struct sim_host *h)
 		       "receiving cores\n",
 		       SIM_RETA_SIZE, p->rss_free ? "the cores without a VM" : "all cores",
 		       n_rss(p, h));
+		printf("overload: %s\n", p->softirq_first
+					     ? "packet work first, the vCPUs get what is left"
+					     : "every demand on the core served in proportion");
 		vsx_rebalance_conf_default(&c, (unsigned int)(SIM_INTERVAL_S * 1000));
 		printf("vsx+rb planner (lib/rebalance.c): hold %d, margin %d, max_moves %d, "
 		       "cooldown %u samples\n",

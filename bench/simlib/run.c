@@ -236,7 +236,8 @@ static void account_interval(struct run *r, unsigned int k)
 {
 	const struct sim_params *p = r->p;
 	struct sim_result *res = r->res;
-	double interval_us = SIM_INTERVAL_S * 1e6, keep[VSX_MAX_CPUS], sw[VSX_MAX_CPUS];
+	double interval_us = SIM_INTERVAL_S * 1e6, keep[VSX_MAX_CPUS], vm_share[VSX_MAX_CPUS];
+	double sw[VSX_MAX_CPUS];
 	double frames_on[VSX_MAX_CPUS] = {0}, *vm_keep = r->vm_keep;
 	unsigned int collide = 0;
 
@@ -250,12 +251,23 @@ static void account_interval(struct run *r, unsigned int k)
 			r->xdp_us[sg->rx] += sg->frames * p->hit_ns / 1000.0;
 	}
 	for (unsigned int c = 0; c < p->cores; c++) {
-		double demand;
+		double demand, net;
 
 		sw[c] = 100.0 * r->stack_us[c] / interval_us;
-		demand = r->vm[c] + sw[c] + 100.0 * r->xdp_us[c] / interval_us;
-		/* an overloaded core serves every demand on it in proportion */
-		keep[c] = demand > 100.0 ? 100.0 / demand : 1.0;
+		net = sw[c] + 100.0 * r->xdp_us[c] / interval_us;
+		demand = r->vm[c] + net;
+		if (!p->softirq_first) {
+			/* an overloaded core serves every demand on it in proportion */
+			keep[c] = demand > 100.0 ? 100.0 / demand : 1.0;
+			vm_share[c] = keep[c];
+		} else {
+			/* packet work first, the vCPUs get what is left */
+			keep[c] = net > 100.0 ? 100.0 / net : 1.0;
+			vm_share[c] = r->vm[c] <= 0		? 1.0
+				      : net >= 100.0		? 0.0
+				      : 100.0 - net >= r->vm[c] ? 1.0
+								: (100.0 - net) / r->vm[c];
+		}
 		res->overloaded += demand > 100.0;
 		res->switch_load[(size_t)k * p->cores + c] = (float)sw[c];
 		if (r->h->pinned[c] && frames_on[c] > 0) {
@@ -276,7 +288,7 @@ static void account_interval(struct run *r, unsigned int k)
 		double sum = 0;
 
 		for (unsigned int j = 0; j < vm->vcpus; j++)
-			sum += keep[vm->cpu[j]];
+			sum += vm_share[vm->cpu[j]];
 		vm_keep[v] = sum / vm->vcpus;
 	}
 

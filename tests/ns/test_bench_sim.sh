@@ -29,13 +29,13 @@ test_cli() {
 	h=$("$SIM" --help)
 	for w in --seed --cores --vms --intervals --threshold --free-cores --prio-vms --decision-load \
 		--load --stack-us --hit-ns --miss-ns --handoff-us --gap-hz --rb-hold --rb-margin \
-		--rb-max-moves --rss-cpus --out --no-plot "sim: collisions_vsx=A"; do
+		--rb-max-moves --rss-cpus --sched --out --no-plot "sim: collisions_vsx=A"; do
 		grep -q -- "$w" <<<"$h" || t_fail "--help does not mention $w"
 	done
 	for bad in "--cores 1" "--cores x" "--cores 257" "--vms 0" "--intervals 5" "--threshold 101" \
 		"--free-cores 64" "--cores 8 --free-cores 8" "--prio-vms 201" "--load 0" "--load nan" \
 		"--stack-us -1" "--seed -1" "--seed 1x" "--hit-ns 200" "--frobnicate" "--seed" "extra" \
-		"--load 100 --intervals 100000"; do
+		"--load 100 --intervals 100000" "--sched some" "--rss-cpus"; do
 		# shellcheck disable=SC2086
 		o=$("$SIM" $bad --no-plot --out "$TMP/bad" 2>&1) && t_fail "bench/sim $bad exited 0"
 		[ $? -eq 2 ] || t_fail "bench/sim $bad: exit status not 2"
