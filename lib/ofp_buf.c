@@ -172,8 +172,8 @@ int ofp_str_to_wire(char *dst, const char *src, size_t wire_len)
 {
 	size_t n = strnlen(src, wire_len + 1);
 
-	/* The specs want NUL-terminated strings, so one byte is the terminator's. Names decoded
-	 * from a peer that filled the field are let through so they re-encode as they came. */
+	/* The specs want NUL-terminated strings, but a peer's string that filled its field
+	 * decodes to wire_len characters and must re-encode as it came. */
 	if (n > wire_len)
 		return -EINVAL;
 	memset(dst, 0, wire_len);

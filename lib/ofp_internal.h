@@ -106,7 +106,8 @@ int ofp_enc_fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* Copies a fixed-size, maybe unterminated wire string into a NUL-terminated one. */
 void ofp_str_from_wire(char *dst, const char *src, size_t wire_len);
-/* The reverse: zero-padded; -EINVAL if the string is longer than wire_len - 1. */
+/* The reverse, zero-padded: -EINVAL if the string is longer than wire_len (one filling the
+ * field, unterminated, is let through so that decoded strings re-encode as they came). */
 int ofp_str_to_wire(char *dst, const char *src, size_t wire_len);
 
 /* One row of the message table (lib/ofp_msg.c). Decoders get the body: what follows the
