@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Steering rules as data. A rule is a (key, mask) pair over the datapath's flow key
- * (include/vsx/flow_key.h), a priority and one action. Every door a rule comes in by (vsxctl
- * and the configuration file through vsx_rule_parse(), OpenFlow through its decoder) ends in
- * vsx_rule_validate(): a rule the validator accepts is one the classifier can compile and
- * vsx_rule_format() can print so that vsx_rule_parse() gives it back unchanged.
+ * (include/vsx/flow_key.h), a priority and one action, with the bookkeeping of an OpenFlow
+ * flow entry (cookie, timeouts, flags) and the door it came in by (its origin).
  *
- * Text syntax (ovs-ofctl-like; docs/rules.md has the full reference):
- *
- *     [cookie=N,][priority=N,]FIELD=VALUE[/MASK],...,SHORTHAND,... actions=ACTION
+ * Every door (the text syntax of vsxctl and the configuration file, rule_text.h; OpenFlow
+ * through its decoder; tests and benchmarks) builds the match as key + mask, lets
+ * vsx_match_normalize() add the flag bits the fields imply, and ends in vsx_rule_validate(): a
+ * rule the validator accepts is one the classifier can compile and vsx_rule_format() can print
+ * so that vsx_rule_parse() gives it back unchanged. Rule changes go through one entry point,
+ * vsx_flow_mod_apply() (flow_mod.h).
  *
  * Errors: functions return 0 or a negative errno; those that read outside input fill `err`
  * (may be NULL) with a message naming the offending token or field.
@@ -20,13 +21,12 @@
 #include <stddef.h>
 
 #include "vsx/datapath.h"
+/* The text syntax, here for the many callers that print and parse rules (no cycle: it needs
+ * nothing from this header). */
+#include "rule_text.h"
 
 /* OpenFlow's default priority. Higher wins. */
 #define VSX_RULE_DEFAULT_PRIORITY 32768
-
-/* Longest rule text vsx_rule_parse() accepts, including the terminating NUL. Every valid
- * rule's canonical text fits too. */
-#define VSX_RULE_TEXT_MAX 1024
 
 /* Where a rule applies, decided by its action. */
 enum vsx_rule_dir {
@@ -41,14 +41,41 @@ struct vsx_rule_action {
 	__u16 core; /* VSX_ACT_IRQ_CORE: the core, < VSX_MAX_CPUS; 0 otherwise */
 };
 
+/* The door a rule's current content came in by: shown in dumps, kept in the state file. */
+enum vsx_rule_origin {
+	VSX_ORIGIN_UNKNOWN = 0,
+	VSX_ORIGIN_CONFIG,   /* a rule line of vsxd.conf (re-read from it at every start) */
+	VSX_ORIGIN_VSXCTL,   /* vsxctl rule add, at run time */
+	VSX_ORIGIN_STATE,    /* restored from a state file that did not say where it came from */
+	VSX_ORIGIN_TEST,     /* a test program */
+	VSX_ORIGIN_BENCH,    /* a benchmark */
+	VSX_ORIGIN_OPENFLOW, /* a FLOW_MOD from an OpenFlow controller */
+	VSX_ORIGIN_COUNT
+};
+
+/* OpenFlow's flow-mod flags (the 1.3 bit values), kept in the rule as given. */
+enum vsx_rule_flag {
+	VSX_RULE_F_SEND_FLOW_REM = 1 << 0, /* report the rule's removal (FLOW_REMOVED) */
+	VSX_RULE_F_CHECK_OVERLAP = 1 << 1, /* ADD fails if an equal-priority rule overlaps */
+	VSX_RULE_F_RESET_COUNTS = 1 << 2,  /* ADD over an identical rule, MODIFY: zero counters */
+};
+#define VSX_RULE_F_ALL                                                                             \
+	(VSX_RULE_F_SEND_FLOW_REM | VSX_RULE_F_CHECK_OVERLAP | VSX_RULE_F_RESET_COUNTS)
+
 struct vsx_rule {
 	__u32 id;	/* assigned by the rule table (1..VSX_MAX_RULES-1); 0 = not in a table */
 	__u16 priority; /* higher wins; VSX_RULE_DEFAULT_PRIORITY unless given */
-	__u16 _pad;
+	__u8 origin;	/* enum vsx_rule_origin */
+	__u8 _pad;
 	__u64 cookie;		  /* opaque to vsx (OpenFlow's cookie); 0 unless given */
 	struct vsx_flow_key key;  /* network order like the datapath's key; key & ~mask == 0 */
 	struct vsx_flow_key mask; /* set bits are matched */
 	struct vsx_rule_action action;
+	__u16 idle_timeout; /* seconds without a packet until it expires; 0 = never */
+	__u16 hard_timeout; /* seconds after `added` until it expires; 0 = never */
+	__u16 flags;	    /* VSX_RULE_F_*, as the ADD gave them */
+	__u16 _pad2;
+	__u64 added; /* the adder's clock (ns) at the ADD that made this entry: hard timeout */
 };
 
 /* Zeroes *r (a match-all rule) with the default priority and no action (invalid until set). */
@@ -57,6 +84,36 @@ void vsx_rule_init(struct vsx_rule *r);
 /* VSX_DIR_* of the rule's action, or -EINVAL for an unknown action kind. */
 int vsx_rule_direction(const struct vsx_rule *r);
 const char *vsx_rule_dir_name(int dir);
+
+/* "config", "vsxctl", "state", "test", "bench", "openflow"; "unknown" otherwise. */
+const char *vsx_rule_origin_name(int origin);
+/* The origin of a name above, or -EINVAL. */
+int vsx_rule_origin_parse(const char *name);
+
+/*
+ * Adds to key and mask the flag bits the matched fields imply, for every door alike (the text
+ * parser calls it; an OpenFlow decoder calls it on the key and mask it decoded, in place):
+ * - a VLAN TCI matched: VSX_KEY_VLAN in key and mask (unless the mask already has VSX_KEY_VLAN:
+ *   then the caller said tagged or not, and the validator checks it);
+ * - ports or ICMP type/code matched: VSX_KEY_LATER_FRAG in the mask, clear in the key (later
+ *   fragments carry no L4 header); -EINVAL if the key asks for later fragments;
+ * - outer addresses matched and VSX_KEY_OUTER_V6 not yet in the mask: it goes in, and in the key
+ *   too when a mask reaches beyond the first 32-bit word (IPv6). A decoder that knows the family
+ *   (an IPv6 /32 fits one word) sets the bit in key and mask itself;
+ * - a tunnel field (vni, vm_id, fcf_prio, outer_*) matched: VSX_KEY_TUNNEL in key and mask.
+ * Prerequisites (nw_* need dl_type, tp_* need nw_proto, ...) are not implied: OpenFlow 1.3
+ * rejects a field without its prerequisite (OFPBMC_BAD_PREREQ), and so does
+ * vsx_match_validate(). Idempotent. Returns 0 or -EINVAL with a message.
+ */
+int vsx_match_normalize(struct vsx_flow_key *key, struct vsx_flow_key *mask, char *err,
+			size_t errlen);
+
+/*
+ * The match part of the validator: vsx_rule_validate() without the action and its direction.
+ * What a delete or modify selection needs (it has no action of its own).
+ */
+int vsx_match_validate(const struct vsx_flow_key *key, const struct vsx_flow_key *mask, char *err,
+		       size_t errlen);
 
 /*
  * The one validator. Checks that the key has no bits outside the mask; that each field is
@@ -68,24 +125,6 @@ const char *vsx_rule_dir_name(int dir);
  * FCF). Returns 0 or -EINVAL with a message naming the field.
  */
 int vsx_rule_validate(const struct vsx_rule *r, char *err, size_t errlen);
-
-/*
- * Parses one rule (NUL-terminated, at most VSX_RULE_TEXT_MAX - 1 characters). On success
- * fills *out (id 0) and returns 0; on failure returns -EINVAL with a message and leaves *out
- * unchanged. Calls vsx_rule_validate().
- */
-int vsx_rule_parse(const char *text, struct vsx_rule *out, char *err, size_t errlen);
-
-/*
- * Canonical text of a rule: parses back to an identical rule. Prerequisites a shorthand
- * says are folded into it ("tcp" rather than "dl_type=0x0800,nw_proto=6"), implied flag bits
- * are left out, the default priority and a zero cookie are omitted. Returns the length
- * (without the NUL) or -ENOSPC if it did not fit (buf is then truncated but terminated).
- */
-int vsx_rule_format(const struct vsx_rule *r, char *buf, size_t len);
-
-/* "irq:3", "irq:auto", "set_fcf:5/1". Returns the length or -ENOSPC. */
-int vsx_rule_format_action(const struct vsx_rule_action *a, char *buf, size_t len);
 
 /* Same priority and same match (key and mask): OpenFlow's strict identity of a flow entry. */
 bool vsx_rule_match_equal(const struct vsx_rule *a, const struct vsx_rule *b);
@@ -102,6 +141,13 @@ bool vsx_rule_matches_key(const struct vsx_rule *r, const struct vsx_flow_key *k
  * non-strict delete/modify selection). Priorities are not compared.
  */
 bool vsx_rule_covers(const struct vsx_rule *general, const struct vsx_rule *specific);
+
+/*
+ * Some packet key could match both (their matches agree wherever both masks have bits) and
+ * they have the same priority: OpenFlow's overlap (OFPFF_CHECK_OVERLAP). Direction is not
+ * compared: callers check rules of one direction.
+ */
+bool vsx_rule_overlaps(const struct vsx_rule *a, const struct vsx_rule *b);
 
 /* out = a & b, byte by byte (out may alias a or b). */
 void vsx_flow_key_and(struct vsx_flow_key *out, const struct vsx_flow_key *a,
