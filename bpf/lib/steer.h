@@ -183,21 +183,27 @@ static __always_inline int vsx_starts_datagram(const struct vsx_pkt *pkt)
 
 /*
  * A first fragment's decision, for the later fragments of the datagrams it starts (see
- * vsx_starts_datagram()). Out of line: only fragments pay for it, and inlined into the hit
- * path it would only add code there.
+ * vsx_starts_datagram()). The record is built in the per-CPU scratch map, not on the stack
+ * (steer_maps.h says why); a map value may be a helper's key and value.
  */
-static __noinline void vsx_frag_remember(const struct vsx_pkt *pkt, int core, __u32 slot)
+static __always_inline void vsx_frag_remember(const struct vsx_pkt *pkt, int core, __u32 slot)
 {
-	struct vsx_frag_val fv = { .core = (__s16)core, .slot = slot };
-	struct vsx_frag_key fk;
+	struct vsx_frag_scratch *sc;
+	__u32 zero = 0;
 
+	sc = bpf_map_lookup_elem(&vsx_frag_scratch, &zero);
+	if (!sc)
+		return;
+	sc->val.core = (__s16)core;
+	sc->val._pad = 0;
+	sc->val.slot = slot;
 	if ((pkt->key.flags & (VSX_KEY_FRAG | VSX_KEY_LATER_FRAG)) == VSX_KEY_FRAG) {
-		vsx_frag_key(&fk, pkt);
-		bpf_map_update_elem(&vsx_frags, &fk, &fv, BPF_ANY);
+		vsx_frag_key(&sc->key, pkt);
+		bpf_map_update_elem(&vsx_frags, &sc->key, &sc->val, BPF_ANY);
 	}
 	if (pkt->facts & VSX_PKT_OUTER_FRAG) {
-		vsx_outer_frag_key(&fk, pkt);
-		bpf_map_update_elem(&vsx_frags, &fk, &fv, BPF_ANY);
+		vsx_outer_frag_key(&sc->key, pkt);
+		bpf_map_update_elem(&vsx_frags, &sc->key, &sc->val, BPF_ANY);
 	}
 }
 
@@ -210,8 +216,7 @@ static __noinline void vsx_frag_remember(const struct vsx_pkt *pkt, int core, __
  * The configuration is fetched again here (an inlined array read), and the generation with
  * it, before the classifier bank: a slot is never stamped with a newer generation than the
  * rules that decided it. It does not record fragments itself: the caller does, for hits and
- * misses alike, so that no call chain holds the miss path's stack frame and the fragment
- * record's at once (the verifier allows 512 bytes for the frames of a chain).
+ * misses alike, in one place.
  */
 static __noinline int vsx_steer_miss(__u64 *stats, struct vsx_pkt *pkt, struct vsx_flow_slot *retry,
 				     __u32 *index, __u32 bytes)

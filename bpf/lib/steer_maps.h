@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The steering maps of the uplink program: classifier, rule decisions, core table, flow
- * decision cache, fragment tracking, counters per rule and per core, and the cpumap.
+ * decision cache, fragment tracking (and its scratch record), counters per rule and per
+ * core, and the cpumap.
  */
 #ifndef VSX_BPF_STEER_MAPS_H
 #define VSX_BPF_STEER_MAPS_H
@@ -74,6 +75,26 @@ struct {
 	__type(key, struct vsx_frag_key);
 	__type(value, struct vsx_frag_val);
 } vsx_frags SEC(".maps");
+
+/*
+ * Per-CPU scratch "vsx_frag_scratch": where a first fragment's record for vsx_frags is built
+ * (steer.h, vsx_frag_remember()). Not on the stack: the record is inlined into the uplink
+ * program, whose deepest call chain (program, miss path, the core choice's bpf_loop() step)
+ * is near the verifier's 512 bytes of stack; and out of line it changed how clang allocates
+ * the parser's registers (the packet pointer spilled, reloaded at every header), which made
+ * every cached packet slower (bench/steer's hit).
+ */
+struct vsx_frag_scratch {
+	struct vsx_frag_key key;
+	struct vsx_frag_val val;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vsx_frag_scratch);
+} vsx_frag_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_CPUMAP);
