@@ -10,6 +10,7 @@
 #     threshold, vsx+rb collides nowhere, and rss does collide there (so the check can fail);
 #     on a heavy one vsx+rb does collide (no core qualifies) but never in a checked interval;
 #   - --rss-cpus free (the NIC's table on the cores without a VM): nobody collides;
+#   - the rebalancers are wired: rss++ and vsx+rb move, and flows follow;
 #   - the picture, when gnuplot is installed.
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/tap.sh
@@ -72,11 +73,12 @@ test_last_line() {
 
 # "check: N of M intervals ..." and the table row of a policy
 checked_of() { sed -n 's/^check: \([0-9]*\) of \([0-9]*\) intervals.*/\1 \2/p' "$1"; }
-# (the column named "collide" in the first table's header)
-collide_of() {
-	awk -v p="$2" '$1 == "policy" && $2 == "cores" { for (i = 1; i <= NF; i++) if ($i == "collide") col = i; next }
+# column_of FILE POLICY NAME: the value in the first table's column NAME for POLICY
+column_of() {
+	awk -v p="$2" -v name="$3" '$1 == "policy" && $2 == "cores" { for (i = 1; i <= NF; i++) if ($i == name) col = i; next }
 		col && $1 == p { print $col; exit }' "$1"
 }
+collide_of() { column_of "$1" "$2" collide; }
 
 test_invariant_light() {
 	local n m
@@ -116,6 +118,19 @@ test_rss_free() {
 	grep -q "^bench/sim: --rss-cpus: expected 'all' or 'free'" <<<"$o" || t_fail "--rss-cpus some: $o"
 }
 
+test_rebalancers_act() {
+	need_sim
+	"$SIM" "${SHORT[@]}" --out "$TMP/m" >"$TMP/moves.out"
+	for p in rss vsx; do
+		[ "$(column_of "$TMP/moves.out" "$p" moves)" -eq 0 ] || t_fail "$p moved something"
+	done
+	for p in rss++ vsx+rb; do
+		[ "$(column_of "$TMP/moves.out" "$p" moves)" -gt 0 ] || t_fail "$p moved nothing"
+		[ "$(column_of "$TMP/moves.out" "$p" f_moved)" -gt 0 ] || t_fail "$p moved no flow"
+	done
+	grep -q "^vsx+rb moves by reason: overload [0-9]" "$TMP/moves.out" || t_fail "no overload moves"
+}
+
 test_picture() {
 	need_sim
 	command -v gnuplot >/dev/null || t_skip "gnuplot not installed (scripts/install-deps)"
@@ -131,5 +146,6 @@ t_run "bench/sim: last line format, also through bench/run" test_last_line
 t_run "bench/sim: light load: vsx never collides, rss does" test_invariant_light
 t_run "bench/sim: heavy load: vsx falls back only where no core qualifies" test_invariant_heavy
 t_run "bench/sim: --rss-cpus free: the NIC's table on the free cores, nobody collides" test_rss_free
+t_run "bench/sim: rss++ and vsx+rb move buckets, rules and flows; rss and vsx do not" test_rebalancers_act
 t_run "bench/sim: the picture" test_picture
 t_done
