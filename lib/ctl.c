@@ -2,13 +2,10 @@
 #include "ctl.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#define CTL_TIMEOUT_MS 5000
 
 int vsx_ctl_write_all(int fd, const char *buf, size_t len)
 {
@@ -28,7 +25,7 @@ int vsx_ctl_write_all(int fd, const char *buf, size_t len)
 
 static int ctl_connect(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -82,37 +79,6 @@ int vsx_ctl_call(const char *socket_path, int argc, char *const argv[], struct s
 	}
 	close(fd);
 	return err;
-}
-
-int vsx_ctl_read_request(int fd, char *buf, size_t buflen, char *argv[], int max_args)
-{
-	size_t len = 0;
-
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int r = poll(&p, 1, CTL_TIMEOUT_MS);
-		ssize_t n;
-
-		if (r == 0)
-			return -ETIMEDOUT;
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (len == buflen)
-			return -EMSGSIZE;
-		n = recv(fd, buf + len, buflen - len, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	return vsx_ctl_split(buf, len, argv, max_args);
 }
 
 int vsx_ctl_split(char *buf, size_t len, char *argv[], int max_args)

@@ -21,19 +21,13 @@
 int vsx_ctl_call(const char *socket_path, int argc, char *const argv[], struct strbuf *reply);
 
 /*
- * Server: reads one request from a connected socket (with a timeout) into buf and splits it.
- * Returns the number of arguments, or -errno (-EMSGSIZE for a request over the limit,
- * -EPROTO for one that does not end in a NUL).
- */
-int vsx_ctl_read_request(int fd, char *buf, size_t buflen, char *argv[], int max_args);
-
-/*
- * Splits a received request (len bytes) into its arguments, in place. The same return
- * values as vsx_ctl_read_request(); -EPROTO also for an empty request.
+ * Splits a received request (len bytes) into its arguments, in place. Returns the number of
+ * arguments, or -errno: -EPROTO for an empty request or one that does not end in a NUL,
+ * -E2BIG for more than max_args arguments. (lib/ctl_server.c reads requests.)
  */
 int vsx_ctl_split(char *buf, size_t len, char *argv[], int max_args);
 
-/* Server: writes the whole reply. */
+/* Writes all of buf to a blocking socket. 0 or -errno. */
 int vsx_ctl_write_all(int fd, const char *buf, size_t len);
 
 #endif

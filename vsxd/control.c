@@ -18,33 +18,14 @@
 #include "vsxd.h"
 #include <vsx/cpumap_stats.h>
 #include "ctl.h"
+#include "ctl_server.h"
 #include "log.h"
 #include "stat_names.h"
 #include "strbuf.h"
 #include "jiffies.h"
 #include <vsx/fcf.h>
 
-static const char *const mode_names[VSX_MODE_COUNT] = {
-    [VSX_MODE_DEFAULT] = "default",
-    [VSX_MODE_RSS] = "rss",
-    [VSX_MODE_VSX] = "vsx",
-};
-
-const char *vsxd_mode_label(__u32 mode)
-{
-	return mode < VSX_MODE_COUNT ? mode_names[mode] : "?";
-}
-
-int vsxd_mode_parse(const char *s, __u32 *mode)
-{
-	for (__u32 i = 0; i < VSX_MODE_COUNT; i++) {
-		if (strcmp(s, mode_names[i]) == 0) {
-			*mode = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
+static void handle_request(void *ctx, int argc, char **argv, struct strbuf *reply);
 
 int vsxd_control_open(struct vsxd *d)
 {
@@ -66,7 +47,7 @@ int vsxd_control_open(struct vsxd *d)
 		return -errno;
 	unlink(path);	   /* a stale socket of a vsxd that died */
 	old = umask(0177); /* root only: the socket is created 0600 */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 128)) {
 		int err = -errno;
 		umask(old);
 		log_err("control socket %s: %s", path, strerror(errno));
@@ -75,12 +56,26 @@ int vsxd_control_open(struct vsxd *d)
 	}
 	umask(old);
 	d->listen_fd = fd;
+	struct vsx_ctl_server_conf conf = {
+	    .max_conns = VSX_CTL_MAX_CONNS,
+	    .idle_ms = VSX_CTL_IDLE_MS,
+	    .max_request = VSX_CTL_MAX_REQUEST,
+	    .root_only = true,
+	};
+	int err = vsx_ctl_server_new(&d->ctl, d->loop, fd, &conf, handle_request, d);
+	if (err) {
+		log_err("control socket %s: %s", path, strerror(-err));
+		vsxd_control_close(d);
+		return err;
+	}
 	log_info("control socket %s", path);
 	return 0;
 }
 
 void vsxd_control_close(struct vsxd *d)
 {
+	vsx_ctl_server_free(d->ctl);
+	d->ctl = NULL;
 	if (d->listen_fd >= 0) {
 		close(d->listen_fd);
 		unlink(d->conf.socket_path);
@@ -189,6 +184,7 @@ static int cmd_show(struct vsxd *d, struct request *rq)
 		json_kv_u64(&j, "flowlet_jiffies",
 			    __atomic_load_n(&c->flowlet_jiffies, __ATOMIC_RELAXED));
 		json_kv_u64(&j, "decision_load", d->core_table.decision_load);
+		json_kv_u64(&j, "samples", d->samples);
 		json_kv_str(&j, "bpffs", d->dp.pin_dir);
 		json_key(&j, "vms");
 		json_arr_begin(&j);
@@ -641,37 +637,15 @@ static const struct {
     {"del-rule", 1, 1, cmd_del_rule},
 };
 
-static bool peer_is_root(int fd)
+/* The control server's handler (lib/ctl_server.h): one complete request in, its reply out. */
+static void handle_request(void *ctx, int argc, char **argv, struct strbuf *reply)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-
-	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == 0;
-}
-
-void vsxd_control_serve(struct vsxd *d)
-{
-	char buf[VSX_CTL_MAX_REQUEST], *argv[VSX_CTL_MAX_ARGS];
-	struct strbuf body, reply;
+	struct vsxd *d = ctx;
+	struct strbuf body;
 	struct request rq = {.out = &body};
-	int fd, argc, err = -EINVAL;
+	int err = -EINVAL;
 
-	fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
 	strbuf_init(&body);
-	strbuf_init(&reply);
-	if (!peer_is_root(fd)) {
-		log_rl(VSX_LOG_WARN, "control: refused a non-root client");
-		snprintf(rq.err, sizeof(rq.err), "permission denied: vsxd answers root only");
-		goto reply;
-	}
-	argc = vsx_ctl_read_request(fd, buf, sizeof(buf), argv, VSX_CTL_MAX_ARGS);
-	if (argc < 0) {
-		log_rl(VSX_LOG_WARN, "control: bad request: %s", strerror(-argc));
-		snprintf(rq.err, sizeof(rq.err), "bad request: %s", strerror(-argc));
-		goto reply;
-	}
 	/* "--json" is the last argument when present. */
 	rq.json = argc > 1 && strcmp(argv[argc - 1], "--json") == 0;
 	rq.argc = rq.json ? argc - 1 : argc;
@@ -688,24 +662,17 @@ void vsxd_control_serve(struct vsxd *d)
 		err = handlers[i].fn(d, &rq);
 		break;
 	}
-reply:
 	if (err && rq.err[0]) {
-		strbuf_printf(&reply, "error: %s\n", rq.err);
+		strbuf_printf(reply, "error: %s\n", rq.err);
 		log_debug("control: %s", rq.err);
 	} else if (err) {
-		strbuf_printf(&reply, "error: %s\n", strerror(-err));
+		strbuf_printf(reply, "error: %s\n", strerror(-err));
+	} else if (body.oom) {
+		reply->oom = true;
 	} else {
-		strbuf_puts(&reply, "ok\n");
+		strbuf_puts(reply, "ok\n");
 		if (body.len)
-			strbuf_add(&reply, body.buf, body.len);
+			strbuf_add(reply, body.buf, body.len);
 	}
-	if (body.oom || reply.oom) {
-		strbuf_reset(&reply);
-		reply.oom = false;
-		strbuf_puts(&reply, "error: out of memory\n");
-	}
-	vsx_ctl_write_all(fd, reply.buf, reply.len);
-	close(fd);
 	strbuf_free(&body);
-	strbuf_free(&reply);
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * vsxd: loads the vsx datapath on a host's uplink, keeps its core table current and serves
- * vsxctl. One poll() loop over: a signalfd (SIGTERM/SIGINT stop, SIGHUP is logged), a timerfd
- * for load sampling, and the control socket.
+ * vsxctl. One event loop (lib/evloop.h) over: a signalfd (SIGTERM/SIGINT stop, SIGHUP is
+ * logged), the load sampling timer, and the control socket with its connections (control.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,32 +12,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "vsxd.h"
+#include "evloop.h"
 #include "log.h"
 #include <vsx/version.h>
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: vsxd [OPTIONS]\n\n"
-		"The vsx agent: steers received flows to chosen cores with XDP on the host's uplink\n"
-		"(VS-extend), writes the Flow Control Field on sent VXLAN packets, and serves vsxctl.\n\n"
-		"Options:\n"
-		"  -c, --config FILE     configuration file (default %s)\n"
-		"  -t, --check-config    parse and validate the configuration (rules included), print\n"
-		"                        the effective configuration and exit; touches nothing\n"
-		"  -k, --keep-datapath   on exit leave the datapath attached and its maps pinned, so\n"
-		"                        steering goes on and the next vsxd takes over its state\n"
-		"  -l, --log-level LVL   err, warn, info or debug (overrides the file)\n"
-		"      --syslog          log to syslog instead of stderr\n"
-		"  -h, --help            this text\n"
-		"  -V, --version         print the version\n\n"
-		"See vsxd(8) and docs/config.md.\n",
-		VSXD_CONF_DEFAULT_PATH);
+	fprintf(
+	    out,
+	    "Usage: vsxd [OPTIONS]\n\n"
+	    "The vsx agent: steers received flows to chosen cores with XDP on the host's uplink\n"
+	    "(VS-extend), writes the Flow Control Field on sent VXLAN packets, and serves "
+	    "vsxctl.\n\n"
+	    "Options:\n"
+	    "  -c, --config FILE     configuration file (default %s)\n"
+	    "  -t, --check-config    parse and validate the configuration (rules included), print\n"
+	    "                        the effective configuration and exit; touches nothing\n"
+	    "  -k, --keep-datapath   on exit leave the datapath attached and its maps pinned, so\n"
+	    "                        steering goes on and the next vsxd takes over its state\n"
+	    "  -l, --log-level LVL   err, warn, info or debug (overrides the file)\n"
+	    "      --syslog          log to syslog instead of stderr\n"
+	    "  -h, --help            this text\n"
+	    "  -V, --version         print the version\n\n"
+	    "See vsxd(8) and docs/config.md.\n",
+	    VSXD_CONF_DEFAULT_PATH);
 }
 
 static unsigned long long now_ns(void)
@@ -46,23 +48,6 @@ static unsigned long long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
-}
-
-static int make_timer(unsigned int interval_ms)
-{
-	struct itimerspec its = {
-		.it_interval = { .tv_sec = interval_ms / 1000, .tv_nsec = (long)(interval_ms % 1000) * 1000000 },
-		.it_value = { .tv_sec = interval_ms / 1000, .tv_nsec = (long)(interval_ms % 1000) * 1000000 },
-	};
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-
-	if (fd < 0 || timerfd_settime(fd, 0, &its, NULL)) {
-		log_err("timerfd: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 static int make_signalfd(void)
@@ -79,80 +64,74 @@ static int make_signalfd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+static void on_signal(struct vsx_loop *loop, int fd, short revents, void *ctx)
+{
+	struct signalfd_siginfo si;
+
+	(void)revents;
+	(void)ctx;
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("SIGHUP: configuration reload is not supported; restart vsxd "
+				 "(with --keep-datapath to keep its state)");
+			continue;
+		}
+		log_info("%s: stopping", strsignal((int)si.ssi_signo));
+		vsx_loop_stop(loop);
+		return;
+	}
+}
+
+static void on_sample(struct vsx_loop *loop, struct vsx_timer *t, void *ctx)
+{
+	struct vsxd *d = ctx;
+
+	(void)loop;
+	(void)t;
+	d->samples++;
+	vsxd_cores_tick(d);
+	vsxd_rps_sync(d);
+}
+
+/* Signals are taken over here, as before the loop existed: until then they act as usual. */
 static int run(struct vsxd *d)
 {
-	int sig_fd = make_signalfd(), timer_fd = make_timer(d->conf.sample_interval_ms);
-	int rc = 0;
+	int sig_fd = make_signalfd(), err;
 
-	if (sig_fd < 0 || timer_fd < 0) {
-		log_err("cannot set up the event loop");
-		rc = 1;
-		goto out;
+	if (sig_fd < 0) {
+		log_err("cannot set up the event loop: signalfd: %s", strerror(errno));
+		return 1;
+	}
+	if (vsx_loop_add_fd(d->loop, sig_fd, POLLIN, on_signal, d) ||
+	    !vsx_loop_add_timer(d->loop, d->conf.sample_interval_ms, d->conf.sample_interval_ms,
+				on_sample, d)) {
+		log_err("cannot set up the event loop: out of memory");
+		close(sig_fd);
+		return 1;
 	}
 	log_info("running: uplink %s, mode %s, %zu rules", d->conf.uplink,
-		 vsxd_mode_label(d->dp.cfg->mode),
-		 (size_t)vsx_rule_table_count(d->rules));
-	for (;;) {
-		struct pollfd fds[3] = {
-			{ .fd = sig_fd, .events = POLLIN },
-			{ .fd = timer_fd, .events = POLLIN },
-			{ .fd = d->listen_fd, .events = POLLIN },
-		};
-
-		if (poll(fds, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_err("poll: %s", strerror(errno));
-			rc = 1;
-			break;
-		}
-		if (fds[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGHUP) {
-					log_info("SIGHUP: configuration reload is not supported; restart vsxd "
-						 "(with --keep-datapath to keep its state)");
-					continue;
-				}
-				log_info("%s: stopping", strsignal((int)si.ssi_signo));
-				break;
-			}
-		}
-		if (fds[1].revents & POLLIN) {
-			unsigned long long ticks;
-
-			if (read(timer_fd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
-				vsxd_cores_tick(d);
-				vsxd_rps_sync(d);
-			}
-		}
-		if (fds[2].revents & POLLIN)
-			vsxd_control_serve(d);
+		 vsxd_mode_label(d->dp.cfg->mode), (size_t)vsx_rule_table_count(d->rules));
+	err = vsx_loop_run(d->loop);
+	vsx_loop_del_fd(d->loop, sig_fd);
+	close(sig_fd);
+	if (err) {
+		log_err("poll: %s", strerror(-err));
+		return 1;
 	}
-out:
-	if (sig_fd >= 0)
-		close(sig_fd);
-	if (timer_fd >= 0)
-		close(timer_fd);
-	return rc;
+	return 0;
 }
 
 int main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"check-config", no_argument, NULL, 't'},
-		{"keep-datapath", no_argument, NULL, 'k'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"syslog", no_argument, NULL, 'S'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
+	    {"config", required_argument, NULL, 'c'},  {"check-config", no_argument, NULL, 't'},
+	    {"keep-datapath", no_argument, NULL, 'k'}, {"log-level", required_argument, NULL, 'l'},
+	    {"syslog", no_argument, NULL, 'S'},	       {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},       {0},
 	};
 	const char *config_path = VSXD_CONF_DEFAULT_PATH, *log_level = NULL;
 	bool check_only = false, use_syslog = false;
-	struct vsxd d = { .listen_fd = -1 };
+	struct vsxd d = {.listen_fd = -1};
 	char err[512];
 	int c, rc = 1;
 
@@ -202,7 +181,8 @@ int main(int argc, char *argv[])
 		enum vsx_log_level lvl;
 
 		if (vsx_log_parse_level(log_level, &lvl)) {
-			fprintf(stderr, "vsxd: bad log level \"%s\" (err, warn, info, debug)\n", log_level);
+			fprintf(stderr, "vsxd: bad log level \"%s\" (err, warn, info, debug)\n",
+				log_level);
 			goto out_conf;
 		}
 		vsx_log_set_level(lvl);
@@ -218,6 +198,10 @@ int main(int argc, char *argv[])
 		log_warn("not running as root: loading BPF programs will probably fail");
 
 	d.started_ns = now_ns();
+	if (vsx_loop_new(&d.loop)) {
+		log_err("cannot set up the event loop: out of memory");
+		goto out_conf;
+	}
 	if (vsxd_dp_open(&d.dp, &d.conf))
 		goto out_conf;
 	/*
@@ -228,7 +212,7 @@ int main(int argc, char *argv[])
 	if (vsxd_cores_init(&d) || vsxd_rebalance_init(&d))
 		goto out_dp;
 	vsxd_cores_tick(&d);
-	struct timespec first_interval = { .tv_nsec = (long)d.conf.sample_interval_ms * 1000000 };
+	struct timespec first_interval = {.tv_nsec = (long)d.conf.sample_interval_ms * 1000000};
 	nanosleep(&first_interval, NULL);
 	vsxd_cores_tick(&d);
 	if (vsxd_rules_init(&d) || vsxd_rps_init(&d) || vsxd_control_open(&d))
@@ -243,6 +227,7 @@ out_dp:
 	vsxd_dp_close(&d.dp, d.keep_datapath);
 	log_info(d.keep_datapath ? "stopped; datapath kept running" : "stopped; datapath removed");
 out_conf:
+	vsx_loop_free(d.loop);
 	vsxd_conf_free(&d.conf);
 	return rc;
 }

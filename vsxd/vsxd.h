@@ -6,7 +6,10 @@
  *   rules.c      the rule table: add/delete, persistence across restarts, compile + install
  *   cores.c      the core table: load sampling, VM pinning, cpumap
  *   rebalance.c  live rebalancing: moves decided irq:auto rules (lib/rebalance.c plans)
- *   control.c    the control socket and the commands vsxctl sends
+ *   control.c    the control socket: commands (lib/ctl_commands.h) dispatched to query.c
+ *   query.c      the query layer: show, cores, stats, rules, flows as structs
+ *   ctl_render.c those structs rendered as text or JSON
+ *   mode.c       the steering modes' names
  *   rps.c        the uplink's RPS/RFS settings, off while steering
  *   cpumap_acct.c  the cpumap's accounting (tracepoints)
  *   cpumap_kthread.c  the scheduling policy of the cpumap's kthreads
@@ -21,6 +24,9 @@
 #include "rule_table.h"
 #include <vsx/core_table.h>
 
+struct vsx_loop;
+struct vsx_ctl_server;
+
 struct vsxd {
 	struct vsxd_conf conf;
 	struct vsxd_datapath dp;
@@ -31,6 +37,9 @@ struct vsxd {
 	struct vsx_core_table core_table; /* what was last written to the datapath */
 	char state_path[300];             /* runtime rules and mode, kept across restarts */
 	int listen_fd;
+	struct vsx_loop *loop;           /* the event loop (main.c) */
+	struct vsx_ctl_server *ctl;      /* control connections (control.c) */
+	unsigned long long samples;      /* load sampling ticks since start */
 	bool keep_datapath;
 	bool restoring; /* vsxd_rules_init() is rebuilding the table over a kept datapath */
 	unsigned long long started_ns;
@@ -74,10 +83,10 @@ void vsxd_rps_fini(struct vsxd *d); /* restores, unless the datapath is kept ste
 void vsxd_cpumap_kthreads_tune(struct vsxd *d);
 
 /* control.c */
-int vsxd_control_open(struct vsxd *d);
+int vsxd_control_open(struct vsxd *d); /* serves connections on d->loop */
 void vsxd_control_close(struct vsxd *d);
-void vsxd_control_serve(struct vsxd *d); /* accept and answer one connection */
 
+/* mode.c */
 const char *vsxd_mode_label(__u32 mode);
 int vsxd_mode_parse(const char *s, __u32 *mode);
 
