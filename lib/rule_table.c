@@ -3,6 +3,12 @@
  * The rule table: rules in an array indexed by id, a hash of match + priority for the strict
  * identity, and per direction the distinct masks with reference counts. Memory is allocated
  * once, at creation, for max_rules rules.
+ *
+ * Transactions: while one is open, every change first logs how to undo it (the rule as it was),
+ * so the door (flow_mod.c) can put the table back exactly when the datapath refuses the
+ * result. Ids freed inside a transaction are held until it ends: the datapath may still
+ * classify packets to them (its classifier is the one from before the transaction), so a new
+ * rule must not take one and have its datapath state reset under a live rule.
  */
 #include "errmsg.h"
 #include "rule_table.h"
@@ -33,6 +39,12 @@ struct vsx_rule_table {
 	__u32 *hash;		/* linear probing over ids, 0 = empty */
 	__u32 hash_mask;
 	struct mask_slot masks[VSX_DIR_COUNT][VSX_MAX_MASKS];
+	/* the open transaction */
+	bool in_txn;
+	bool *held; /* [max_rules + 1]: freed in the transaction, not to be reused before its end */
+	__u64 txn_gen;
+	struct vsx_rule_change *log;
+	size_t n_log, log_cap;
 };
 
 /* FNV-1a over priority, key and mask: the strict identity. */
@@ -73,8 +85,9 @@ struct vsx_rule_table *vsx_rule_table_new(__u32 max_rules)
 	t->used = calloc(max_rules + 1, sizeof(*t->used));
 	t->rule_mask = calloc(max_rules + 1, sizeof(*t->rule_mask));
 	t->hash = calloc(hsize, sizeof(*t->hash));
+	t->held = calloc(max_rules + 1, sizeof(*t->held));
 	t->hash_mask = hsize - 1;
-	if (!t->rules || !t->used || !t->rule_mask || !t->hash) {
+	if (!t->rules || !t->used || !t->rule_mask || !t->hash || !t->held) {
 		vsx_rule_table_free(t);
 		return NULL;
 	}
@@ -89,6 +102,8 @@ void vsx_rule_table_free(struct vsx_rule_table *t)
 	free(t->used);
 	free(t->rule_mask);
 	free(t->hash);
+	free(t->held);
+	free(t->log);
 	free(t);
 }
 
@@ -191,33 +206,107 @@ static int no_mask_room(char *err, size_t errlen, int dir)
 			VSX_MAX_MASKS, vsx_rule_dir_name(dir));
 }
 
+/* ---- the undo log ---- */
+
+/* Room for one more record, before the change it records is made. */
+static int log_reserve(struct vsx_rule_table *t)
+{
+	struct vsx_rule_change *p;
+	size_t cap;
+
+	if (!t->in_txn || t->n_log < t->log_cap)
+		return 0;
+	cap = t->log_cap ? 2 * t->log_cap : 16;
+	p = realloc(t->log, cap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	t->log = p;
+	t->log_cap = cap;
+	return 0;
+}
+
+static void log_change(struct vsx_rule_table *t, int op, __u32 id)
+{
+	struct vsx_rule_change *c;
+
+	if (!t->in_txn)
+		return;
+	c = &t->log[t->n_log++];
+	c->op = op;
+	c->id = id;
+	if (op == VSX_RULE_ADDED)
+		memset(&c->old, 0, sizeof(c->old));
+	else
+		c->old = t->rules[id];
+}
+
 /* ---- changes ---- */
 
-static int set_action(struct vsx_rule_table *t, __u32 id, const struct vsx_rule_action *a,
-		      __u64 cookie, char *err, size_t errlen)
+/* Puts rule (content; its id is set) at a free id. The caller checked room for its mask. */
+static void link_rule(struct vsx_rule_table *t, __u32 id, const struct vsx_rule *rule, int slot)
+{
+	int dir = vsx_rule_direction(rule);
+
+	t->rules[id] = *rule;
+	t->rules[id].id = id;
+	t->used[id] = true;
+	t->rule_mask[id] = (__u8)slot;
+	mask_ref(t, dir, slot, &rule->mask);
+	hash_insert(t, id);
+	t->n_rules++;
+	t->n_dir[dir]++;
+}
+
+static void unlink_rule(struct vsx_rule_table *t, __u32 id)
+{
+	int dir = vsx_rule_direction(&t->rules[id]);
+
+	hash_remove(t, id);
+	mask_unref(t, dir, t->rule_mask[id]);
+	/* Storage keeps its id, so that for_each can go on from a rule just deleted. */
+	memset(&t->rules[id], 0, sizeof(t->rules[id]));
+	t->rules[id].id = id;
+	t->used[id] = false;
+	t->n_rules--;
+	t->n_dir[dir]--;
+	if (id < t->free_hint)
+		t->free_hint = id;
+}
+
+/*
+ * Gives rule id everything of `content` but its match and priority (its identity): action,
+ * cookie, timeouts, flags, origin, added. The action may change the direction, which needs room
+ * for the mask in the other direction.
+ */
+static int set_content(struct vsx_rule_table *t, __u32 id, const struct vsx_rule *content,
+		       char *err, size_t errlen)
 {
 	struct vsx_rule *r = &t->rules[id];
-	struct vsx_rule tmp = *r;
+	struct vsx_rule tmp = *content;
 	int old_dir = vsx_rule_direction(r), new_dir, slot, ret;
 
-	tmp.action = *a;
-	tmp.cookie = cookie;
+	tmp.id = id;
+	tmp.priority = r->priority;
+	tmp.key = r->key;
+	tmp.mask = r->mask;
 	ret = vsx_rule_validate(&tmp, err, errlen);
 	if (ret)
 		return ret;
 	new_dir = vsx_rule_direction(&tmp);
+	slot = new_dir == old_dir ? t->rule_mask[id] : mask_slot_for(t, new_dir, &r->mask);
+	if (slot < 0)
+		return no_mask_room(err, errlen, new_dir);
+	if (log_reserve(t))
+		return vsx_errf(err, errlen, -ENOMEM, "out of memory");
+	log_change(t, VSX_RULE_CHANGED, id);
 	if (new_dir != old_dir) {
-		slot = mask_slot_for(t, new_dir, &r->mask);
-		if (slot < 0)
-			return no_mask_room(err, errlen, new_dir);
 		mask_unref(t, old_dir, t->rule_mask[id]);
 		mask_ref(t, new_dir, slot, &r->mask);
 		t->rule_mask[id] = (__u8)slot;
 		t->n_dir[old_dir]--;
 		t->n_dir[new_dir]++;
 	}
-	r->action = *a;
-	r->cookie = cookie;
+	*r = tmp;
 	t->gen++;
 	return 0;
 }
@@ -233,7 +322,7 @@ int vsx_rule_table_add(struct vsx_rule_table *t, const struct vsx_rule *rule, __
 		return ret;
 	new_id = hash_find(t, rule);
 	if (new_id) {
-		ret = set_action(t, new_id, &rule->action, rule->cookie, err, errlen);
+		ret = set_content(t, new_id, rule, err, errlen);
 		if (ret)
 			return ret;
 		if (id)
@@ -249,18 +338,19 @@ int vsx_rule_table_add(struct vsx_rule_table *t, const struct vsx_rule *rule, __
 	slot = mask_slot_for(t, dir, &rule->mask);
 	if (slot < 0)
 		return no_mask_room(err, errlen, dir);
-
-	for (new_id = t->free_hint; in_use(t, new_id); new_id++)
+	for (new_id = t->free_hint; new_id <= t->max_rules && (t->used[new_id] || t->held[new_id]);
+	     new_id++)
 		;
+	if (new_id > t->max_rules) /* the free ids are all held by the open transaction */
+		return vsx_errf(err, errlen, -ENOSPC,
+				"rule table full (%u rules, counting those deleted in this change)",
+				t->max_rules);
+	if (log_reserve(t))
+		return vsx_errf(err, errlen, -ENOMEM, "out of memory");
+	/* (held ids below new_id go back under the hint when the transaction ends) */
 	t->free_hint = new_id + 1;
-	t->rules[new_id] = *rule;
-	t->rules[new_id].id = new_id;
-	t->used[new_id] = true;
-	t->rule_mask[new_id] = (__u8)slot;
-	mask_ref(t, dir, slot, &rule->mask);
-	hash_insert(t, new_id);
-	t->n_rules++;
-	t->n_dir[dir]++;
+	link_rule(t, new_id, rule, slot);
+	log_change(t, VSX_RULE_ADDED, new_id);
 	t->gen++;
 	if (id)
 		*id = new_id;
@@ -272,28 +362,33 @@ int vsx_rule_table_add(struct vsx_rule_table *t, const struct vsx_rule *rule, __
 int vsx_rule_table_modify(struct vsx_rule_table *t, __u32 id, const struct vsx_rule_action *a,
 			  char *err, size_t errlen)
 {
+	struct vsx_rule content;
+
 	if (!in_use(t, id))
 		return vsx_errf(err, errlen, -ENOENT, "no rule %u", id);
-	return set_action(t, id, a, t->rules[id].cookie, err, errlen);
+	content = t->rules[id];
+	content.action = *a;
+	return set_content(t, id, &content, err, errlen);
+}
+
+int vsx_rule_table_update(struct vsx_rule_table *t, __u32 id, const struct vsx_rule *content,
+			  char *err, size_t errlen)
+{
+	if (!in_use(t, id))
+		return vsx_errf(err, errlen, -ENOENT, "no rule %u", id);
+	return set_content(t, id, content, err, errlen);
 }
 
 int vsx_rule_table_del(struct vsx_rule_table *t, __u32 id)
 {
-	int dir;
-
 	if (!in_use(t, id))
 		return -ENOENT;
-	dir = vsx_rule_direction(&t->rules[id]);
-	hash_remove(t, id);
-	mask_unref(t, dir, t->rule_mask[id]);
-	/* Storage keeps its id, so that for_each can go on from a rule just deleted. */
-	memset(&t->rules[id], 0, sizeof(t->rules[id]));
-	t->rules[id].id = id;
-	t->used[id] = false;
-	t->n_rules--;
-	t->n_dir[dir]--;
-	if (id < t->free_hint)
-		t->free_hint = id;
+	if (log_reserve(t))
+		return -ENOMEM;
+	log_change(t, VSX_RULE_DELETED, id);
+	unlink_rule(t, id);
+	if (t->in_txn)
+		t->held[id] = true;
 	t->gen++;
 	return 0;
 }
@@ -320,14 +415,106 @@ unsigned int vsx_rule_table_del_loose(struct vsx_rule_table *t, const struct vsx
 		if (!t->used[id] || !vsx_rule_covers(match, r) ||
 		    ((r->cookie ^ match->cookie) & cookie_mask))
 			continue;
-		vsx_rule_table_del(t, id);
-		n++;
+		if (vsx_rule_table_del(t, id) == 0)
+			n++;
 	}
 	return n;
 }
 
+/* ---- transactions ---- */
+
+int vsx_rule_table_begin(struct vsx_rule_table *t)
+{
+	if (t->in_txn)
+		return -EBUSY;
+	t->in_txn = true;
+	t->n_log = 0;
+	t->txn_gen = t->gen;
+	return 0;
+}
+
+bool vsx_rule_table_in_txn(const struct vsx_rule_table *t)
+{
+	return t->in_txn;
+}
+
+size_t vsx_rule_table_savepoint(const struct vsx_rule_table *t)
+{
+	return t->n_log;
+}
+
+/* Undoes the records after `savepoint`, newest first: each one finds the table as it was just
+ * after its change, so the mask room its undo needs is there. */
+void vsx_rule_table_rollback_to(struct vsx_rule_table *t, size_t savepoint)
+{
+	while (t->in_txn && t->n_log > savepoint) {
+		const struct vsx_rule_change *c = &t->log[--t->n_log];
+		int dir;
+
+		switch (c->op) {
+		case VSX_RULE_ADDED:
+			unlink_rule(t, c->id);
+			break;
+		case VSX_RULE_CHANGED:
+			unlink_rule(t, c->id);
+			/* fall through */
+		case VSX_RULE_DELETED:
+			dir = vsx_rule_direction(&c->old);
+			link_rule(t, c->id, &c->old, mask_slot_for(t, dir, &c->old.mask));
+			if (c->op == VSX_RULE_DELETED)
+				t->held[c->id] = false;
+			break;
+		}
+		t->gen++;
+	}
+}
+
+static void txn_end(struct vsx_rule_table *t)
+{
+	for (size_t i = 0; i < t->n_log; i++) {
+		__u32 id = t->log[i].id;
+
+		t->held[id] = false;
+		if (!t->used[id] && id < t->free_hint)
+			t->free_hint = id;
+	}
+	t->n_log = 0;
+	t->in_txn = false;
+}
+
+void vsx_rule_table_rollback(struct vsx_rule_table *t)
+{
+	if (!t->in_txn)
+		return;
+	vsx_rule_table_rollback_to(t, 0);
+	t->gen = t->txn_gen; /* exactly as before: nothing happened */
+	txn_end(t);
+}
+
+void vsx_rule_table_commit(struct vsx_rule_table *t)
+{
+	if (t->in_txn)
+		txn_end(t);
+}
+
+size_t vsx_rule_table_n_changes(const struct vsx_rule_table *t)
+{
+	return t->in_txn ? t->n_log : 0;
+}
+
+const struct vsx_rule_change *vsx_rule_table_change(const struct vsx_rule_table *t, size_t i)
+{
+	return t->in_txn && i < t->n_log ? &t->log[i] : NULL;
+}
+
 void vsx_rule_table_clear(struct vsx_rule_table *t)
 {
+	if (t->in_txn) { /* one logged delete each, so that it can be undone */
+		for (__u32 id = 1; id <= t->max_rules; id++)
+			if (t->used[id])
+				vsx_rule_table_del(t, id);
+		return;
+	}
 	memset(t->rules, 0, (t->max_rules + 1) * sizeof(*t->rules));
 	memset(t->used, 0, (t->max_rules + 1) * sizeof(*t->used));
 	memset(t->hash, 0, (t->hash_mask + 1) * sizeof(*t->hash));

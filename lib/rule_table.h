@@ -5,8 +5,9 @@
  *
  * Semantics (OpenFlow's):
  * - Identity is match + priority ("strict"). Adding a rule whose match and priority equal an
- *   existing rule's replaces that rule's action and cookie; the rule keeps its id (OpenFlow
- *   ADD with an identical entry). Whether per-rule counters restart is the caller's choice.
+ *   existing rule's replaces everything else of it (action, cookie, timeouts, flags, origin,
+ *   added); the rule keeps its id (OpenFlow ADD with an identical entry). Whether per-rule
+ *   counters restart is the caller's choice.
  * - Ids are 1..max_rules, the lowest free one on add; a deleted rule's id is reused, so the
  *   agent must reset per-rule datapath state (vsx_rule_state, vsx_rule_stats) when it
  *   installs a rule.
@@ -15,6 +16,12 @@
  * - vsx_rule_table_lookup() is the reference classifier: the highest priority matching rule;
  *   equal priorities are resolved exactly as the datapath resolves them (see classifier.h:
  *   the rule whose mask's subtable comes first wins).
+ *
+ * - Transactions (vsx_rule_table_begin): every change logs the rule as it was, so that the
+ *   whole transaction, or its part after a savepoint, can be undone exactly; ids deleted in it
+ *   are not given to new rules before it ends (the datapath may still classify to them).
+ *   Rule changes from outside go through the door, vsx_flow_mod_apply() (flow_mod.h), which
+ *   uses this; the plain functions below are its building blocks.
  *
  * Not thread-safe: the agent's one event loop owns it.
  */
@@ -48,23 +55,71 @@ int vsx_rule_table_add(struct vsx_rule_table *t, const struct vsx_rule *rule, __
 int vsx_rule_table_modify(struct vsx_rule_table *t, __u32 id, const struct vsx_rule_action *a,
 			  char *err, size_t errlen);
 
-/* Deletes rule `id`: 0 or -ENOENT. */
+/*
+ * Replaces everything of rule `id` but its match and priority with `content`'s (action, cookie,
+ * timeouts, flags, origin, added), validated. 0, -ENOENT, -EINVAL, -ENOSPC (no mask room in a
+ * new direction) or -ENOMEM (the transaction's log).
+ */
+int vsx_rule_table_update(struct vsx_rule_table *t, __u32 id, const struct vsx_rule *content,
+			  char *err, size_t errlen);
+
+/* Deletes rule `id`: 0, -ENOENT or -ENOMEM (the transaction's log). */
 int vsx_rule_table_del(struct vsx_rule_table *t, __u32 id);
 
 /* Deletes the rule with the same match and priority as `match` (its action is ignored).
- * 0 (and its id in *id if not NULL) or -ENOENT. */
+ * 0 (and its id in *id if not NULL), -ENOENT or -ENOMEM. */
 int vsx_rule_table_del_strict(struct vsx_rule_table *t, const struct vsx_rule *match, __u32 *id);
 
 /*
  * OpenFlow non-strict delete: every rule covered by `match` (vsx_rule_covers(): at least as
  * specific, same values where `match` matches) whose cookie agrees with match->cookie on
  * cookie_mask, whatever its priority. A match-all `match` with cookie_mask 0 empties the table.
- * Returns the number deleted.
+ * Returns the number deleted (in a transaction, a delete the log has no memory for is skipped;
+ * the door checks with its own loop).
  */
 unsigned int vsx_rule_table_del_loose(struct vsx_rule_table *t, const struct vsx_rule *match,
 				      __u64 cookie_mask);
 
 void vsx_rule_table_clear(struct vsx_rule_table *t);
+
+/* ---- transactions ---- */
+
+enum vsx_rule_change_op {
+	VSX_RULE_ADDED = 1, /* a new rule took the id */
+	VSX_RULE_CHANGED,   /* an existing rule got new content (not a new match or priority) */
+	VSX_RULE_DELETED,
+};
+
+/* One logged change: what happened to rule `id`, and the rule as it was before (zero for
+ * VSX_RULE_ADDED). */
+struct vsx_rule_change {
+	int op;
+	__u32 id;
+	struct vsx_rule old;
+};
+
+/* Starts logging changes. -EBUSY if a transaction is open (they do not nest). */
+int vsx_rule_table_begin(struct vsx_rule_table *t);
+bool vsx_rule_table_in_txn(const struct vsx_rule_table *t);
+
+/* A point to roll back to (the number of changes logged so far). */
+size_t vsx_rule_table_savepoint(const struct vsx_rule_table *t);
+
+/* Undoes the changes after `savepoint`; the transaction stays open. */
+void vsx_rule_table_rollback_to(struct vsx_rule_table *t, size_t savepoint);
+
+/* Undoes the whole transaction and ends it: the table is as at begin, generation included. */
+void vsx_rule_table_rollback(struct vsx_rule_table *t);
+
+/* Keeps the changes and ends the transaction (held ids become free). */
+void vsx_rule_table_commit(struct vsx_rule_table *t);
+
+/* The changes of the open transaction, oldest first (0 and NULL outside one). Valid until the
+ * next change. */
+size_t vsx_rule_table_n_changes(const struct vsx_rule_table *t);
+const struct vsx_rule_change *vsx_rule_table_change(const struct vsx_rule_table *t, size_t i);
+
+/* ---- queries ---- */
 
 /* The rule with this id, or NULL. */
 const struct vsx_rule *vsx_rule_table_get(const struct vsx_rule_table *t, __u32 id);

@@ -406,6 +406,90 @@ static void test_lookup(void **state)
 	vsx_rule_table_free(t);
 }
 
+/* Transactions: an undo log back to the exact table, savepoints, ids held until the end. */
+static void test_txn(void **state)
+{
+	struct vsx_rule_table *t = vsx_rule_table_new(8);
+	struct vsx_rule r;
+	char err[256];
+	__u64 gen;
+	size_t sp;
+	__u32 id;
+
+	assert_non_null(t);
+	add(t, "tcp,tp_dst=80 actions=irq:1");			    /* 1 */
+	add(t, "priority=5,udp actions=irq:auto");		    /* 2 */
+	add(t, "vni=9,dl_src=52:54:00:00:00:01 actions=set_fcf:2"); /* 3 */
+	gen = vsx_rule_table_gen(t);
+
+	assert_int_equal(vsx_rule_table_begin(t), 0);
+	assert_int_equal(vsx_rule_table_begin(t), -EBUSY);
+	assert_true(vsx_rule_table_in_txn(t));
+	assert_int_equal(vsx_rule_table_del(t, 1), 0);
+	/* a deleted id is held: the next rule gets 4 */
+	assert_int_equal(add(t, "icmp actions=irq:2"), 4);
+	sp = vsx_rule_table_savepoint(t);
+	assert_int_equal(sp, 2);
+	/* a direction change: ingress -> egress */
+	struct vsx_rule_action fcf = {.kind = VSX_ACT_SET_FCF, .fcf = 0x05};
+	assert_int_equal(vsx_rule_table_modify(t, 2, &fcf, err, sizeof(err)), 0);
+	assert_int_equal(vsx_rule_table_count_dir(t, VSX_DIR_EGRESS), 2);
+	vsx_rule_table_clear(t);
+	assert_int_equal(vsx_rule_table_count(t), 0);
+	assert_int_equal(vsx_rule_table_n_changes(t), 6);
+	assert_int_equal(vsx_rule_table_change(t, 0)->op, VSX_RULE_DELETED);
+	assert_int_equal(vsx_rule_table_change(t, 0)->old.action.core, 1);
+	assert_int_equal(vsx_rule_table_change(t, 1)->op, VSX_RULE_ADDED);
+	assert_int_equal(vsx_rule_table_change(t, 2)->op, VSX_RULE_CHANGED);
+
+	/* back to the savepoint: rule 2 ingress again, 4 still there, 1 still gone */
+	vsx_rule_table_rollback_to(t, sp);
+	assert_int_equal(vsx_rule_table_count(t), 3);
+	assert_int_equal(vsx_rule_table_get(t, 2)->action.kind, VSX_ACT_IRQ_AUTO);
+	assert_int_equal(vsx_rule_table_count_dir(t, VSX_DIR_EGRESS), 1);
+	assert_non_null(vsx_rule_table_get(t, 4));
+	assert_null(vsx_rule_table_get(t, 1));
+
+	/* all the way back: exactly the old table, generation included */
+	vsx_rule_table_rollback(t);
+	assert_false(vsx_rule_table_in_txn(t));
+	assert_int_equal(vsx_rule_table_gen(t), gen);
+	assert_int_equal(vsx_rule_table_count(t), 3);
+	assert_int_equal(vsx_rule_table_get(t, 1)->action.core, 1);
+	assert_null(vsx_rule_table_get(t, 4));
+	assert_int_equal(vsx_rule_table_n_masks(t, VSX_DIR_INGRESS), 2);
+	rule("tcp,tp_dst=80 actions=irq:9", &r);
+	assert_int_equal(vsx_rule_table_find_strict(t, &r)->id, 1);
+
+	/* commit: held ids become free again, the lowest first */
+	assert_int_equal(vsx_rule_table_begin(t), 0);
+	assert_int_equal(vsx_rule_table_del(t, 1), 0);
+	assert_int_equal(vsx_rule_table_del(t, 2), 0);
+	vsx_rule_table_commit(t);
+	assert_int_equal(vsx_rule_table_n_changes(t), 0);
+	assert_int_equal(add(t, "icmp6 actions=irq:2"), 1);
+	assert_int_equal(add(t, "sctp actions=irq:2"), 2);
+
+	/* in a transaction, held ids count as taken: a table of 8 with 5 held and 3 used is full */
+	for (int i = 0; i < 5; i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "udp,tp_dst=%d actions=irq:1", 100 + i);
+		add(t, text);
+	}
+	assert_int_equal(vsx_rule_table_count(t), 8);
+	assert_int_equal(vsx_rule_table_begin(t), 0);
+	for (__u32 i = 4; i <= 8; i++)
+		assert_int_equal(vsx_rule_table_del(t, i), 0);
+	rule("ip actions=irq:1", &r);
+	assert_int_equal(vsx_rule_table_add(t, &r, &id, NULL, err, sizeof(err)), -ENOSPC);
+	assert_non_null(strstr(err, "deleted in this change"));
+	vsx_rule_table_commit(t);
+	assert_int_equal(vsx_rule_table_add(t, &r, &id, NULL, err, sizeof(err)), 0);
+	assert_int_equal(id, 4);
+	vsx_rule_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,7 +497,7 @@ int main(void)
 	    cmocka_unit_test(test_modify),	cmocka_unit_test(test_delete),
 	    cmocka_unit_test(test_iterate),	cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_masks_limit), cmocka_unit_test(test_capacity),
-	    cmocka_unit_test(test_lookup),
+	    cmocka_unit_test(test_lookup),	cmocka_unit_test(test_txn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
