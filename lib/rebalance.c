@@ -38,11 +38,26 @@ struct vsx_rebalance {
 	__u64 round;
 	unsigned int over[VSX_MAX_CPUS];  /* samples the core did not qualify while holding rules */
 	unsigned int freed[VSX_MAX_CPUS]; /* samples a qualifying core was margin below it */
+	unsigned int bal[VSX_MAX_CPUS]; /* samples a qualifying core was above the balance level */
 	struct rule_hist hist[VSX_MAX_RULES];
 	/* per round */
 	unsigned int n_rules[VSX_MAX_CPUS];
 	__u64 sum_rate[VSX_MAX_CPUS];
-	unsigned int relief[VSX_MAX_CPUS]; /* estimated load moved off the core this round */
+	/*
+	 * Estimated load moved off the core and not yet shown: the shares of the rules that left
+	 * it within their cooldown, and of this round's moves. Their flows follow only at idle
+	 * gaps and the smoothed load shows a drop gradually, so an overloaded core is not
+	 * emptied further while what already left it is still on its way out.
+	 */
+	unsigned int relief[VSX_MAX_CPUS];
+	unsigned int mean; /* this round: mean load of the online unpinned cores */
+	/*
+	 * This round: load points per packet/s, the median over the qualifying cores holding
+	 * rules of their load over their rules' rates (0: none). A rule's share is its rate times
+	 * this; a core's own ratio would credit its rules with the load of flows that have not
+	 * followed a move yet (old core) or not arrived (new core).
+	 */
+	double k;
 	const struct vsx_rebalance_rule *valid[VSX_MAX_RULES]; /* listed once, core in range */
 	const struct vsx_rebalance_rule *cand[VSX_MAX_RULES];  /* overload candidates, sorted */
 	/*
@@ -56,6 +71,7 @@ struct vsx_rebalance {
 	 */
 	struct vsx_core_table est;
 	unsigned int floor_base[VSX_MAX_CPUS], floor_sum[VSX_MAX_CPUS];
+	struct vsx_core_table fit; /* est without the cores a move does not fit on (fit_choice()) */
 	/* moves into or out of each core so far, and the round of the latest */
 	__u64 touches[VSX_MAX_CPUS];
 	__u64 touched_at[VSX_MAX_CPUS];
@@ -68,6 +84,7 @@ void vsx_rebalance_conf_default(struct vsx_rebalance_conf *conf, unsigned int sa
 	conf->hold = VSX_REBALANCE_DEFAULT_HOLD;
 	conf->margin = VSX_REBALANCE_DEFAULT_MARGIN;
 	conf->max_moves = VSX_REBALANCE_DEFAULT_MAX_MOVES;
+	conf->balance = VSX_REBALANCE_DEFAULT_BALANCE;
 	conf->cooldown = (VSX_REBALANCE_COOLDOWN_MS + sample_ms - 1) / sample_ms;
 }
 
@@ -120,6 +137,8 @@ const char *vsx_rebalance_reason_name(enum vsx_rebalance_reason reason)
 		return "offline";
 	case VSX_REBALANCE_FREED:
 		return "freed";
+	case VSX_REBALANCE_BALANCE:
+		return "balance";
 	}
 	return "?";
 }
@@ -140,6 +159,12 @@ int vsx_rebalance_reason_format(const struct vsx_rebalance_move *m, char *buf, s
 				"core %d at %u%% is %u points below core %d at %u%% for %u samples",
 				m->to, m->to_load, (unsigned int)(m->from_load - m->to_load),
 				m->from, m->from_load, m->samples);
+	case VSX_REBALANCE_BALANCE:
+		return snprintf(buf, len,
+				"core %d at %u%% is above the mean %u%% by more than %u%% for %u "
+				"samples, core %d at %u%%",
+				m->from, m->from_load, m->mean, m->balance, m->samples, m->to,
+				m->to_load);
 	}
 	return snprintf(buf, len, "?");
 }
@@ -181,20 +206,36 @@ static int self_load_now(const struct rule_hist *h, const struct vsx_rebalance_r
 	return est > 100 ? 100 : (int)est;
 }
 
-/* The rule's estimated share of its core's load, percent points. */
+/*
+ * The rule's estimated share of its core's load, percent points: its rate times rb->k, at
+ * most the core's load. Without a k (no qualifying core carries rules): its self load if
+ * known, else its rate's part of its core's load (an upper bound: all of a core's load
+ * when the rule is alone there).
+ */
 static unsigned int share_of(const struct vsx_rebalance *rb, const struct vsx_core_table *t,
 			     const struct vsx_rebalance_rule *r)
 {
-	const struct rule_hist *h = &rb->hist[r->rule_id];
 	__u64 sum = rb->sum_rate[r->core];
-	int self = self_load_now(h, r);
+	unsigned int load = load_of(t, r->core);
+	int self = self_load_now(&rb->hist[r->rule_id], r);
+	double e;
 
-	if (self >= 0)
+	if (rb->k <= 0 && self >= 0)
 		return (unsigned int)self;
-	if (!sum)
-		return 0;
-	/* rate <= sum, so this is at most the core's load */
-	return (unsigned int)((load_of(t, r->core) * r->rate + sum / 2) / sum);
+	if (rb->k <= 0) /* rate <= sum, so this is at most the core's load */
+		return sum ? (unsigned int)((load * r->rate + sum / 2) / sum) : 0;
+	e = (double)r->rate * rb->k + 0.5;
+	return e >= load ? load : (unsigned int)e;
+}
+
+/* What a move is expected to carry: the share, or the learned self load if larger. */
+static unsigned int weight_of(const struct vsx_rebalance *rb, const struct vsx_core_table *t,
+			      const struct vsx_rebalance_rule *r)
+{
+	unsigned int share = share_of(rb, t, r);
+	int self = self_load_now(&rb->hist[r->rule_id], r);
+
+	return self > (int)share ? (unsigned int)self : share;
 }
 
 static __u32 *class_count(struct vsx_core_assign *a, const struct vsx_rebalance_rule *r, int cpu)
@@ -218,6 +259,32 @@ static int choose_target(const struct vsx_core_table *t, struct vsx_core_assign 
 	to = vsx_choose_core(t, a, r->prio ? 1 : 0, (__u32)r->core);
 	*own = saved;
 	return to;
+}
+
+/*
+ * vsx_choose_core()'s core for r among the cores a move of `weight` fits on: the cores
+ * other than r's own whose expected load (rb->est) stays at or below `limit` with the
+ * weight added. The choice's key still orders them, so a normal rule keeps off cores with
+ * priority work while a core without any can take it. est already holds this round's moves
+ * with their shares, so recent[] (decision_load) is not counted again. `above`: only the
+ * online unpinned cores above the threshold (a move between overloaded cores).
+ */
+static int fit_choice(struct vsx_rebalance *rb, struct vsx_core_assign *a,
+		      const struct vsx_rebalance_rule *r, unsigned int weight, unsigned int limit,
+		      bool above)
+{
+	__u32 n_cpus = vsx_choice_n_cpus(&rb->est);
+
+	rb->fit.n_cpus = rb->est.n_cpus;
+	rb->fit.threshold = above ? 255 : rb->est.threshold;
+	rb->fit.decision_load = 0;
+	for (__u32 c = 0; c < n_cpus; c++) {
+		rb->fit.cores[c] = rb->est.cores[c];
+		if (c == (__u32)r->core || load_of(&rb->est, (int)c) + weight > limit ||
+		    (above && vsx_core_qualifies(&rb->est, c)))
+			rb->fit.cores[c].flags &= (__u8)~VSX_CORE_ONLINE;
+	}
+	return choose_target(&rb->fit, a, r);
 }
 
 /* t: the sampled table, for the record; the estimate rb->est gets the share. */
@@ -294,6 +361,36 @@ static int cmp_overload(const void *x, const void *y, void *table)
 	return a->rule_id < b->rule_id ? -1 : a->rule_id > b->rule_id;
 }
 
+/* The level balance moves bring a core down to: the mean plus conf->balance percent of it. */
+static unsigned int balance_level(const struct vsx_rebalance *rb,
+				  const struct vsx_rebalance_conf *conf)
+{
+	return (unsigned int)(((unsigned long long)rb->mean * (100 + conf->balance)) / 100);
+}
+
+/*
+ * The target of an overload move of r (weight w, off core `from`): vsx_choose_core()'s core
+ * among the qualifying cores that stay at or below the threshold with w added; else, off a
+ * core that is only overloaded, among the cores above the threshold one that ends at least
+ * VSX_REBALANCE_MIN_GAIN below the source's load (a saturated core's work goes where there
+ * is more room, even when no core qualifies); else, for a rule whose weight is a guess (no
+ * self load) or that must leave, the choice's core as for a new decision. A rule known to
+ * carry its load with it gets none of the last kind: that would only move the overload.
+ */
+static int overload_target(struct vsx_rebalance *rb, const struct vsx_core_table *t,
+			   struct vsx_core_assign *a, const struct vsx_rebalance_rule *r,
+			   unsigned int w, int self)
+{
+	unsigned int src = load_of(t, r->core);
+	int to = fit_choice(rb, a, r, w, t->threshold, false);
+
+	if (to == VSX_CORE_NONE && !must_leave(t, r->core) && src > w + VSX_REBALANCE_MIN_GAIN)
+		to = fit_choice(rb, a, r, w, src - VSX_REBALANCE_MIN_GAIN, true);
+	if (to == VSX_CORE_NONE && (self < 0 || must_leave(t, r->core)))
+		to = choose_target(&rb->est, a, r);
+	return to;
+}
+
 /* Rules on cores that have not qualified for `hold` samples leave them. */
 static size_t plan_overload(struct vsx_rebalance *rb, const struct vsx_rebalance_conf *conf,
 			    const struct vsx_core_table *t, struct vsx_core_assign *a,
@@ -302,7 +399,11 @@ static size_t plan_overload(struct vsx_rebalance *rb, const struct vsx_rebalance
 	const struct vsx_rebalance_rule **cand = rb->cand;
 	bool moved_off[VSX_MAX_CPUS] = {false};
 	size_t n_cand = 0, n_moves = 0;
+	unsigned int relieved = t->threshold;
 
+	/* an overloaded core is relieved down to the threshold, or to the balance level above it */
+	if (conf->balance && balance_level(rb, conf) > relieved)
+		relieved = balance_level(rb, conf);
 	for (size_t i = 0; i < n_valid; i++) {
 		const struct vsx_rebalance_rule *r = rb->valid[i];
 
@@ -320,20 +421,14 @@ static size_t plan_overload(struct vsx_rebalance *rb, const struct vsx_rebalance
 		unsigned int share = share_of(rb, t, r), samples = rb->over[r->core];
 		int to, self = self_load_now(h, r);
 
-		/* An overloaded core is relieved once what left it brings it to the threshold. */
+		/* relieved once what left it (this round or on its way out) brings it there */
 		if (reason == VSX_REBALANCE_OVERLOAD && rb->relief[r->core] &&
-		    load_of(t, r->core) <= t->threshold + rb->relief[r->core])
+		    load_of(t, r->core) <= relieved + rb->relief[r->core])
 			continue;
-		to = choose_target(&rb->est, a, r);
-		if (to == VSX_CORE_NONE)
-			break; /* qualifying does not depend on the class: none qualifies */
-		if (to == r->core)
+		to = overload_target(rb, t, a, r, weight_of(rb, t, r), self);
+		if (to == VSX_CORE_NONE || to == r->core)
 			continue;
 		if (to == h->left && samples < 2 * conf->hold)
-			continue;
-		/* A rule that carries its load with it would only move the overload. */
-		if (reason == VSX_REBALANCE_OVERLOAD && self >= 0 &&
-		    eload_of(&rb->est, a, to) + (unsigned int)self > t->threshold)
 			continue;
 		apply_move(rb, t, a, r, to, reason, samples, share, conf->cooldown,
 			   &moves[n_moves++]);
@@ -345,6 +440,87 @@ static size_t plan_overload(struct vsx_rebalance *rb, const struct vsx_rebalance
 
 		if (moved_off[c] && unfit_reason(t, c) == VSX_REBALANCE_OVERLOAD)
 			rb->over[c] = 0;
+	}
+	return n_moves;
+}
+
+/*
+ * Balance: a qualifying core above the balance level (the mean by more than conf->balance
+ * percent) for `hold` samples gives rules, one at a time, until its estimated load is at
+ * the level: each time the rule, target and all, that makes the larger of the two loads
+ * after the move the smallest, the target being vsx_choose_core()'s among the cores the
+ * rule's share fits on (at most the threshold, and VSX_REBALANCE_MIN_GAIN below the
+ * source). Sources in order of load, highest first. The share, not the self load: both
+ * cores stay qualifying, so a flow that loads any core beyond the threshold does not
+ * move here, and a self load learned while other flows followed the move (at idle gaps)
+ * is often too large (measured in bench/sim: spread 1.45 with it, 1.43 without).
+ */
+static size_t plan_balance(struct vsx_rebalance *rb, const struct vsx_rebalance_conf *conf,
+			   const struct vsx_core_table *t, struct vsx_core_assign *a,
+			   size_t n_valid, struct vsx_rebalance_move *moves, size_t budget)
+{
+	__u32 n_cpus = vsx_choice_n_cpus(t), order[VSX_MAX_CPUS], n_src = 0;
+	size_t n_moves = 0;
+
+	for (__u32 c = 0; c < n_cpus; c++) {
+		__u32 j;
+
+		if (rb->bal[c] < conf->hold)
+			continue;
+		for (j = n_src++; j && load_of(t, (int)order[j - 1]) < load_of(t, (int)c); j--)
+			order[j] = order[j - 1];
+		order[j] = c;
+	}
+	for (__u32 k = 0; k < n_src && n_moves < budget; k++) {
+		int c = (int)order[k];
+		unsigned int src = load_of(t, c), samples = rb->bal[c];
+		bool moved = false;
+
+		while (n_moves < budget && src > balance_level(rb, conf)) {
+			const struct vsx_rebalance_rule *best = NULL;
+			unsigned int best_w = 0, best_after = 0; /* best_w: its share */
+			int best_to = VSX_CORE_NONE;
+
+			for (size_t i = 0; i < n_valid; i++) {
+				const struct vsx_rebalance_rule *r = rb->valid[i];
+				unsigned int w, limit, after;
+				int to;
+
+				if (r->core != c || !r->rate || cooling(rb, conf, r))
+					continue;
+				w = share_of(rb, t, r);
+				if (w < VSX_REBALANCE_MIN_GAIN || src < 2 * VSX_REBALANCE_MIN_GAIN)
+					continue;
+				limit = src - VSX_REBALANCE_MIN_GAIN;
+				if (limit > t->threshold)
+					limit = t->threshold;
+				to = fit_choice(rb, a, r, w, limit, false);
+				if (to == VSX_CORE_NONE ||
+				    (to == rb->hist[r->rule_id].left && samples < 2 * conf->hold))
+					continue;
+				after = load_of(&rb->est, to) + w;
+				if (src - w > after)
+					after = src - w;
+				if (best && after >= best_after)
+					continue;
+				best = r;
+				best_w = w;
+				best_after = after;
+				best_to = to;
+			}
+			if (!best)
+				break;
+			apply_move(rb, t, a, best, best_to, VSX_REBALANCE_BALANCE, samples, best_w,
+				   conf->cooldown, &moves[n_moves]);
+			moves[n_moves].mean = (__u8)(rb->mean > 255 ? 255 : rb->mean);
+			moves[n_moves].balance = (__u8)(conf->balance > 255 ? 255 : conf->balance);
+			n_moves++;
+			moved = true;
+			rb->bal[best_to] = rb->freed[best_to] = 0;
+			src -= best_w; /* w <= src - MIN_GAIN: the fit's limit */
+		}
+		if (moved)
+			rb->bal[c] = rb->freed[c] = 0;
 	}
 	return n_moves;
 }
@@ -443,6 +619,36 @@ static void learn_self_load(struct vsx_rebalance *rb, const struct vsx_rebalance
 	h->learned_at = rb->round;
 }
 
+/* rb->mean, rb->k (see struct vsx_rebalance) from the sampled table and this round's rules. */
+static void round_measures(struct vsx_rebalance *rb, const struct vsx_core_table *t)
+{
+	__u32 n_cpus = vsx_choice_n_cpus(t);
+	unsigned int sum = 0, n = 0;
+	double ratio[VSX_MAX_CPUS];
+
+	for (__u32 c = 0; c < n_cpus; c++) {
+		if ((t->cores[c].flags & (VSX_CORE_ONLINE | VSX_CORE_PINNED)) != VSX_CORE_ONLINE)
+			continue;
+		sum += load_of(t, (int)c);
+		n++;
+	}
+	rb->mean = n ? (sum + n / 2) / n : 0;
+	/* an overloaded core's load is capped at 100: its ratio would be too low */
+	n = 0;
+	for (__u32 c = 0; c < n_cpus; c++) {
+		double x;
+		unsigned int j;
+
+		if (!rb->sum_rate[c] || !load_of(t, (int)c) || !vsx_core_qualifies(t, c))
+			continue;
+		x = (double)load_of(t, (int)c) / (double)rb->sum_rate[c];
+		for (j = n++; j && ratio[j - 1] > x; j--)
+			ratio[j] = ratio[j - 1];
+		ratio[j] = x;
+	}
+	rb->k = n ? ratio[n / 2] : 0;
+}
+
 static bool margin_below(const struct vsx_core_table *t, const struct vsx_rebalance_conf *conf,
 			 __u32 c)
 {
@@ -456,7 +662,10 @@ static bool margin_below(const struct vsx_core_table *t, const struct vsx_rebala
 	return false;
 }
 
-/* rb->est: t, with cores that received rules in their cooldown at least as loaded as expected. */
+/*
+ * rb->est: t, with cores that received rules in their cooldown at least as loaded as
+ * expected; rb->relief: what those rules are expected to take off the cores they left.
+ */
 static void estimate_table(struct vsx_rebalance *rb, const struct vsx_rebalance_conf *conf,
 			   const struct vsx_core_table *t, size_t n_valid)
 {
@@ -475,6 +684,9 @@ static void estimate_table(struct vsx_rebalance *rb, const struct vsx_rebalance_
 		if (h->to_load0 < rb->floor_base[r->core])
 			rb->floor_base[r->core] = h->to_load0;
 		rb->floor_sum[r->core] += h->share0;
+		/* and the core it left does not show all of it gone yet */
+		if (h->left >= 0 && (__u32)h->left < n_cpus)
+			rb->relief[h->left] += h->share0;
 	}
 	for (__u32 c = 0; c < n_cpus; c++) {
 		unsigned int floor = rb->floor_base[c] + rb->floor_sum[c];
@@ -523,9 +735,12 @@ int vsx_rebalance_plan(struct vsx_rebalance *rb, const struct vsx_rebalance_conf
 	}
 	for (size_t i = 0; i < n_valid; i++)
 		learn_self_load(rb, conf, t, rb->valid[i]);
+	round_measures(rb, t);
+	estimate_table(rb, conf, t, n_valid);
 
 	for (__u32 c = 0; c < VSX_MAX_CPUS; c++) {
 		bool in = c < n_cpus;
+		unsigned int load = in ? load_of(t, (int)c) : 0;
 
 		rb->over[c] =
 		    in && rb->n_rules[c] && !vsx_core_qualifies(t, c) ? rb->over[c] + 1 : 0;
@@ -533,11 +748,16 @@ int vsx_rebalance_plan(struct vsx_rebalance *rb, const struct vsx_rebalance_conf
 				       margin_below(t, conf, c)
 				   ? rb->freed[c] + 1
 				   : 0;
+		rb->bal[c] = in && conf->balance && rb->n_rules[c] && vsx_core_qualifies(t, c) &&
+				     load > balance_level(rb, conf) &&
+				     load >= rb->mean + VSX_REBALANCE_MIN_GAIN
+				 ? rb->bal[c] + 1
+				 : 0;
 	}
 
 	budget = max < conf->max_moves ? max : conf->max_moves;
-	estimate_table(rb, conf, t, n_valid);
 	n_moves = plan_overload(rb, conf, t, a, n_valid, moves, budget);
+	n_moves += plan_balance(rb, conf, t, a, n_valid, moves + n_moves, budget - n_moves);
 	/* rules moved just now are cooling: plan_freed() leaves them */
 	n_moves += plan_freed(rb, conf, t, a, n_valid, moves + n_moves, budget - n_moves);
 	return (int)n_moves;

@@ -6,15 +6,27 @@
  * caller says it is. Targets come from vsx_choose_core() (include/vsx/core_choice.h): the
  * planner never ranks cores by a rule of its own. docs/rebalancing.md has the policy.
  *
- * A round, for each core c holding decided rules (in `rules`):
+ * A round, for each core c holding decided rules (in `rules`), in this order:
  *
  *   overload   c does not qualify (load above the threshold, a VM pinned there, offline)
  *              for `hold` consecutive samples: its rules move, priority rules first, then
- *              by rate (highest first), up to max_moves per round, each to
- *              vsx_choose_core() (the rule's own count taken off c first). No qualifying
- *              core: nothing moves. A rule known to carry its load with it (see "self
- *              load") does not move off a core that is only overloaded when the target
- *              would then be above the threshold: that would only move the overload.
+ *              by rate (highest first), up to max_moves per round. The target is
+ *              vsx_choose_core()'s (the rule's own count taken off c first) among the
+ *              qualifying cores its weight keeps at or below the threshold; else, off a
+ *              core that is only overloaded, among the unpinned cores above the threshold
+ *              one it leaves VSX_REBALANCE_MIN_GAIN below c's load; else, unless the rule
+ *              is known to carry its load with it (see "self load") and c is only
+ *              overloaded, vsx_choose_core()'s core as for a new decision. From a core
+ *              that is only overloaded, rules move until the shares moved off (this round,
+ *              and by rules still in their cooldown) bring it to the threshold, or to the
+ *              balance level if that is higher.
+ *   balance    c qualifies, holds a rule, and is above the balance level (the mean load of
+ *              the online unpinned cores plus `balance` percent of it, and at least
+ *              VSX_REBALANCE_MIN_GAIN above the mean) for `hold` samples: rules move one
+ *              at a time until c's estimated load is at the level, each time the rule
+ *              whose move makes the larger of the two loads after it the smallest, its
+ *              target vsx_choose_core()'s among the cores where the rule's weight ends at
+ *              most at the threshold and VSX_REBALANCE_MIN_GAIN below c. Sources by load.
  *   freed      c qualifies and holds two or more rules, and some qualifying core is at
  *              least `margin` points below c, for `hold` consecutive samples: one rule
  *              moves to vsx_choose_core()'s core if that core is `margin` below c, chosen
@@ -22,8 +34,9 @@
  *              the target after the move (its load + recent decisions * decision_load +
  *              the rule's share) stays below c's load before it.
  *
- *   A rule's share of c's load is its rate relative to the other rules on c (c's load
- *   times rate / sum of rates), or, for a rule moved before, its self load.
+ *   A rule's share of c's load is its rate times the median over the qualifying cores of
+ *   load / their rules' rates (at most c's load; c's own ratio without any), its weight
+ *   the larger of its share and its self load.
  *
  *   hysteresis  a core's streak restarts after a move off it; a moved rule does not move
  *              again for `cooldown` samples; a move back to the core it last left needs
@@ -48,7 +61,10 @@
 /* Defaults (docs/rebalancing.md says why). */
 #define VSX_REBALANCE_DEFAULT_HOLD 3	  /* samples */
 #define VSX_REBALANCE_DEFAULT_MARGIN 20	  /* percent points */
-#define VSX_REBALANCE_DEFAULT_MAX_MOVES 4 /* per round */
+#define VSX_REBALANCE_DEFAULT_MAX_MOVES 8 /* per round */
+#define VSX_REBALANCE_DEFAULT_BALANCE 5	  /* percent of the mean load */
+/* percent points a move must gain at least: loads are whole points, 1 can be rounding */
+#define VSX_REBALANCE_MIN_GAIN 2
 /* cooldown as time: 96 % of a load step is followed by the smoothed load after 1 s */
 #define VSX_REBALANCE_COOLDOWN_MS 1000
 /* a learned self load is forgotten after this many cooldowns (30 s at the defaults) */
@@ -59,6 +75,12 @@ struct vsx_rebalance_conf {
 	unsigned int margin;	/* percent points a freed core must be below a loaded one */
 	unsigned int max_moves; /* per round, all cores together */
 	unsigned int cooldown;	/* samples a moved rule stays where it went (>= 1) */
+	/*
+	 * Balance: a qualifying core more than this percent above the mean load of the online
+	 * unpinned cores gives rules to less loaded ones; 0 turns it off. Relative, unlike
+	 * margin (points), so that it means the same spread (max / mean) at any load.
+	 */
+	unsigned int balance;
 };
 
 /* The defaults, with cooldown = VSX_REBALANCE_COOLDOWN_MS in samples of sample_ms. */
@@ -77,6 +99,7 @@ enum vsx_rebalance_reason {
 	VSX_REBALANCE_PINNED,	    /* a VM is pinned on the from core */
 	VSX_REBALANCE_OFFLINE,	    /* the from core is offline (or has no load yet) */
 	VSX_REBALANCE_FREED,	    /* the to core is margin below the from core */
+	VSX_REBALANCE_BALANCE,	    /* the from core is above the balance level */
 };
 
 struct vsx_rebalance_move {
@@ -91,6 +114,8 @@ struct vsx_rebalance_move {
 	__u8 threshold;
 	__u8 share;	 /* estimated share of the from core's load, percent points */
 	__u16 pinned_vm; /* VSX_REBALANCE_PINNED: the VM's ID */
+	__u8 mean;	 /* VSX_REBALANCE_BALANCE: the mean load, and conf->balance */
+	__u8 balance;
 };
 
 struct vsx_rebalance;
@@ -116,7 +141,9 @@ int vsx_rebalance_plan(struct vsx_rebalance *rb, const struct vsx_rebalance_conf
 /*
  * Why a move was made, for logs: "core 1 at 97% > threshold 80% for 3 samples",
  * "core 1 pinned by VM 7 for 3 samples", "core 1 offline for 3 samples",
- * "core 0 at 10% is 40 points below core 1 at 50% for 3 samples". Returns snprintf's.
+ * "core 0 at 10% is 40 points below core 1 at 50% for 3 samples",
+ * "core 1 at 60% is above the mean 45% by more than 5% for 3 samples, core 0 at 20%".
+ * Returns snprintf's.
  */
 int vsx_rebalance_reason_format(const struct vsx_rebalance_move *m, char *buf, size_t len);
 
@@ -128,7 +155,7 @@ int vsx_rebalance_reason_format(const struct vsx_rebalance_move *m, char *buf, s
  */
 unsigned int vsx_flowlet_jiffies(unsigned int gap_ms, unsigned int hz);
 
-/* "overload", "pinned", "offline", "freed". */
+/* "overload", "pinned", "offline", "freed", "balance". */
 const char *vsx_rebalance_reason_name(enum vsx_rebalance_reason reason);
 
 #endif

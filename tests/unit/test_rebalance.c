@@ -488,8 +488,17 @@ static void test_random_counts_consistent(void **state)
 		for (unsigned int c = 0; c < 8; c++)
 			recent += assign.recent[c];
 		assert_int_equal(recent, n);
-		for (int i = 0; i < n; i++)
-			assert_true(vsx_core_qualifies(&table, (__u32)moves[i].to));
+		for (int i = 0; i < n; i++) {
+			const struct vsx_core *to = &table.cores[moves[i].to];
+
+			/* a qualifying core, or off an overloaded core to a less loaded one */
+			if (!vsx_core_qualifies(&table, (__u32)moves[i].to)) {
+				assert_int_equal(moves[i].reason, VSX_REBALANCE_OVERLOAD);
+				assert_int_equal(to->flags, VSX_CORE_ONLINE);
+				assert_true(to->load + VSX_REBALANCE_MIN_GAIN <=
+					    table.cores[moves[i].from].load);
+			}
+		}
 		assert_counts_match();
 	}
 	/* something happened at all */
