@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * vsxctl: the command-line client of vsxd. It checks the command name and argument count,
- * sends the arguments over vsxd's control socket (lib/ctl.h) and prints the reply; vsxd
- * does the work and the rendering, so every door into the rule table validates alike.
+ * vsxctl: the command-line client of vsxd. It checks the command name and argument count
+ * (lib/ctl_commands.h, the table vsxd dispatches on), sends the arguments over vsxd's
+ * control socket (lib/ctl.h) and prints the reply; vsxd does the work and the rendering, so
+ * every door into the rule table validates alike.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,61 +13,41 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_commands.h"
 #include <vsx/version.h>
 #include "config.h"
-
-struct command {
-	const char *name;
-	int min_args, max_args;
-	const char *usage;
-	const char *help;
-};
-
-static const struct command commands[] = {
-	{"show", 0, 0, "show", "uplink, mode, VMs and datapath summary"},
-	{"cores", 0, 0, "cores",
-	 "the core table: load, pinned VM, flows, packets and bytes per core, rule moves (rebalancing)"},
-	{"stats", 0, 0, "stats", "the datapath's named counters (verdict reasons)"},
-	{"add-rule", 1, 1, "add-rule RULE",
-	 "add a rule, e.g. \"priority=100,vni=101,vm_id=1 actions=irq:auto\""},
-	{"del-rule", 1, 1, "del-rule ID|RULE",
-	 "delete a rule by id, or by its exact match and priority (actions are ignored)"},
-	{"dump-rules", 0, 0, "dump-rules", "rules with id, priority, match, action, decision, counters"},
-	{"dump-flows", 0, 2, "dump-flows [--limit N]",
-	 "active flows: key, rule, core, packets, bytes, rate, age"},
-	{"set-mode", 1, 1, "set-mode default|rss|vsx", "switch the steering mode at run time"},
-};
 
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: vsxctl [--socket PATH] [--json] COMMAND [ARGS]\n\n"
 		     "Controls a running vsxd through its control socket.\n\nCommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-26s %s\n", commands[i].usage, commands[i].help);
-	fprintf(out, "\nOptions:\n"
-		     "  -s, --socket PATH  vsxd's control socket (default %s)\n"
-		     "  -j, --json         print JSON instead of text\n"
-		     "  -h, --help         this text\n"
-		     "  -V, --version      print the version\n"
-		     "\nSee vsxctl(8) and docs/rules.md for the rule syntax.\n",
+	for (int i = 0; i < VSX_CTL_CMD_COUNT; i++)
+		fprintf(out, "  %-26s %s\n", vsx_ctl_commands[i].usage, vsx_ctl_commands[i].help);
+	fprintf(out,
+		"\nOptions:\n"
+		"  -s, --socket PATH  vsxd's control socket (default %s)\n"
+		"  -j, --json         print JSON instead of text\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      print the version\n"
+		"\nSee vsxctl(8) and docs/rules.md for the rule syntax.\n",
 		VSXD_DEFAULT_SOCKET);
 }
 
 int main(int argc, char *argv[])
 {
 	static const struct option opts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
+	    {"socket", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {0},
 	};
 	const char *socket_path = VSXD_DEFAULT_SOCKET;
-	const struct command *cmd = NULL;
+	const struct vsx_ctl_command *cmd;
 	char *req[VSX_CTL_MAX_ARGS];
 	struct strbuf reply;
 	bool json = false;
-	int c, n, err;
+	int c, n, err, id;
 
 	while ((c = getopt_long(argc, argv, "+s:jhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -91,13 +72,13 @@ int main(int argc, char *argv[])
 		usage(stderr);
 		return 2;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[optind], commands[i].name) == 0)
-			cmd = &commands[i];
-	if (!cmd) {
-		fprintf(stderr, "vsxctl: unknown command \"%s\" (try vsxctl --help)\n", argv[optind]);
+	id = vsx_ctl_command_find(argv[optind]);
+	if (id < 0) {
+		fprintf(stderr, "vsxctl: unknown command \"%s\" (try vsxctl --help)\n",
+			argv[optind]);
 		return 2;
 	}
+	cmd = &vsx_ctl_commands[id];
 	/* --json may also follow the command, as in "vsxctl cores --json". */
 	n = 0;
 	req[n++] = argv[optind];
@@ -112,7 +93,7 @@ int main(int argc, char *argv[])
 		}
 		req[n++] = argv[i];
 	}
-	if (n - 1 < cmd->min_args || n - 1 > cmd->max_args) {
+	if (!vsx_ctl_command_args_ok((enum vsx_ctl_cmd)id, n - 1)) {
 		fprintf(stderr, "vsxctl: usage: vsxctl %s\n", cmd->usage);
 		return 2;
 	}
@@ -122,7 +103,8 @@ int main(int argc, char *argv[])
 	strbuf_init(&reply);
 	err = vsx_ctl_call(socket_path, n, req, &reply);
 	if (err) {
-		fprintf(stderr, "vsxctl: cannot talk to vsxd at %s: %s%s\n", socket_path, strerror(-err),
+		fprintf(stderr, "vsxctl: cannot talk to vsxd at %s: %s%s\n", socket_path,
+			strerror(-err),
 			err == -ENOENT || err == -ECONNREFUSED ? " (is vsxd running?)" : "");
 		strbuf_free(&reply);
 		return 1;
