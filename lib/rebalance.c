@@ -491,9 +491,8 @@ static size_t plan_balance(struct vsx_rebalance *rb, const struct vsx_rebalance_
 				w = share_of(rb, t, r);
 				if (w < VSX_REBALANCE_MIN_GAIN || src < 2 * VSX_REBALANCE_MIN_GAIN)
 					continue;
+				/* below the threshold too: the source qualifies */
 				limit = src - VSX_REBALANCE_MIN_GAIN;
-				if (limit > t->threshold)
-					limit = t->threshold;
 				to = fit_choice(rb, a, r, w, limit, false);
 				if (to == VSX_CORE_NONE ||
 				    (to == rb->hist[r->rule_id].left && samples < 2 * conf->hold))
