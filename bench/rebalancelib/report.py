@@ -18,7 +18,7 @@ Then: runs that settled, the slowest settle, the median time until the first rou
 had its flows on the new core (first_ms), the out-of-order count of all flows, and for
 rebalancing on/off the median loss, the CPU % of core D its cpumap kthread ran after the
 settle point (the moved work, by the kernel's account), and what the load step's job got of
-its core.
+its core (million iterations per second of its loop).
 Exit status 1 when no run could be set up (nothing was measured).
 """
 import json
@@ -65,7 +65,7 @@ def main():
     print("runs (C = core %d, the load step's; D = core %d; times from the load step t0):" % (C, D))
     hdr = "%-4s %-4s %-9s %-9s %8s %9s %6s %10s %7s %8s %6s %15s %15s %6s" % (
         "rep", "reb", "on C", "moved", "first ms", "settle ms", "f_mvd", "ooo mv/all", "loss %",
-        "Mb/s", "jit ms", "kt after C/D ms", "pkts after C/D", "hog %")
+        "Mb/s", "jit ms", "kt after C/D ms", "pkts after C/D", "job M/s")
     print(hdr)
     for r in runs:
         if r["setup"] != "ok" and "pairs" not in r:
@@ -80,7 +80,7 @@ def main():
             fmt(r["flow_moved"]), "%s/%s" % (fmt(r["ooo_moved"]), fmt(r["ooo_all"])),
             fmt(r["loss_pct"], 2), fmt(r["received_mbps"]), fmt(r["jitter_ms"], 3),
             "%s/%s" % (kt[str(C)], kt[str(D)]), "%s/%s" % (pk[str(C)], pk[str(D)]),
-            fmt(r.get("hog_cpu_pct_after"))))
+            fmt(r.get("job_mips_after"), 2)))
         if r["setup"] != "ok":
             print("     (%s)" % r["setup"])
         for rid in r["moved_rules"]:
@@ -115,8 +115,8 @@ def main():
             "jitter_ms": median([r["jitter_ms"] for r in rs if r["jitter_ms"] is not None]),
             "share_d_pct": median([s for s in map(share_d, rs) if s is not None]),
             "share_d_range": rng([share_d(r) for r in rs]),
-            "hog_cpu_pct": median([r["hog_cpu_pct_after"] for r in rs]),
-            "hog_cpu_range": rng([r["hog_cpu_pct_after"] for r in rs]),
+            "job_mips": median([r["job_mips_after"] for r in rs if r.get("job_mips_after") is not None]),
+            "job_range": rng([r.get("job_mips_after") for r in rs]),
         }
         summary["modes"][mode] = m
         print("  rebalance %-3s: %d runs, %d settled, first round %s ms [%s], settle %s ms [%s],"
@@ -128,9 +128,9 @@ def main():
               % (m["ooo_moved"], m["ooo_all"], fmt(m["loss_pct"], 2), m["loss_range"],
                  m["hop_drops"], fmt(m["jitter_ms"], 3)))
         print("                 after the split: core %d's cpumap kthread (the moved work) ran %s %% [%s]"
-              " of it; the step's job got %s %% [%s] of core %d"
-              % (D, fmt(m["share_d_pct"]), m["share_d_range"], fmt(m["hog_cpu_pct"]),
-                 m["hog_cpu_range"], C))
+              " of it; the step's job on core %d did %s [%s] M loop iterations/s"
+              % (D, fmt(m["share_d_pct"]), m["share_d_range"], C, fmt(m["job_mips"], 2),
+                 m["job_range"]))
     if bad:
         print("  %d run(s) could not be set up (see above); they are left out" % len(bad))
     if meta.get("load_step_busy"):
@@ -166,9 +166,9 @@ def main():
     line += " ktD_on=%s" % fmt(on["share_d_pct"])
     if off:
         line += " ktD_off=%s" % fmt(off["share_d_pct"])
-    line += " hog_on=%s" % fmt(on["hog_cpu_pct"])
+    line += " job_on=%s" % fmt(on["job_mips"], 2)
     if off:
-        line += " hog_off=%s" % fmt(off["hog_cpu_pct"])
+        line += " job_off=%s" % fmt(off["job_mips"], 2)
     line += " step=%s rebalance=%s" % (meta["step"], "yes" if meta["rebalance_supported"] else "no")
     if meta.get("load_step_busy"):
         line += " load_step=busy"

@@ -131,13 +131,20 @@ def kthread_ns(pid):
         return int(f.read().split()[0])
 
 
+# The busy loop counts its iterations and writes the count to the file $0 on SIGUSR1. Its
+# progress, not its CPU time, is what it got of the core: without CONFIG_IRQ_TIME_ACCOUNTING
+# the kernel charges softirq work done while the loop was interrupted to the loop's run time.
+HOG_SCRIPT = 'trap "echo \\$i >\\"\\$0\\"" USR1; i=0; while :; do i=$((i+1)); done'
+
+
 class Hog:
     """A busy loop pinned to one CPU; optionally announced as a VM through a pid file."""
 
-    def __init__(self, cpu, nice, pidfile):
+    def __init__(self, cpu, nice, pidfile, countfile):
         self.pidfile = pidfile
+        self.countfile = countfile
         self.p = subprocess.Popen(["nice", "-n", str(nice), "taskset", "-c", str(cpu),
-                                   "sh", "-c", "while :; do :; done"],
+                                   "sh", "-c", HOG_SCRIPT, countfile],
                                   stdin=subprocess.DEVNULL, start_new_session=True)
         if pidfile:
             tmp = pidfile + ".tmp"
@@ -145,7 +152,30 @@ class Hog:
                 f.write("%d\n" % self.p.pid)
             os.rename(tmp, pidfile)
 
+    def count(self):
+        """Loop iterations so far (None if the loop did not answer within 2 s)."""
+        try:
+            os.unlink(self.countfile)
+        except FileNotFoundError:
+            pass
+        os.kill(self.p.pid, signal.SIGUSR1)
+        end = time.monotonic() + 2
+        while time.monotonic() < end:
+            try:
+                with open(self.countfile) as f:
+                    text = f.read()
+                if text.endswith("\n"):
+                    return int(text)
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.002)
+        return None
+
     def stop(self):
+        try:
+            os.unlink(self.countfile)
+        except FileNotFoundError:
+            pass
         if self.pidfile:
             try:
                 os.unlink(self.pidfile)
@@ -227,7 +257,7 @@ def main():
         start = time.monotonic()
 
         # 1. D busy (or "pinned"), so that the decisions go to C.
-        pre = Hog(D, 19, a.prehog_pidfile if a.step == "vm" else None)
+        pre = Hog(D, 19, a.prehog_pidfile if a.step == "vm" else None, a.timeline + ".count0")
         hogs.append(pre)
         try:
             wait_for("core %d out of the choice" % D, d_out, 5)
@@ -294,12 +324,12 @@ def main():
             return {"kt": {c: kthread_ns(kpid[c]) for c in (C, D)},
                     "pk": {c: cs[c]["packets"] for c in (C, D)},
                     "flow_moved": ctl.stats().get("flow_moved"),
-                    "hog": kthread_ns(hog.p.pid) if hog else 0, "t": time.monotonic()}
+                    "hog": hog.count() if hog else 0, "t": time.monotonic()}
         s0 = snap()
 
         # 4. The load step.
         t0 = time.monotonic()
-        hog = Hog(C, 0, a.hog_pidfile if a.step == "vm" else None)
+        hog = Hog(C, 0, a.hog_pidfile if a.step == "vm" else None, a.timeline + ".count")
         hogs.append(hog)
 
         # 5. Poll. A rule moves when its decided core changes; its flows have followed when
@@ -364,7 +394,8 @@ def main():
         s2 = snap()
         rec["after_ms"] = round((s2["t"] - s1["t"]) * 1000)
         if rec["after_ms"] < 500:
-            rec["setup"] = "only %d ms of traffic after the split (the decisions came late)" % rec["after_ms"]
+            rec["setup"] = "only %d ms of traffic after the split (the set-up took %d ms of the traffic's time)" % (
+                rec["after_ms"], round((s1["t"] - t_traffic[0]) * 1000))
         _, err = iperf.communicate(timeout=120)
         drops1 = hop_drops(a.lab)
         rec["hop_drops"] = None if drops0 is None or drops1 is None else drops1 - drops0
@@ -401,9 +432,10 @@ def main():
         for name, x, y in (("step", s0, s1), ("after", s1, s2)):
             rec["kt_ms_" + name] = {str(c): round((y["kt"][c] - x["kt"][c]) / 1e6, 1) for c in (C, D)}
             rec["pk_" + name] = {str(c): y["pk"][c] - x["pk"][c] for c in (C, D)}
-        # What the load step's job got of its core after the split: with the steered work
-        # moved away it has the core to itself.
-        rec["hog_cpu_pct_after"] = round((s2["hog"] - s1["hog"]) / 1e7 / (s2["t"] - s1["t"]), 1)
+        # What the load step's job got done after the split, in million loop iterations per
+        # second: with the steered work moved away it has the core to itself.
+        rec["job_mips_after"] = None if s1["hog"] is None or s2["hog"] is None else \
+            round((s2["hog"] - s1["hog"]) / 1e6 / (s2["t"] - s1["t"]), 3)
     except (TimeoutError, RuntimeError) as e:
         if rec["setup"] == "ok":
             rec["setup"] = str(e)
