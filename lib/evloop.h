@@ -39,6 +39,7 @@ struct vsx_timer *vsx_loop_add_timer(struct vsx_loop *loop, unsigned int after_m
 				     unsigned int period_ms, vsx_loop_timer_cb cb, void *ctx);
 /* Re-arms t to fire after_ms from now (keeping its period). */
 void vsx_loop_timer_arm(struct vsx_loop *loop, struct vsx_timer *t, unsigned int after_ms);
+/* t is freed at the start of the next round: not to be used after this call. NULL is a no-op. */
 void vsx_loop_del_timer(struct vsx_loop *loop, struct vsx_timer *t);
 
 /*
