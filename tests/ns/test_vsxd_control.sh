@@ -9,8 +9,10 @@
 #             closes the longest idle ones to make room, and a vsxctl show still answers.
 #   oversize  a request over the size limit is refused at once with a clear error.
 #
-# Before the event loop (one blocking read per connection, 5 s timeout), each silent client
-# stopped vsxd's whole loop for 5 s: the first assertion of "silent" failed by minutes.
+# Against the vsxd before the event loop (one blocking read per connection with a 5 s timeout,
+# a listen backlog of 16) every test fails: each silent client stopped the whole loop, tick
+# included, for 5 s, so the 200 could not even all connect, and oversize requests got
+# "Message too long" only once the client had finished sending.
 # Each test builds its own lab (named after this process) and removes it on exit.
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/tap.sh
