@@ -11,8 +11,8 @@
 #
 # Against the vsxd before the event loop (one blocking read per connection with a 5 s timeout,
 # a listen backlog of 16) every test fails: each silent client stopped the whole loop, tick
-# included, for 5 s, so the 200 could not even all connect, and oversize requests got
-# "Message too long" only once the client had finished sending.
+# included, for 5 s, so the 200 could not even all connect; an oversize request was answered
+# "bad request: Message too long", without the limit.
 # Each test builds its own lab (named after this process) and removes it on exit.
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/tap.sh
