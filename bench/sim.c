@@ -78,7 +78,8 @@ static const char usage[] =
     "  --rb-hold N         vsx+rb: samples a condition must hold, 1..1000 (default: vsxd's, 3)\n"
     "  --rb-margin P       vsx+rb: points a freed core must be below, 0..100 (default: vsxd's, "
     "20)\n"
-    "  --rb-max-moves N    vsx+rb: moves per round, 0..64 (default: the planner's, 4)\n"
+    "  --rb-max-moves N    vsx+rb: moves per round, 0..64 (default: the planner's, 8)\n"
+    "  --rb-balance P      vsx+rb: % above the mean load a core may be, 0 off (default 5)\n"
     "  --rss-cpus all|free the cores the NIC's RSS table spreads over: all (default), or\n"
     "                      those without a VM (every policy's receiving cores)\n"
     "  --sched fair|softirq how an overloaded core shares: in proportion to every demand\n"
@@ -144,6 +145,7 @@ enum {
 	OPT_RB_HOLD,
 	OPT_RB_MARGIN,
 	OPT_RB_MOVES,
+	OPT_RB_BALANCE,
 	OPT_RSS,
 	OPT_SCHED,
 	OPT_OUT,
@@ -169,6 +171,7 @@ static const struct option options[] = {
     {"rb-hold", required_argument, NULL, OPT_RB_HOLD},
     {"rb-margin", required_argument, NULL, OPT_RB_MARGIN},
     {"rb-max-moves", required_argument, NULL, OPT_RB_MOVES},
+    {"rb-balance", required_argument, NULL, OPT_RB_BALANCE},
     {"rss-cpus", required_argument, NULL, OPT_RSS},
     {"sched", required_argument, NULL, OPT_SCHED},
     {"out", required_argument, NULL, OPT_OUT},
@@ -241,6 +244,9 @@ static void parse_args(int argc, char **argv, struct sim_params *p, struct sim_o
 			break;
 		case OPT_RB_MOVES:
 			p->rb_max_moves = (int)parse_uint("--rb-max-moves", optarg, 0, 64);
+			break;
+		case OPT_RB_BALANCE:
+			p->rb_balance = (int)parse_uint("--rb-balance", optarg, 0, 1000);
 			break;
 		case OPT_RSS:
 			if (!strcmp(optarg, "all") || !strcmp(optarg, "free")) {
@@ -330,6 +336,7 @@ int main(int argc, char **argv)
 	    .rb_hold = VSXD_DEFAULT_REBALANCE_HOLD,
 	    .rb_margin = VSXD_DEFAULT_REBALANCE_MARGIN,
 	    .rb_max_moves = -1,
+	    .rb_balance = -1,
 	};
 	struct sim_output out = {.dir = NULL, .plot = 1};
 	struct sim_result res[SIM_N_POLICIES];

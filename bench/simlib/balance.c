@@ -57,6 +57,19 @@ double sim_lpt_bound(const struct run *r)
 	return sum > 0 ? max / (sum / n) : 0;
 }
 
+void sim_rb_conf(const struct sim_params *p, struct vsx_rebalance_conf *conf)
+{
+	vsx_rebalance_conf_default(conf, (unsigned int)(SIM_INTERVAL_S * 1000));
+	if (p->rb_hold >= 0)
+		conf->hold = (unsigned int)p->rb_hold;
+	if (p->rb_margin >= 0)
+		conf->margin = (unsigned int)p->rb_margin;
+	if (p->rb_max_moves >= 0)
+		conf->max_moves = (unsigned int)p->rb_max_moves;
+	if (p->rb_balance >= 0)
+		conf->balance = (unsigned int)p->rb_balance;
+}
+
 void sim_rsspp_round(struct run *r)
 {
 	const struct sim_params *p = r->p;

@@ -39,8 +39,8 @@ struct sim_params {
 	double gap_hz;		    /* flowlet gaps per second of a TCP-like flow */
 	int softirq_first; /* an overloaded core serves packet work first (--sched softirq) */
 	int rss_free;	   /* the NIC's table lists the cores without a VM only (--rss-cpus free) */
-	int rb_hold, rb_margin,
-	    rb_max_moves; /* vsx+rb planner; < 0: vsx_rebalance_conf_default() */
+	/* vsx+rb planner settings; < 0: vsx_rebalance_conf_default()'s */
+	int rb_hold, rb_margin, rb_max_moves, rb_balance;
 };
 
 enum sim_class {

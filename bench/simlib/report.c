@@ -154,12 +154,10 @@ static void print_header(const struct sim_params *p, const struct sim_host *h)
 		printf("overload: %s\n", p->softirq_first
 					     ? "packet work first, the vCPUs get what is left"
 					     : "every demand on the core served in proportion");
-		vsx_rebalance_conf_default(&c, (unsigned int)(SIM_INTERVAL_S * 1000));
-		printf("vsx+rb planner (lib/rebalance.c): hold %d, margin %d, max_moves %d, "
-		       "cooldown %u samples\n",
-		       p->rb_hold >= 0 ? p->rb_hold : (int)c.hold,
-		       p->rb_margin >= 0 ? p->rb_margin : (int)c.margin,
-		       p->rb_max_moves >= 0 ? p->rb_max_moves : (int)c.max_moves, c.cooldown);
+		sim_rb_conf(p, &c);
+		printf("vsx+rb planner (lib/rebalance.c): hold %u, margin %u, balance %u %%, "
+		       "max_moves %u, cooldown %u samples\n",
+		       c.hold, c.margin, c.balance, c.max_moves, c.cooldown);
 	}
 	printf("flows: %zu mice, %zu heavy, %zu fragmented UDP; switch work offered (cores' worth "
 	       "at %.2f us/frame): base %.1f, step-up %.1f, step-down %.1f\n\n",

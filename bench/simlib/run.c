@@ -422,13 +422,7 @@ static int run_init(struct run *r, const struct sim_params *p, const struct sim_
 
 		if (err)
 			return err;
-		vsx_rebalance_conf_default(&r->rb_conf, (unsigned int)(SIM_INTERVAL_S * 1000));
-		if (p->rb_hold >= 0)
-			r->rb_conf.hold = (unsigned int)p->rb_hold;
-		if (p->rb_margin >= 0)
-			r->rb_conf.margin = (unsigned int)p->rb_margin;
-		if (p->rb_max_moves >= 0)
-			r->rb_conf.max_moves = (unsigned int)p->rb_max_moves;
+		sim_rb_conf(p, &r->rb_conf);
 	}
 	/* the first sample: the idle host, no VM booted yet */
 	sim_vm_demand(p, h, 0, r->load);

@@ -43,6 +43,10 @@ struct sim_result {
 	unsigned long decisions, no_core;	/* vsx: core choices, and those that found none */
 };
 
+/* vsx+rb's planner settings: vsx_rebalance_conf_default() and the --rb-* options. */
+struct vsx_rebalance_conf;
+void sim_rb_conf(const struct sim_params *p, struct vsx_rebalance_conf *conf);
+
 /* Runs `policy` on the host's workload. 0, -ENOMEM, or the planner's error. */
 int sim_run(const struct sim_params *p, const struct sim_host *h, enum sim_policy policy,
 	    struct sim_result *res);
