@@ -22,13 +22,14 @@
  * Rules: every case uses N rules of one shape, "ip,vni=V,nw_dst=A actions=irq:T" with T a
  * fixed core (not auto: a miss then costs classification, not a core choice); the rule the
  * packet matches is added last. They go through the project's own path, as vsxd installs
- * them: vsx_rule_parse -> vsx_rule_table_add -> vsx_classifier_build -> vsx_cls_install (the
- * subtables into vsx_masks, the entries into vsx_rules, the bank switch), then a rules_gen
- * bump. Each rule count has its own loaded uplink instance, so rounds switch cases without
- * reinstalling. The mask cases (filler_shape() below) use M rules of M shapes, each filler a
- * different subset of five fields with values the packet does not have and a higher priority
- * than the packet's rule, "ip" alone: that rule's subtable is searched last and every
- * subtable is probed (checked before measuring, match_searched_last()).
+ * them: vsx_rule_parse -> the flow_mod door (lib/flow_mod.h: one batch of ADDs into a rule
+ * table, vsx_classifier_build, then this program's installer: vsx_cls_install puts the
+ * subtables into vsx_masks and the entries into vsx_rules and switches the bank, then a
+ * rules_gen bump). Each rule count has its own loaded uplink instance, so rounds switch cases
+ * without reinstalling. The mask cases (filler_shape() below) use M rules of M shapes, each filler
+ * a different subset of five fields with values the packet does not have and a higher priority than
+ * the packet's rule, "ip" alone: that rule's subtable is searched last and every subtable is probed
+ * (checked before measuring, match_searched_last()).
  *
  * How a miss is measured. The repeat loop of BPF_PROG_TEST_RUN runs one packet N times and
  * the uplink program caches its flow at the first run, so repeats 2..N would be hits; the
@@ -86,8 +87,7 @@
 #include "vsx/datapath.h"
 #include "vsx/fcf.h"
 #include "rule.h"
-#include "rule_table.h"
-#include "classifier.h"
+#include "flow_mod.h"
 #include "cls_install.h"
 #include "../tests/bpf/lib/pktbuild.h"
 
@@ -240,18 +240,25 @@ static void cpumap_fill(int fd, bool only_target)
 	}
 }
 
-static void add_rule(struct vsx_rule_table *t, const char *text, __u32 *id)
+/* One ADD (origin bench) into the batch; its id in *id. */
+static void add_rule(struct vsx_flow_txn *tx, const char *text, __u32 *id)
 {
-	char err[256];
+	struct vsx_flow_mod_result res;
+	struct vsx_flow_mod fm;
 	struct vsx_rule r;
+	char err[256];
 	int rc = vsx_rule_parse(text, &r, err, sizeof(err));
 
-	if (!rc)
-		rc = vsx_rule_table_add(t, &r, id, NULL, err, sizeof(err));
+	if (!rc) {
+		r.origin = VSX_ORIGIN_BENCH;
+		vsx_flow_mod_from_rule(&fm, VSX_FMC_ADD, &r);
+		rc = vsx_flow_txn_stage(tx, &fm, &res, err, sizeof(err));
+	}
 	if (rc) {
 		fprintf(stderr, "steer: rule \"%s\": %s\n", text, err);
 		exit(1);
 	}
+	*id = res.id;
 }
 
 /*
@@ -281,20 +288,49 @@ static void filler_shape(char *text, size_t len, unsigned int bits, unsigned int
 	snprintf(text + n, len - n, " actions=irq:%d", target_cpu);
 }
 
-/* The rules, compiled and installed by the code vsxd uses (lib/cls_install.h). */
+/* The door's installer for one instance: its ingress maps (no egress rules here). */
+static int bench_install(void *ctx, int dir, const struct vsx_classifier *c)
+{
+	struct inst *in = ctx;
+	int rc;
+
+	if (dir != VSX_DIR_INGRESS)
+		return -EOPNOTSUPP;
+	rc = vsx_cls_install(bpf_map__fd(in->skel->maps.vsx_masks),
+			     bpf_map__fd(in->skel->maps.vsx_rules), &in->cfg->cls_bank, c);
+	if (!rc) {
+		in->n_masks = c->n_masks;
+		__atomic_add_fetch(&in->cfg->rules_gen, 1, __ATOMIC_RELEASE);
+	}
+	return rc;
+}
+
+/* New rules start undecided (as vsxd's installer does it). */
+static void bench_reset_decision(void *ctx, const struct vsx_rule *r)
+{
+	struct inst *in = ctx;
+	struct vsx_rule_state st = {.core = VSX_CORE_NONE};
+
+	if (bpf_map_update_elem(bpf_map__fd(in->skel->maps.vsx_rule_state), &r->id, &st, BPF_ANY))
+		die("writing vsx_rule_state", errno);
+}
+
+/* The rules, compiled and installed by the code vsxd uses (lib/flow_mod.h, lib/cls_install.h). */
 static void install_rules(struct inst *in)
 {
+	const struct vsx_rule_installer installer = {
+	    .ctx = in, .install = bench_install, .reset_decision = bench_reset_decision};
 	struct vsx_rule_table *t = vsx_rule_table_new(0);
-	int masks_fd = bpf_map__fd(in->skel->maps.vsx_masks);
-	int rules_fd = bpf_map__fd(in->skel->maps.vsx_rules);
-	int state_fd = bpf_map__fd(in->skel->maps.vsx_rule_state);
-	struct vsx_classifier c;
+	struct vsx_flow_txn tx;
 	char text[256], err[256];
 	__u32 id;
 	int rc;
 
 	if (!t)
 		die("vsx_rule_table_new", ENOMEM);
+	rc = vsx_flow_txn_begin(&tx, t, &installer);
+	if (rc)
+		die("vsx_flow_txn_begin", rc);
 	for (unsigned int i = 0; i + 1 < in->spec->rules; i++) {
 		if (in->spec->masks > 1)
 			filler_shape(text, sizeof(text), i + 1, i);
@@ -302,7 +338,7 @@ static void install_rules(struct inst *in)
 			snprintf(text, sizeof(text), "ip,vni=%u,nw_dst=10.%u.%u.%u actions=irq:%d",
 				 VNI + 1 + i % 16, 128 + (i >> 16), (i >> 8) & 255, i & 255,
 				 target_cpu);
-		add_rule(t, text, &id);
+		add_rule(&tx, text, &id);
 	}
 	if (in->spec->masks > 1)
 		snprintf(text, sizeof(text), "priority=%u,ip actions=irq:%d", MASK_MATCH_PRIO,
@@ -310,26 +346,14 @@ static void install_rules(struct inst *in)
 	else
 		snprintf(text, sizeof(text), "ip,vni=%u,nw_dst=%s actions=irq:%d", VNI,
 			 PKT_INNER_DST, target_cpu);
-	add_rule(t, text, &in->match_id);
+	add_rule(&tx, text, &in->match_id);
 
-	rc = vsx_classifier_build(&c, t, VSX_DIR_INGRESS, err, sizeof(err));
+	/* one build and install for all of them */
+	rc = vsx_flow_txn_commit(&tx, err, sizeof(err));
 	if (rc) {
-		fprintf(stderr, "steer: classifier: %s\n", err);
+		fprintf(stderr, "steer: installing the rules: %s\n", err);
 		exit(1);
 	}
-	rc = vsx_cls_install(masks_fd, rules_fd, &in->cfg->cls_bank, &c);
-	if (rc)
-		die("installing the classifier", rc);
-	/* New rules start undecided (vsxd's reset_rule_state). */
-	for (id = 1; id <= in->spec->rules; id++) {
-		struct vsx_rule_state st = {.core = VSX_CORE_NONE};
-
-		if (bpf_map_update_elem(state_fd, &id, &st, BPF_ANY))
-			die("writing vsx_rule_state", errno);
-	}
-	in->n_masks = c.n_masks;
-	__atomic_add_fetch(&in->cfg->rules_gen, 1, __ATOMIC_RELEASE);
-	vsx_classifier_free(&c);
 	vsx_rule_table_free(t);
 }
 

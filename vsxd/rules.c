@@ -1,60 +1,106 @@
 // SPDX-License-Identifier: MIT
 /*
  * vsxd's rule table: static rules from the configuration file and rules added at run time
- * (vsxctl now, OpenFlow later), one table and one validation path (lib/rule.h).
+ * (vsxctl now, OpenFlow later), one table, and every change through one door,
+ * vsx_flow_mod_apply() (lib/flow_mod.h), with vsxd's datapath as its installer.
  *
  * Across a restart with a re-used datapath, an irq:auto rule must keep its decided core or
  * its flows would move. Decisions live in the datapath by rule id, so vsxd records every
- * rule with its id in a state file (<socket>.state) and, at start, carries each surviving
- * rule's decision and counters over to the id it gets now.
+ * rule with its id and origin in a state file (<socket>.state) and, at start, carries each
+ * surviving rule's decision and counters over to the id it gets now: the configuration and the
+ * state file are applied as one batch, and the installer's "new rule" hooks restore instead of
+ * resetting where a saved rule has the same match and priority.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vsxd.h"
-#include "classifier.h"
+#include "flow_mod.h"
 #include "log.h"
 
-#define STATE_LINE_MAX (VSX_RULE_TEXT_MAX + 64)
+#define STATE_LINE_MAX (VSX_RULE_TEXT_MAX + 160)
 
-/* Rules that came from the config file are re-read from it, not persisted as runtime rules. */
-static bool *config_rule; /* indexed by rule id */
+struct saved_rule {
+	__u32 old_id;
+	struct vsx_rule rule;
+	struct vsx_rule_state state;
+	struct vsx_counter *counters; /* per CPU, as read before anything changed; may be NULL */
+};
 
-static int install_dir(struct vsxd *d, int dir)
+/* While vsxd_rules_init() applies the start-up batch: the saved rule each new id takes over. */
+static struct {
+	const struct saved_rule *saved;
+	__s32 *from; /* [VSX_MAX_RULES]: index into saved, -1 none */
+} restore;
+
+/* Idle timeouts: each rule's packet count when last seen and when it last changed. */
+struct hit_seen {
+	__u64 packets;
+	__u64 last_hit; /* CLOCK_MONOTONIC ns; 0 = no packet seen */
+};
+static struct hit_seen *seen; /* [VSX_MAX_RULES] */
+
+static __u64 now_ns(void)
 {
-	struct vsx_classifier c;
-	char err[256];
-	int rc = vsx_classifier_build(&c, d->rules, dir, err, sizeof(err));
+	struct timespec ts;
 
-	if (rc) {
-		log_err("compiling %s rules: %s", vsx_rule_dir_name(dir), err);
-		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static enum vsxd_dir rule_dp_dir(const struct vsx_rule *r)
+{
+	return vsx_rule_direction(r) == VSX_DIR_EGRESS ? VSXD_EGRESS : VSXD_INGRESS;
+}
+
+static const struct saved_rule *saved_for(__u32 id)
+{
+	return restore.from && restore.from[id] >= 0 ? &restore.saved[restore.from[id]] : NULL;
+}
+
+/* ---- the installer: vsxd's datapath ---- */
+
+static int dp_install(void *ctx, int dir, const struct vsx_classifier *c)
+{
+	struct vsxd *d = ctx;
+
+	return vsxd_dp_install_classifier(&d->dp,
+					  dir == VSX_DIR_INGRESS ? VSXD_INGRESS : VSXD_EGRESS, c);
+}
+
+/* A new rule (or a reused id) starts undecided; at start, a surviving rule keeps its core. */
+static void dp_reset_decision(void *ctx, const struct vsx_rule *r)
+{
+	const struct saved_rule *s = saved_for(r->id);
+	struct vsxd *d = ctx;
+
+	if (s) {
+		vsxd_dp_set_rule_state(&d->dp, r->id, &s->state);
+		if (s->state.core >= 0)
+			log_info("rule %u keeps core %d (was rule %u)", r->id, s->state.core,
+				 s->old_id);
+		return;
 	}
-	rc = vsxd_dp_install_classifier(&d->dp, dir == VSX_DIR_INGRESS ? VSXD_INGRESS : VSXD_EGRESS,
-					&c);
-	vsx_classifier_free(&c);
-	return rc;
-}
-
-int vsxd_rules_install(struct vsxd *d)
-{
-	int err = install_dir(d, VSX_DIR_INGRESS);
-
-	if (!err)
-		err = install_dir(d, VSX_DIR_EGRESS);
-	if (err)
-		log_err("installing rules in the datapath: %s", strerror(-err));
-	return err;
-}
-
-/* A new rule (or a reused id) starts undecided and with zero counters. */
-static void reset_rule_state(struct vsxd *d, const struct vsx_rule *r)
-{
 	vsxd_dp_reset_rule(&d->dp, r->id);
 	vsxd_rebalance_forget(d, r->id);
+}
+
+/* ... and with zero counters, or the ones it had before the restart. */
+static void dp_reset_counters(void *ctx, const struct vsx_rule *r)
+{
+	const struct saved_rule *s = saved_for(r->id);
+	struct vsxd *d = ctx;
+
+	if (seen)
+		seen[r->id] = (struct hit_seen){0, 0};
+	if (s && s->counters) {
+		vsxd_dp_set_rule_counters(&d->dp, rule_dp_dir(&s->rule), r->id, s->counters);
+		return;
+	}
 	vsxd_dp_clear_rule_counters(&d->dp, VSXD_INGRESS, r->id);
 	vsxd_dp_clear_rule_counters(&d->dp, VSXD_EGRESS, r->id);
 }
@@ -65,127 +111,173 @@ static void reset_rule_state(struct vsxd *d, const struct vsx_rule *r)
  * later decision and move, and its state forgets the core. Called after the new classifier
  * is installed, so no new flow can find the rule any more.
  */
-static void release_decision(struct vsxd *d, __u32 id)
+static void dp_release(void *ctx, const struct vsx_rule *old)
 {
+	struct vsxd *d = ctx;
 	struct vsx_rule_state st;
 	__u32 *count, cur;
 
-	if (vsxd_dp_rule_state(&d->dp, id, &st) || st.core < 0 || st.core >= VSX_MAX_CPUS)
+	if (vsxd_dp_rule_state(&d->dp, old->id, &st) || st.core < 0 || st.core >= VSX_MAX_CPUS)
 		return;
 	count = st.prio ? &d->dp.core_assign->prio[st.core] : &d->dp.core_assign->normal[st.core];
 	cur = __atomic_load_n(count, __ATOMIC_RELAXED);
 	while (cur && !__atomic_compare_exchange_n(count, &cur, cur - 1, false, __ATOMIC_RELAXED,
 						   __ATOMIC_RELAXED))
 		;
-	vsxd_dp_reset_rule(&d->dp, id);
-	vsxd_rebalance_forget(d, id);
+	vsxd_dp_reset_rule(&d->dp, old->id);
+	vsxd_rebalance_forget(d, old->id);
 }
 
-/*
- * Adds (or, with an identical match and priority, replaces the action of) a rule. When it
- * replaced one, *previous gets the old action so a failed install can put it back.
- */
-static int add_rule(struct vsxd *d, const char *text, bool from_config, __u32 *id, bool *replaced,
-		    struct vsx_rule_action *previous, char *err, size_t errlen)
+static void dp_removed(void *ctx, const struct vsx_rule *old, int reason)
 {
-	const struct vsx_rule *old;
-	struct vsx_rule r;
-	int rc = vsx_rule_parse(text, &r, err, errlen);
+	static const char *const why[] = {"deleted", "expired (idle timeout)",
+					  "expired (hard timeout)"};
 
+	log_info("rule %u %s", old->id,
+		 why[reason >= 0 && reason <= VSX_REMOVED_HARD ? reason : 0]);
+}
+
+static struct vsx_rule_installer installer_of(struct vsxd *d)
+{
+	return (struct vsx_rule_installer){
+	    .ctx = d,
+	    .install = dp_install,
+	    .reset_decision = dp_reset_decision,
+	    .reset_counters = dp_reset_counters,
+	    .release = dp_release,
+	    .removed = dp_removed,
+	};
+}
+
+/* ---- changes ---- */
+
+int vsxd_rules_install(struct vsxd *d)
+{
+	struct vsx_rule_installer in = installer_of(d);
+	struct vsx_flow_txn tx;
+	char err[256];
+	int rc = vsx_flow_txn_begin(&tx, d->rules, &in);
+
+	if (!rc) {
+		tx.install_all = true;
+		rc = vsx_flow_txn_commit(&tx, err, sizeof(err));
+	} else {
+		snprintf(err, sizeof(err), "a rule change is in progress");
+	}
 	if (rc)
-		return rc;
-	old = vsx_rule_table_find_strict(d->rules, &r);
-	if (old)
-		*previous = old->action;
-	rc = vsx_rule_table_add(d->rules, &r, id, replaced, err, errlen);
-	if (rc)
-		return rc;
-	config_rule[*id] = from_config;
-	/* At start over a kept datapath, the old classifier still runs: vsxd_rules_init()
-	 * resets only the rules that get no saved state, once they are all known. */
-	if (!*replaced && !d->restoring)
-		reset_rule_state(d, vsx_rule_table_get(d->rules, *id));
-	/* another kind -> irq:auto starts undecided: a state left from an earlier irq:auto
-	 * action would be stale (the datapath ignores it while the action is not irq:auto) */
-	else if (*replaced && !d->restoring && previous->kind != VSX_ACT_IRQ_AUTO &&
-		 r.action.kind == VSX_ACT_IRQ_AUTO)
-		reset_rule_state(d, vsx_rule_table_get(d->rules, *id));
-	return 0;
+		log_err("installing rules in the datapath: %s", err);
+	return rc;
 }
 
 int vsxd_rule_add_text(struct vsxd *d, const char *text, bool from_config, __u32 *id, char *err,
 		       size_t errlen)
 {
-	struct vsx_rule_action previous = {0};
-	char canon[VSX_RULE_TEXT_MAX], ignored[64];
-	bool replaced = false;
-	int rc = add_rule(d, text, from_config, id, &replaced, &previous, err, errlen);
+	struct vsx_rule_installer in = installer_of(d);
+	struct vsx_flow_mod_result res;
+	char canon[VSX_RULE_TEXT_MAX];
+	struct vsx_flow_mod fm;
+	struct vsx_rule r;
+	int rc = vsx_rule_parse(text, &r, err, errlen);
 
 	if (rc)
 		return rc;
-	rc = vsxd_rules_install(d);
-	if (rc) {
-		/* Leave the table as the datapath has it: the old action back, or no rule. */
-		if (replaced)
-			vsx_rule_table_modify(d->rules, *id, &previous, ignored, sizeof(ignored));
-		else
-			vsx_rule_table_del(d->rules, *id);
-		snprintf(err, errlen, "the datapath refused the rule: %s", strerror(-rc));
+	r.origin = from_config ? VSX_ORIGIN_CONFIG : VSX_ORIGIN_VSXCTL;
+	r.added = now_ns();
+	vsx_flow_mod_from_rule(&fm, VSX_FMC_ADD, &r);
+	rc = vsx_flow_mod_apply(d->rules, &in, &fm, &res, err, errlen);
+	if (rc)
 		return rc;
-	}
-	const struct vsx_rule *now = vsx_rule_table_get(d->rules, *id);
-	/* irq:auto -> another kind: no flow can use the decision any more */
-	if (replaced && previous.kind == VSX_ACT_IRQ_AUTO && now->action.kind != VSX_ACT_IRQ_AUTO)
-		release_decision(d, *id);
-	vsx_rule_format(now, canon, sizeof(canon));
-	log_info("rule %u %s: %s", *id, replaced ? "replaced" : "added", canon);
+	*id = res.id;
+	vsx_rule_format(vsx_rule_table_get(d->rules, res.id), canon, sizeof(canon));
+	log_info("rule %u %s: %s", res.id, res.replaced ? "replaced" : "added", canon);
 	vsxd_state_save(d);
 	return 0;
 }
 
 int vsxd_rule_del(struct vsxd *d, const char *id_or_text, char *err, size_t errlen)
 {
+	struct vsx_rule_installer in = installer_of(d);
+	struct vsx_flow_mod_result res;
+	struct vsx_flow_mod fm;
 	char *end;
 	unsigned long id = strtoul(id_or_text, &end, 10);
-	const struct vsx_rule *old;
-	__u32 deleted = 0;
-	bool was_auto = false;
 	int rc;
 
 	if (*id_or_text && !*end) {
-		old = id && id < VSX_MAX_RULES ? vsx_rule_table_get(d->rules, (__u32)id) : NULL;
-		was_auto = old && old->action.kind == VSX_ACT_IRQ_AUTO;
-		if (id == 0 || id >= VSX_MAX_RULES || vsx_rule_table_del(d->rules, (__u32)id)) {
+		const struct vsx_rule *old =
+		    id && id < VSX_MAX_RULES ? vsx_rule_table_get(d->rules, (__u32)id) : NULL;
+
+		if (!old) {
 			snprintf(err, errlen, "no rule with id %s", id_or_text);
 			return -ENOENT;
 		}
-		deleted = (__u32)id;
+		vsx_flow_mod_from_rule(&fm, VSX_FMC_DELETE_STRICT, old);
 	} else {
 		struct vsx_rule match;
 
 		rc = vsx_rule_parse(id_or_text, &match, err, errlen);
 		if (rc)
 			return rc;
-		old = vsx_rule_table_find_strict(d->rules, &match);
-		was_auto = old && old->action.kind == VSX_ACT_IRQ_AUTO;
-		if (vsx_rule_table_del_strict(d->rules, &match, &deleted)) {
-			snprintf(err, errlen, "no rule with that match and priority");
-			return -ENOENT;
-		}
+		vsx_flow_mod_from_rule(&fm, VSX_FMC_DELETE_STRICT, &match);
 	}
-	config_rule[deleted] = false;
-	rc = vsxd_rules_install(d);
-	if (rc) {
-		snprintf(err, errlen, "the datapath refused the change: %s", strerror(-rc));
+	fm.origin = VSX_ORIGIN_VSXCTL;
+	rc = vsx_flow_mod_apply(d->rules, &in, &fm, &res, err, errlen);
+	if (rc)
 		return rc;
+	if (!res.n_deleted) {
+		snprintf(err, errlen, "no rule with that match and priority");
+		return -ENOENT;
 	}
-	if (was_auto)
-		release_decision(d, deleted);
-	log_info("rule %u deleted", deleted);
 	vsxd_state_save(d);
 	return 0;
 }
 
+/*
+ * Timeouts (rules that have them come by OpenFlow): deletes the rules whose idle or hard
+ * timeout has passed. A rule's last hit is the tick at which its packet count was last seen to
+ * grow, so idle timeouts are as fine as the caller's ticks. Meant for vsxd's tick; returns the
+ * number removed or -errno.
+ */
+int vsxd_rules_expire(struct vsxd *d);
+
+static __u64 rule_last_hit(void *ctx, const struct vsx_rule *r)
+{
+	return seen ? seen[r->id].last_hit : 0;
+}
+
+int vsxd_rules_expire(struct vsxd *d)
+{
+	struct vsx_rule_installer in = installer_of(d);
+	const struct vsx_rule *r;
+	__u64 now = now_ns();
+	char err[256];
+	int n;
+
+	vsx_rule_table_for_each(d->rules, r)
+	{
+		struct vsx_counter cnt = {0};
+
+		if (!r->idle_timeout || !seen)
+			continue;
+		vsxd_dp_rule_counter(&d->dp, rule_dp_dir(r), r->id, &cnt);
+		if (cnt.packets != seen[r->id].packets) {
+			seen[r->id].packets = cnt.packets;
+			seen[r->id].last_hit = now;
+		}
+	}
+	n = vsx_flow_expire(d->rules, &in, now, rule_last_hit, d, err, sizeof(err));
+	if (n < 0)
+		log_warn("expiring rules: %s", err);
+	else if (n > 0)
+		vsxd_state_save(d);
+	return n;
+}
+
+/*
+ * The state file: one line per rule, "rule ID ORIGIN [idle=S] [hard=S] [flags=N] [added=NS]
+ * TEXT". The bracketed fields are written only when set (rules from OpenFlow); none of them is a
+ * rule field name, so the text after them parses as always.
+ */
 int vsxd_state_save(struct vsxd *d)
 {
 	char tmp[sizeof(d->state_path) + 8], text[VSX_RULE_TEXT_MAX];
@@ -203,8 +295,16 @@ int vsxd_state_save(struct vsxd *d)
 	vsx_rule_table_for_each(d->rules, r)
 	{
 		vsx_rule_format(r, text, sizeof(text));
-		fprintf(f, "rule %u %s %s\n", r->id, config_rule[r->id] ? "config" : "runtime",
-			text);
+		fprintf(f, "rule %u %s ", r->id, vsx_rule_origin_name(r->origin));
+		if (r->idle_timeout)
+			fprintf(f, "idle=%u ", r->idle_timeout);
+		if (r->hard_timeout)
+			fprintf(f, "hard=%u ", r->hard_timeout);
+		if (r->flags)
+			fprintf(f, "flags=%u ", r->flags);
+		if (r->idle_timeout || r->hard_timeout)
+			fprintf(f, "added=%llu ", (unsigned long long)r->added);
+		fprintf(f, "%s\n", text);
 	}
 	if (fclose(f) || rename(tmp, d->state_path)) {
 		log_warn("cannot write state file %s: %s", d->state_path, strerror(errno));
@@ -214,14 +314,6 @@ int vsxd_state_save(struct vsxd *d)
 	return 0;
 }
 
-struct saved_rule {
-	__u32 old_id;
-	bool runtime;
-	struct vsx_rule rule;
-	struct vsx_rule_state state;
-	struct vsx_counter *counters; /* per CPU, as read before anything changed; may be NULL */
-};
-
 static void free_saved(struct saved_rule *saved, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -229,15 +321,42 @@ static void free_saved(struct saved_rule *saved, size_t n)
 	free(saved);
 }
 
-static enum vsxd_dir rule_dp_dir(const struct vsx_rule *r)
+/* ORIGIN [idle=S] [hard=S] [flags=N] [added=NS] of a state line into r; the rest's offset. */
+static int parse_saved_head(const char *line, struct vsx_rule *r, unsigned int *id)
 {
-	return vsx_rule_direction(r) == VSX_DIR_EGRESS ? VSXD_EGRESS : VSXD_INGRESS;
+	char origin[16];
+	int off = 0, o;
+
+	if (sscanf(line, "rule %u %15s %n", id, origin, &off) != 2 || !off)
+		return -1;
+	/* "runtime": a state file of a vsxd before origins (vsxctl or another door) */
+	o = strcmp(origin, "runtime") == 0 ? VSX_ORIGIN_STATE : vsx_rule_origin_parse(origin);
+	r->origin = (__u8)(o < 0 || o == VSX_ORIGIN_UNKNOWN ? VSX_ORIGIN_STATE : o);
+	for (;;) {
+		unsigned long long v;
+		char name[8];
+		int n = 0;
+
+		if (sscanf(line + off, "%7[a-z]=%llu %n", name, &v, &n) != 2 || !n)
+			return off;
+		if (!strcmp(name, "idle") && v <= 0xffff)
+			r->idle_timeout = (__u16)v;
+		else if (!strcmp(name, "hard") && v <= 0xffff)
+			r->hard_timeout = (__u16)v;
+		else if (!strcmp(name, "flags") && v <= VSX_RULE_F_ALL)
+			r->flags = (__u16)v;
+		else if (!strcmp(name, "added"))
+			r->added = v;
+		else
+			return off; /* a rule field: the text starts here */
+		off += n;
+	}
 }
 
 /* Reads the previous vsxd's rules and their datapath state (before anything is changed). */
 static int read_state(struct vsxd *d, struct saved_rule **out, size_t *n_out)
 {
-	char line[STATE_LINE_MAX], err[256], origin[16];
+	char line[STATE_LINE_MAX], err[256];
 	struct saved_rule *saved = NULL;
 	size_t n = 0, lineno = 0;
 	FILE *f = fopen(d->state_path, "r");
@@ -247,8 +366,9 @@ static int read_state(struct vsxd *d, struct saved_rule **out, size_t *n_out)
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned int id;
-		int off = 0;
+		struct vsx_rule head;
+		unsigned int id = 0;
+		int off;
 
 		lineno++;
 		line[strcspn(line, "\n")] = '\0';
@@ -262,13 +382,19 @@ static int read_state(struct vsxd *d, struct saved_rule **out, size_t *n_out)
 			continue;
 		}
 		struct saved_rule s = {};
-		if (sscanf(line, "rule %u %15s %n", &id, origin, &off) != 2 || !off || id == 0 ||
-		    id >= VSX_MAX_RULES || vsx_rule_parse(line + off, &s.rule, err, sizeof(err))) {
+		memset(&head, 0, sizeof(head));
+		off = parse_saved_head(line, &head, &id);
+		if (off < 0 || id == 0 || id >= VSX_MAX_RULES ||
+		    vsx_rule_parse(line + off, &s.rule, err, sizeof(err))) {
 			log_warn("%s:%zu: ignoring bad line", d->state_path, lineno);
 			continue;
 		}
+		s.rule.origin = head.origin;
+		s.rule.idle_timeout = head.idle_timeout;
+		s.rule.hard_timeout = head.hard_timeout;
+		s.rule.flags = head.flags;
+		s.rule.added = head.added;
 		s.old_id = id;
-		s.runtime = strcmp(origin, "runtime") == 0;
 		vsxd_dp_rule_state(&d->dp, id, &s.state);
 		vsxd_dp_get_rule_counters(&d->dp, rule_dp_dir(&s.rule), id, &s.counters);
 		struct saved_rule *p = realloc(saved, (n + 1) * sizeof(*p));
@@ -287,29 +413,77 @@ static int read_state(struct vsxd *d, struct saved_rule **out, size_t *n_out)
 	return 0;
 }
 
-/* Carries a surviving rule's decision and counters over to its new id. */
-static void restore_rule(struct vsxd *d, const struct saved_rule *s, __u32 new_id)
+/*
+ * The configuration's rules, then the saved runtime rules, as one batch: one install of each
+ * direction (both, whatever changed: a kept datapath may hold a previous vsxd's rules). Its
+ * "new rule" hooks carry each surviving rule's decision and counters over (restore.from).
+ */
+static int apply_startup(struct vsxd *d, const struct saved_rule *saved, size_t n_saved)
 {
-	vsxd_dp_set_rule_state(&d->dp, new_id, &s->state);
-	if (s->counters)
-		vsxd_dp_set_rule_counters(&d->dp, rule_dp_dir(&s->rule), new_id, s->counters);
-	if (s->state.core >= 0)
-		log_info("rule %u keeps core %d (was rule %u)", new_id, s->state.core, s->old_id);
+	struct vsx_rule_installer in = installer_of(d);
+	struct vsx_flow_txn tx;
+	__u64 now = now_ns();
+	char err[256];
+	int rc = vsx_flow_txn_begin(&tx, d->rules, &in);
+
+	if (rc)
+		return rc;
+	tx.install_all = true;
+	for (size_t i = 0; i < d->conf.n_rules; i++) {
+		struct vsx_flow_mod fm;
+		struct vsx_rule r;
+
+		rc = vsx_rule_parse(d->conf.rules[i].text, &r, err, sizeof(err));
+		if (!rc) {
+			r.origin = VSX_ORIGIN_CONFIG;
+			r.added = now;
+			vsx_flow_mod_from_rule(&fm, VSX_FMC_ADD, &r);
+			rc = vsx_flow_txn_stage(&tx, &fm, NULL, err, sizeof(err));
+		}
+		if (rc) {
+			log_err("%s:%u: rule: %s", d->conf.source, d->conf.rules[i].line, err);
+			vsx_flow_txn_abort(&tx);
+			return rc;
+		}
+	}
+	for (size_t i = 0; i < n_saved; i++) {
+		struct vsx_flow_mod fm;
+
+		if (saved[i].rule.origin == VSX_ORIGIN_CONFIG)
+			continue; /* re-read from the configuration (or gone from it) */
+		vsx_flow_mod_from_rule(&fm, VSX_FMC_ADD, &saved[i].rule);
+		if (vsx_flow_txn_stage(&tx, &fm, NULL, err, sizeof(err)))
+			log_warn("runtime rule %u not restored: %s", saved[i].old_id, err);
+	}
+	for (size_t i = 0; i < n_saved; i++) {
+		const struct vsx_rule *now_rule =
+		    vsx_rule_table_find_strict(d->rules, &saved[i].rule);
+
+		if (now_rule)
+			restore.from[now_rule->id] = (__s32)i;
+	}
+	restore.saved = saved;
+	rc = vsx_flow_txn_commit(&tx, err, sizeof(err));
+	restore.saved = NULL;
+	if (rc)
+		log_err("installing rules in the datapath: %s", err);
+	return rc;
 }
 
 int vsxd_rules_init(struct vsxd *d)
 {
 	struct saved_rule *saved = NULL;
 	size_t n_saved = 0;
-	char err[256];
-	__u32 id;
 	int rc;
 
 	snprintf(d->state_path, sizeof(d->state_path), "%s.state", d->conf.socket_path);
 	d->rules = vsx_rule_table_new(0);
-	config_rule = calloc(VSX_MAX_RULES, sizeof(*config_rule));
-	if (!d->rules || !config_rule)
+	seen = calloc(VSX_MAX_RULES, sizeof(*seen));
+	restore.from = malloc(VSX_MAX_RULES * sizeof(*restore.from));
+	if (!d->rules || !seen || !restore.from)
 		return -ENOMEM;
+	for (__u32 i = 0; i < VSX_MAX_RULES; i++)
+		restore.from[i] = -1;
 	if (d->dp.reused) {
 		rc = read_state(d, &saved, &n_saved);
 		if (rc)
@@ -319,60 +493,18 @@ int vsxd_rules_init(struct vsxd *d)
 		unlink(d->state_path);
 	}
 
-	bool *restored = calloc(VSX_MAX_RULES, sizeof(*restored));
-	if (!restored) {
-		free_saved(saved, n_saved);
-		return -ENOMEM;
-	}
 	d->restoring = true;
-	for (size_t i = 0; i < d->conf.n_rules; i++) {
-		bool replaced = false;
-		struct vsx_rule_action previous;
-
-		rc = add_rule(d, d->conf.rules[i].text, true, &id, &replaced, &previous, err,
-			      sizeof(err));
-		if (rc) {
-			log_err("%s:%u: rule: %s", d->conf.source, d->conf.rules[i].line, err);
-			free_saved(saved, n_saved);
-			free(restored);
-			d->restoring = false;
-			return rc;
-		}
-	}
-	for (size_t i = 0; i < n_saved; i++) {
-		const struct vsx_rule *now;
-
-		if (saved[i].runtime) {
-			bool replaced = false;
-
-			if (vsx_rule_table_add(d->rules, &saved[i].rule, &id, &replaced, err,
-					       sizeof(err))) {
-				log_warn("runtime rule %u not restored: %s", saved[i].old_id, err);
-				continue;
-			}
-			config_rule[id] = false;
-		}
-		now = vsx_rule_table_find_strict(d->rules, &saved[i].rule);
-		if (now) {
-			restore_rule(d, &saved[i], now->id);
-			restored[now->id] = true;
-		}
-	}
-	free_saved(saved, n_saved);
-	const struct vsx_rule *r;
-	vsx_rule_table_for_each(d->rules, r)
-	{
-		if (!restored[r->id])
-			reset_rule_state(d, r);
-	}
-	free(restored);
+	rc = apply_startup(d, saved, n_saved);
 	d->restoring = false;
-	rc = vsxd_rules_install(d);
-	if (!rc)
-		vsxd_state_save(d);
+	free_saved(saved, n_saved);
+	free(restore.from);
+	restore.from = NULL;
+	if (rc)
+		return rc;
+	vsxd_state_save(d);
 	log_info("%u rules installed (%u from the configuration)", vsx_rule_table_count(d->rules),
 		 (unsigned int)d->conf.n_rules);
-	return rc;
+	return 0;
 }
 
 void vsxd_rules_free(struct vsxd *d)
@@ -381,6 +513,8 @@ void vsxd_rules_free(struct vsxd *d)
 		unlink(d->state_path);
 	vsx_rule_table_free(d->rules);
 	d->rules = NULL;
-	free(config_rule);
-	config_rule = NULL;
+	free(seen);
+	seen = NULL;
+	free(restore.from);
+	restore.from = NULL;
 }

@@ -3,9 +3,11 @@
  * The uplink XDP program (bpf/uplink.bpf.c) on crafted packets through BPF_PROG_TEST_RUN:
  * verdicts, the core each mode chooses (per-core counters), irq:auto decisions, the flow cache,
  * fragments following their first fragment, and the FCF restore of the outer ToS.
- * Rules go in through the real path: rule parser -> rule table -> classifier -> install.
+ * Rules go in through the real path: rule parser -> the flow_mod door (rule table, classifier,
+ * install into this skeleton's maps).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <sched.h>
 #include <time.h>
 #include <setjmp.h>
@@ -21,9 +23,8 @@
 
 #include "uplink.skel.h"
 #include "lib/pktbuild.h"
-#include "classifier.h"
 #include "cls_install.h"
-#include "rule_table.h"
+#include "flow_mod.h"
 #include <vsx/datapath.h>
 
 struct fixture {
@@ -40,26 +41,52 @@ static void write_config(struct fixture *f)
 	assert_int_equal(bpf_map_update_elem(bpf_map__fd(f->skel->maps.vsx_config), &zero, &f->cfg, 0), 0);
 }
 
+/* The door's installer for this skeleton: ingress only (no egress program is loaded). */
+static int test_install(void *ctx, int dir, const struct vsx_classifier *c)
+{
+	struct fixture *f = ctx;
+	int rc;
+
+	if (dir != VSX_DIR_INGRESS)
+		return -EOPNOTSUPP;
+	rc = vsx_cls_install(bpf_map__fd(f->skel->maps.vsx_masks),
+			     bpf_map__fd(f->skel->maps.vsx_rules), &f->cfg.cls_bank, c);
+	if (!rc) {
+		f->cfg.rules_gen++;
+		write_config(f);
+	}
+	return rc;
+}
+
+/* A new rule starts undecided, as vsxd's installer does it. */
+static void test_reset_decision(void *ctx, const struct vsx_rule *r)
+{
+	struct fixture *f = ctx;
+	struct vsx_rule_state st = { .core = VSX_CORE_NONE };
+
+	bpf_map_update_elem(bpf_map__fd(f->skel->maps.vsx_rule_state), &r->id, &st, 0);
+}
+
+/* Adds the rules (ADD, origin test) as one batch: one install. */
 static void add_rules(struct fixture *f, const char *const *texts)
 {
-	struct vsx_classifier c;
+	const struct vsx_rule_installer in = {
+		.ctx = f, .install = test_install, .reset_decision = test_reset_decision,
+	};
+	struct vsx_flow_txn tx;
 	char err[256];
 
+	assert_int_equal(vsx_flow_txn_begin(&tx, f->rules, &in), 0);
 	for (; *texts; texts++) {
+		struct vsx_flow_mod fm;
 		struct vsx_rule r;
-		__u32 id;
 
 		assert_int_equal(vsx_rule_parse(*texts, &r, err, sizeof(err)), 0);
-		assert_int_equal(vsx_rule_table_add(f->rules, &r, &id, NULL, err, sizeof(err)), 0);
-		struct vsx_rule_state st = { .core = VSX_CORE_NONE };
-		bpf_map_update_elem(bpf_map__fd(f->skel->maps.vsx_rule_state), &id, &st, 0);
+		r.origin = VSX_ORIGIN_TEST;
+		vsx_flow_mod_from_rule(&fm, VSX_FMC_ADD, &r);
+		assert_int_equal(vsx_flow_txn_stage(&tx, &fm, NULL, err, sizeof(err)), 0);
 	}
-	assert_int_equal(vsx_classifier_build(&c, f->rules, VSX_DIR_INGRESS, err, sizeof(err)), 0);
-	assert_int_equal(vsx_cls_install(bpf_map__fd(f->skel->maps.vsx_masks),
-					 bpf_map__fd(f->skel->maps.vsx_rules), &f->cfg.cls_bank, &c), 0);
-	vsx_classifier_free(&c);
-	f->cfg.rules_gen++;
-	write_config(f);
+	assert_int_equal(vsx_flow_txn_commit(&tx, err, sizeof(err)), 0);
 }
 
 static int setup(void **state)
