@@ -30,7 +30,7 @@ test_cli() {
 	h=$("$SIM" --help)
 	for w in --seed --cores --vms --intervals --threshold --free-cores --prio-vms --decision-load \
 		--load --stack-us --hit-ns --miss-ns --handoff-us --gap-hz --rb-hold --rb-margin \
-		--rb-max-moves --rss-cpus --sched --out --no-plot "sim: collisions_vsx=A"; do
+		--rb-max-moves --rb-balance --rss-cpus --sched --out --no-plot "sim: collisions_vsx=A"; do
 		grep -q -- "$w" <<<"$h" || t_fail "--help does not mention $w"
 	done
 	for bad in "--cores 1" "--cores x" "--cores 257" "--vms 0" "--intervals 5" "--threshold 101" \
