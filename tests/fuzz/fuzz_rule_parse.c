@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The rule parser on arbitrary bytes. A failed parse must say why. A rule that parses must
- * be valid, match its own key, format to text that parses back into the identical rule, and
- * format the same way again.
+ * be valid, already normalised (vsx_match_normalize, the binary doors' step, changes nothing),
+ * match its own key, format to text that parses back into the identical rule, and format the
+ * same way again.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +39,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (vsx_rule_validate(&a, err, sizeof(err))) {
 		fprintf(stderr, "\"%s\" parsed into an invalid rule: %s\n", s, err);
+		abort();
+	}
+	struct vsx_flow_key nk = a.key, nm = a.mask;
+	if (vsx_match_normalize(&nk, &nm, err, sizeof(err)) || memcmp(&nk, &a.key, sizeof(nk)) ||
+	    memcmp(&nm, &a.mask, sizeof(nm))) {
+		fprintf(stderr, "\"%s\": normalising the parsed match changes it\n", s);
 		abort();
 	}
 	if (!vsx_rule_matches_key(&a, &a.key)) {
