@@ -4,7 +4,8 @@
  * to another core, and applies the moves to the assignment counts. User space only (vsxd
  * and the simulator link it); it touches no map and no clock, so a sample is whatever the
  * caller says it is. Targets come from vsx_choose_core() (include/vsx/core_choice.h): the
- * planner never ranks cores by a rule of its own. docs/rebalancing.md has the policy.
+ * planner never ranks cores by a rule of its own, it only leaves out the cores a move does
+ * not fit on. docs/rebalancing.md has the policy.
  *
  * A round, for each core c holding decided rules (in `rules`), in this order:
  *
@@ -25,8 +26,9 @@
  *              VSX_REBALANCE_MIN_GAIN above the mean) for `hold` samples: rules move one
  *              at a time until c's estimated load is at the level, each time the rule
  *              whose move makes the larger of the two loads after it the smallest, its
- *              target vsx_choose_core()'s among the cores where the rule's weight ends at
- *              most at the threshold and VSX_REBALANCE_MIN_GAIN below c. Sources by load.
+ *              target vsx_choose_core()'s among the cores where the rule's share ends at
+ *              least VSX_REBALANCE_MIN_GAIN below c (so at most at the threshold: c
+ *              qualifies). Sources by load, highest first.
  *   freed      c qualifies and holds two or more rules, and some qualifying core is at
  *              least `margin` points below c, for `hold` consecutive samples: one rule
  *              moves to vsx_choose_core()'s core if that core is `margin` below c, chosen
