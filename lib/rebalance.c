@@ -369,9 +369,10 @@ static unsigned int balance_level(const struct vsx_rebalance *rb,
 }
 
 /*
- * The target of an overload move of r (weight w, off core `from`): vsx_choose_core()'s core
+ * The target of an overload move of r (weight w) off its core: vsx_choose_core()'s core
  * among the qualifying cores that stay at or below the threshold with w added; else, off a
- * core that is only overloaded, among the cores above the threshold one that ends at least
+ * core that is only overloaded, among the cores above the threshold (in rb->est: the cores
+ * expected at or below it stay for new decisions) one that ends at least
  * VSX_REBALANCE_MIN_GAIN below the source's load (a saturated core's work goes where there
  * is more room, even when no core qualifies); else, for a rule whose weight is a guess (no
  * self load) or that must leave, the choice's core as for a new decision. A rule known to
