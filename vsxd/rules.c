@@ -236,7 +236,7 @@ int vsxd_rule_del(struct vsxd *d, const char *id_or_text, char *err, size_t errl
  * Timeouts (rules that have them come by OpenFlow): deletes the rules whose idle or hard
  * timeout has passed. A rule's last hit is the tick at which its packet count was last seen to
  * grow, so idle timeouts are as fine as the caller's ticks. Meant for vsxd's tick; returns the
- * number removed or -errno.
+ * number removed or -errno. (Declared here until vsxd.h declares it for the event loop.)
  */
 int vsxd_rules_expire(struct vsxd *d);
 
