@@ -37,9 +37,9 @@ struct vsxd {
 	struct vsx_core_table core_table; /* what was last written to the datapath */
 	char state_path[300];             /* runtime rules and mode, kept across restarts */
 	int listen_fd;
-	struct vsx_loop *loop;           /* the event loop (main.c) */
-	struct vsx_ctl_server *ctl;      /* control connections (control.c) */
-	unsigned long long samples;      /* load sampling ticks since start */
+	struct vsx_loop *loop;            /* the event loop (main.c) */
+	struct vsx_ctl_server *ctl;       /* control connections (control.c) */
+	unsigned long long samples;       /* load sampling ticks since start */
 	bool keep_datapath;
 	bool restoring; /* vsxd_rules_init() is rebuilding the table over a kept datapath */
 	unsigned long long started_ns;
