@@ -180,32 +180,56 @@ int vsx_flow_txn_begin(struct vsx_flow_txn *tx, struct vsx_rule_table *t,
 	return vsx_rule_table_begin(t);
 }
 
+/* The failure a staging error stands for; `part` is what was being checked. */
+static int failure_of(int rc, int part)
+{
+	switch (rc) {
+	case -EEXIST:
+		return VSX_FMF_OVERLAP;
+	case -ENOSPC:
+		return VSX_FMF_TABLE_FULL;
+	case -ENOMEM:
+		return VSX_FMF_NO_MEMORY;
+	default:
+		return part;
+	}
+}
+
 int vsx_flow_txn_stage(struct vsx_flow_txn *tx, const struct vsx_flow_mod *fm,
 		       struct vsx_flow_mod_result *res, char *err, size_t errlen)
 {
 	size_t savepoint = vsx_rule_table_savepoint(tx->t), notes = tx->n_notes;
 	struct vsx_flow_mod_result ignored;
+	int rc, part = VSX_FMF_BAD_COMMAND;
 	struct vsx_rule r;
-	int rc;
 
 	if (!res)
 		res = &ignored;
 	memset(res, 0, sizeof(*res));
+	rc = 0;
 	if (fm->command > VSX_FMC_DELETE_STRICT)
-		return vsx_errf(err, errlen, -EINVAL, "unknown flow_mod command %u", fm->command);
-	if (fm->flags & ~VSX_RULE_F_ALL)
-		return vsx_errf(err, errlen, -EINVAL, "unsupported flow_mod flags 0x%04x",
-				fm->flags & ~VSX_RULE_F_ALL);
-	if (fm->origin >= VSX_ORIGIN_COUNT)
-		return vsx_errf(err, errlen, -EINVAL, "unknown origin %u", fm->origin);
-	if (fm->reason > VSX_REMOVED_HARD)
-		return vsx_errf(err, errlen, -EINVAL, "unknown removal reason %u", fm->reason);
+		rc = vsx_errf(err, errlen, -EINVAL, "unknown flow_mod command %u", fm->command);
+	else if (fm->origin >= VSX_ORIGIN_COUNT)
+		rc = vsx_errf(err, errlen, -EINVAL, "unknown origin %u", fm->origin);
+	else if (fm->reason > VSX_REMOVED_HARD)
+		rc = vsx_errf(err, errlen, -EINVAL, "unknown removal reason %u", fm->reason);
+	if (rc)
+		goto refused;
+	part = VSX_FMF_BAD_FLAGS;
+	if (fm->flags & ~VSX_RULE_F_ALL) {
+		rc = vsx_errf(err, errlen, -EINVAL, "unsupported flow_mod flags 0x%04x",
+			      fm->flags & ~VSX_RULE_F_ALL);
+		goto refused;
+	}
+	/* The match first, so that a later -EINVAL is the action's (or the action's with it). */
+	part = VSX_FMF_BAD_MATCH;
 	rc = fm_rule(fm, &r, err, errlen);
-	if (!rc && fm->command != VSX_FMC_ADD)
+	if (!rc)
 		rc = vsx_match_validate(&r.key, &r.mask, err, errlen);
 	if (rc)
-		return rc;
+		goto refused;
 
+	part = VSX_FMF_BAD_ACTION;
 	switch (fm->command) {
 	case VSX_FMC_ADD:
 		rc = stage_add(tx, &r, fm->flags & VSX_RULE_F_RESET_COUNTS, res, err, errlen);
@@ -224,7 +248,12 @@ int vsx_flow_txn_stage(struct vsx_flow_txn *tx, const struct vsx_flow_mod *fm,
 		vsx_rule_table_rollback_to(tx->t, savepoint);
 		tx->n_notes = notes;
 		memset(res, 0, sizeof(*res));
+		res->failed = failure_of(rc, part);
 	}
+	return rc;
+
+refused:
+	res->failed = part;
 	return rc;
 }
 
@@ -459,8 +488,10 @@ int vsx_flow_mod_apply(struct vsx_rule_table *t, const struct vsx_rule_installer
 		return rc;
 	}
 	rc = vsx_flow_txn_commit(&tx, err, errlen);
-	if (rc && res)
+	if (rc && res) {
 		memset(res, 0, sizeof(*res));
+		res->failed = rc == -ENOMEM ? VSX_FMF_NO_MEMORY : VSX_FMF_DATAPATH;
+	}
 	return rc;
 }
 

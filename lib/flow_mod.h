@@ -76,11 +76,26 @@ struct vsx_flow_mod {
 /* A flow_mod from a rule (ADD of it; other commands select by its match and priority). */
 void vsx_flow_mod_from_rule(struct vsx_flow_mod *fm, int command, const struct vsx_rule *r);
 
-/* What a command did. */
+/* Which part of a command failed: what an OpenFlow agent answers (FLOW_MOD_FAILED/BAD_COMMAND,
+ * BAD_FLAGS, BAD_MATCH, BAD_ACTION, OVERLAP, TABLE_FULL; the rest as it sees fit). */
+enum vsx_fm_failure {
+	VSX_FMF_NONE = 0,
+	VSX_FMF_BAD_COMMAND, /* command, origin or reason out of range */
+	VSX_FMF_BAD_FLAGS,
+	VSX_FMF_BAD_MATCH,  /* the match (normalisation, prerequisites, shapes) */
+	VSX_FMF_BAD_ACTION, /* the action, or the action with this match (direction) */
+	VSX_FMF_OVERLAP,    /* -EEXIST: CHECK_OVERLAP found a rule */
+	VSX_FMF_TABLE_FULL, /* -ENOSPC: no free id, or no mask room in the direction */
+	VSX_FMF_NO_MEMORY,
+	VSX_FMF_DATAPATH, /* the build or the installer failed (vsx_flow_mod_apply) */
+};
+
+/* What a command did, or which part of it failed. */
 struct vsx_flow_mod_result {
 	__u32 id;      /* ADD: the rule's id */
 	bool replaced; /* ADD: an identical rule was replaced */
 	unsigned int n_added, n_modified, n_deleted;
+	int failed; /* enum vsx_fm_failure: VSX_FMF_NONE on success */
 };
 
 /*

@@ -223,16 +223,32 @@ static void test_add_replace(void **state)
 	/* bad command, flags, action */
 	fm_text(&fm, VSX_FMC_ADD, "udp actions=irq:1");
 	fm.command = 9;
-	assert_int_equal(vsx_flow_mod_apply(t, &inst, &fm, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vsx_flow_mod_apply(t, &inst, &fm, &res, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "unknown flow_mod command 9");
+	assert_int_equal(res.failed, VSX_FMF_BAD_COMMAND);
 	fm.command = VSX_FMC_ADD;
 	fm.flags = 0x8;
-	assert_int_equal(vsx_flow_mod_apply(t, &inst, &fm, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vsx_flow_mod_apply(t, &inst, &fm, &res, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "unsupported flow_mod flags 0x0008");
+	assert_int_equal(res.failed, VSX_FMF_BAD_FLAGS);
 	fm.flags = 0;
 	fm.action.core = 999;
-	assert_int_equal(vsx_flow_mod_apply(t, &inst, &fm, NULL, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vsx_flow_mod_apply(t, &inst, &fm, &res, err, sizeof(err)), -EINVAL);
+	assert_int_equal(res.failed, VSX_FMF_BAD_ACTION);
+	fm.action.core = 1;
+	fm.mask.nw_src[0] = 0xffffffff; /* udp's dl_type is IPv4, but the key... */
+	fm.key.nw_src[0] = 0x0100000a;
+	fm.mask.dl_type = 0; /* ... no longer says so: a missing prerequisite */
+	assert_int_equal(vsx_flow_mod_apply(t, &inst, &fm, &res, err, sizeof(err)), -EINVAL);
+	assert_int_equal(res.failed, VSX_FMF_BAD_MATCH);
 	assert_int_equal(vsx_rule_table_count(t), 1);
+	vsx_rule_table_free(t);
+
+	/* a full table */
+	t = vsx_rule_table_new(1);
+	add_ok(t, "udp actions=irq:1");
+	assert_int_equal(apply(t, VSX_FMC_ADD, "tcp actions=irq:1", 0, &res), -ENOSPC);
+	assert_int_equal(res.failed, VSX_FMF_TABLE_FULL);
 	vsx_rule_table_free(t);
 }
 
@@ -246,6 +262,7 @@ static void test_overlap(void **state)
 	/* a packet to 10.1.1.1:80 matches both, same priority */
 	assert_int_equal(apply(t, VSX_FMC_ADD, "priority=10,tcp,tp_dst=80 actions=irq:2", co, &res),
 			 -EEXIST);
+	assert_int_equal(res.failed, VSX_FMF_OVERLAP);
 	assert_int_equal(vsx_rule_table_count(t), 1);
 	/* the identical rule overlaps too (without the flag it would be replaced) */
 	assert_int_equal(
@@ -316,11 +333,14 @@ static void test_modify(void **state)
 	fm_text(&fm, VSX_FMC_MODIFY, "icmp actions=irq:7");
 	fm.action.core = 300;
 	assert_int_equal(vsx_flow_mod_apply(t, &inst, &fm, &res, err, sizeof(err)), -EINVAL);
+	assert_int_equal(res.failed, VSX_FMF_BAD_ACTION);
 
 	/* one selected rule cannot take the action (an egress rule cannot match vm_id): none do */
 	add_ok(t, "priority=40,vni=5,vm_id=3 actions=irq:1");
 	dump(t, before, sizeof(before));
 	assert_int_equal(apply(t, VSX_FMC_MODIFY, "actions=set_fcf:2", 0, &res), -EINVAL);
+	assert_int_equal(res.failed, VSX_FMF_BAD_ACTION);
+	assert_int_equal(res.n_modified, 0);
 	dump(t, after, sizeof(after));
 	assert_string_equal(before, after);
 
@@ -378,6 +398,7 @@ static void test_delete(void **state)
 	fm.key.tp_dst = htons(80);
 	assert_int_equal(vsx_flow_mod_apply(t, &inst, &fm, &res, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "tp_dst"));
+	assert_int_equal(res.failed, VSX_FMF_BAD_MATCH);
 	vsx_rule_table_free(t);
 }
 
@@ -449,6 +470,7 @@ static void test_rollback_each_command(void **state)
 		assert_null(strstr(fk.events, "removed"));
 		assert_null(strstr(fk.events, "counters-2"));
 		assert_int_equal(res.n_added + res.n_modified + res.n_deleted, 0);
+		assert_int_equal(res.failed, VSX_FMF_DATAPATH);
 
 		/* and the same command then succeeds as if the failure never happened */
 		fk.fail_at = 0;
