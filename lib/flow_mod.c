@@ -74,14 +74,30 @@ static bool cookie_ok(const struct vsx_flow_mod *fm, const struct vsx_rule *r)
 	return !((r->cookie ^ fm->cookie) & fm->cookie_mask);
 }
 
-static bool selects(const struct vsx_flow_mod *fm, const struct vsx_rule *sel,
-		    const struct vsx_rule *r)
+static bool is_strict(const struct vsx_flow_mod *fm)
 {
-	bool strict = fm->command == VSX_FMC_MODIFY_STRICT || fm->command == VSX_FMC_DELETE_STRICT;
+	return fm->command == VSX_FMC_MODIFY_STRICT || fm->command == VSX_FMC_DELETE_STRICT;
+}
 
-	if (!cookie_ok(fm, r))
-		return false;
-	return strict ? vsx_rule_match_equal(sel, r) : vsx_rule_covers(sel, r);
+/*
+ * The rules a MODIFY or DELETE selects, in id order, after rule `after` (0: from the start).
+ * Strict: the one rule with this match and priority (the table's hash, not a scan, so that a
+ * stream of strict deletes stays linear). The rule just changed or deleted may be `after`.
+ */
+static const struct vsx_rule *next_selected(const struct vsx_rule_table *t,
+					    const struct vsx_flow_mod *fm,
+					    const struct vsx_rule *sel, __u32 after)
+{
+	const struct vsx_rule *r;
+
+	if (is_strict(fm)) {
+		r = after ? NULL : vsx_rule_table_find_strict(t, sel);
+		return r && cookie_ok(fm, r) ? r : NULL;
+	}
+	for (r = vsx_rule_table_next(t, after); r; r = vsx_rule_table_next(t, r->id))
+		if (cookie_ok(fm, r) && vsx_rule_covers(sel, r))
+			return r;
+	return NULL;
 }
 
 static int stage_add(struct vsx_flow_txn *tx, const struct vsx_rule *r, bool reset,
@@ -133,12 +149,9 @@ static int stage_modify(struct vsx_flow_txn *tx, const struct vsx_flow_mod *fm,
 	rc = vsx_rule_validate(&any, err, errlen);
 	if (rc)
 		return rc;
-	vsx_rule_table_for_each(tx->t, r)
-	{
+	for (r = next_selected(tx->t, fm, sel, 0); r; r = next_selected(tx->t, fm, sel, r->id)) {
 		struct vsx_rule content;
 
-		if (!selects(fm, sel, r))
-			continue;
 		content = *r;
 		content.action = fm->action;
 		content.origin = fm->origin;
@@ -158,13 +171,8 @@ static int stage_delete(struct vsx_flow_txn *tx, const struct vsx_flow_mod *fm,
 {
 	const struct vsx_rule *r;
 
-	vsx_rule_table_for_each(tx->t, r)
-	{
-		__u32 id = r->id;
-
-		if (!selects(fm, sel, r))
-			continue;
-		if (add_note(tx, id, false, fm->reason) || vsx_rule_table_del(tx->t, id))
+	for (r = next_selected(tx->t, fm, sel, 0); r; r = next_selected(tx->t, fm, sel, r->id)) {
+		if (add_note(tx, r->id, false, fm->reason) || vsx_rule_table_del(tx->t, r->id))
 			return vsx_errf(err, errlen, -ENOMEM, "out of memory");
 		res->n_deleted++;
 	}
