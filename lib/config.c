@@ -33,6 +33,7 @@ enum global_kw {
 	G_REBALANCE,
 	G_REBALANCE_HOLD,
 	G_REBALANCE_MARGIN,
+	G_REBALANCE_BALANCE,
 	G_REBALANCE_GAP,
 	G_FLOW_CACHE_SLOTS,
 	G_BPFFS,
@@ -412,6 +413,7 @@ static const char *const global_names[G_COUNT] = {
 	[G_REBALANCE] = "rebalance",
 	[G_REBALANCE_HOLD] = "rebalance-hold",
 	[G_REBALANCE_MARGIN] = "rebalance-margin",
+	[G_REBALANCE_BALANCE] = "rebalance-balance",
 	[G_REBALANCE_GAP] = "rebalance-gap-ms",
 	[G_FLOW_CACHE_SLOTS] = "flow-cache-slots",
 	[G_BPFFS] = "bpffs",
@@ -532,6 +534,10 @@ static int set_global(struct parser *p, enum global_kw kw, const char *v)
 	case G_REBALANCE_MARGIN:
 		r = get_num(p, name, v, 1, 100, &n);
 		c->rebalance_margin = (uint8_t)n;
+		return r;
+	case G_REBALANCE_BALANCE:
+		r = get_num(p, name, v, 0, 100, &n);
+		c->rebalance_balance = (uint8_t)n;
 		return r;
 	case G_REBALANCE_GAP:
 		r = get_num(p, name, v, 1, VSXD_MAX_REBALANCE_GAP_MS, &n);
@@ -823,6 +829,7 @@ void vsxd_conf_init(struct vsxd_conf *conf)
 	conf->rebalance = VSXD_DEFAULT_REBALANCE;
 	conf->rebalance_hold = VSXD_DEFAULT_REBALANCE_HOLD;
 	conf->rebalance_margin = VSXD_DEFAULT_REBALANCE_MARGIN;
+	conf->rebalance_balance = VSXD_DEFAULT_REBALANCE_BALANCE;
 	conf->rebalance_gap_ms = VSXD_DEFAULT_REBALANCE_GAP_MS;
 	conf->flow_cache_slots = VSX_DEFAULT_FLOW_SLOTS;
 	strcpy(conf->bpffs, VSXD_DEFAULT_BPFFS);
@@ -1016,6 +1023,7 @@ int vsxd_conf_dump(const struct vsxd_conf *c, FILE *f)
 	fprintf(f, "rebalance %s\n", c->rebalance ? "on" : "off");
 	fprintf(f, "rebalance-hold %u\n", c->rebalance_hold);
 	fprintf(f, "rebalance-margin %u\n", c->rebalance_margin);
+	fprintf(f, "rebalance-balance %u\n", c->rebalance_balance);
 	fprintf(f, "rebalance-gap-ms %u\n", c->rebalance_gap_ms);
 	fprintf(f, "flow-cache-slots %u\n", c->flow_cache_slots);
 	put_kv(f, "", "bpffs", c->bpffs);
@@ -1100,6 +1108,7 @@ bool vsxd_conf_equal(const struct vsxd_conf *a, const struct vsxd_conf *b)
 	    a->threshold != b->threshold || a->sample_interval_ms != b->sample_interval_ms ||
 	    a->decision_load != b->decision_load || a->rebalance != b->rebalance ||
 	    a->rebalance_hold != b->rebalance_hold || a->rebalance_margin != b->rebalance_margin ||
+	    a->rebalance_balance != b->rebalance_balance ||
 	    a->rebalance_gap_ms != b->rebalance_gap_ms ||
 	    a->flow_cache_slots != b->flow_cache_slots || strcmp(a->bpffs, b->bpffs) ||
 	    strcmp(a->socket_path, b->socket_path) || a->rss_cpus_all != b->rss_cpus_all ||

@@ -29,6 +29,7 @@
 
 #include "core_load.h" /* struct vsx_cpuset, CPU lists */
 #include "log.h"
+#include "rebalance.h" /* the planner's defaults */
 #include "vsx/datapath.h"
 #include "vsx/fcf.h"
 #include "vsx/limits.h"
@@ -63,6 +64,8 @@
 #define VSXD_DEFAULT_REBALANCE_HOLD 3 /* samples */
 #define VSXD_MAX_REBALANCE_HOLD 100
 #define VSXD_DEFAULT_REBALANCE_MARGIN 20 /* percent points */
+/* percent above the mean load of the usable cores at which a core hands rules over, 0 = off */
+#define VSXD_DEFAULT_REBALANCE_BALANCE VSX_REBALANCE_DEFAULT_BALANCE
 /* the flowlet gap: bounds the old core's queueing delay (docs/rebalancing.md) */
 #define VSXD_DEFAULT_REBALANCE_GAP_MS 15
 #define VSXD_MAX_REBALANCE_GAP_MS 1000
@@ -126,6 +129,7 @@ struct vsxd_conf {
 	bool rebalance;		     /* move decided irq:auto rules (lib/rebalance.h) */
 	uint32_t rebalance_hold;     /* samples, 1..VSXD_MAX_REBALANCE_HOLD */
 	uint8_t rebalance_margin;    /* percent points, 1..100 */
+	uint8_t rebalance_balance;   /* percent of the mean load, 0..100, 0 = off */
 	uint32_t rebalance_gap_ms;   /* flowlet idle gap, 1..VSXD_MAX_REBALANCE_GAP_MS */
 	uint32_t flow_cache_slots;   /* power of two, VSXD_MIN..MAX_FLOW_SLOTS */
 	char bpffs[VSXD_PATH_SIZE];  /* directory for pinned maps and links */

@@ -54,6 +54,7 @@ int vsxd_rebalance_init(struct vsxd *d)
 	vsx_rebalance_conf_default(&r->conf, d->conf.sample_interval_ms);
 	r->conf.hold = d->conf.rebalance_hold;
 	r->conf.margin = d->conf.rebalance_margin;
+	r->conf.balance = d->conf.rebalance_balance;
 
 	if (d->conf.rebalance && !hz)
 		log_warn(
@@ -63,10 +64,10 @@ int vsxd_rebalance_init(struct vsxd *d)
 		fj = vsx_flowlet_jiffies(d->conf.rebalance_gap_ms, hz);
 	__atomic_store_n(&d->dp.cfg->flowlet_jiffies, fj, __ATOMIC_RELEASE);
 	if (d->conf.rebalance)
-		log_info("rebalancing on: hold %u samples, margin %u points, cooldown %u samples, "
-			 "flowlet gap %u ms (%u jiffies at HZ=%u)",
-			 r->conf.hold, r->conf.margin, r->conf.cooldown, d->conf.rebalance_gap_ms,
-			 fj, hz);
+		log_info("rebalancing on: hold %u samples, margin %u points, balance %u %%, "
+			 "cooldown %u samples, flowlet gap %u ms (%u jiffies at HZ=%u)",
+			 r->conf.hold, r->conf.margin, r->conf.balance, r->conf.cooldown,
+			 d->conf.rebalance_gap_ms, fj, hz);
 	return 0;
 }
 

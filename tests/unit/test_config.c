@@ -103,6 +103,7 @@ static void test_defaults(void **state)
 	assert_true(conf.rebalance);
 	assert_int_equal(conf.rebalance_hold, 3);
 	assert_int_equal(conf.rebalance_margin, 20);
+	assert_int_equal(conf.rebalance_balance, 5);
 	assert_int_equal(conf.rebalance_gap_ms, 15);
 	assert_int_equal(conf.flow_cache_slots, 1048576);
 	assert_string_equal(conf.bpffs, "/run/vsx/bpf");
@@ -195,6 +196,7 @@ static void test_value_forms(void **state)
 		 "rebalance off\n"
 		 "rebalance-hold 100\n"
 		 "rebalance-margin 1\n"
+		 "rebalance-balance 0\n"
 		 "rebalance-gap-ms 1000\n"
 		 "flow-cache-slots 16M\n"
 		 "rss-cpus 0-3,8,10-11\n"
@@ -235,6 +237,7 @@ static void test_value_forms(void **state)
 	assert_false(conf.rebalance);
 	assert_int_equal(conf.rebalance_hold, 100);
 	assert_int_equal(conf.rebalance_margin, 1);
+	assert_int_equal(conf.rebalance_balance, 0);
 	assert_int_equal(conf.rebalance_gap_ms, 1000);
 	assert_int_equal(conf.flow_cache_slots, 16u << 20);
 	assert_false(conf.rss_cpus_all);
@@ -268,7 +271,7 @@ static void test_value_forms(void **state)
 	assert_int_equal(conf.n_rules, 2);
 	assert_string_equal(conf.rules[0].text, "priority=5,vni=7,actions=irq:2");
 	assert_string_equal(conf.rules[1].text, "udp, nw_dst=10.0.0.1\tactions=irq:auto");
-	assert_int_equal(conf.rules[1].line, 39);
+	assert_int_equal(conf.rules[1].line, 40);
 	vsxd_conf_free(&conf);
 
 	/* "1K" and a bare sample interval; "rss-cpus all" after nothing */
@@ -413,6 +416,10 @@ static void test_errors_global(void **state)
 		 "vsxd.conf:2: rebalance-margin 0 out of range 1..100"},
 		{"uplink e\nrebalance-margin 101\n",
 		 "vsxd.conf:2: rebalance-margin 101 out of range 1..100"},
+		{"uplink e\nrebalance-balance 101\n",
+		 "vsxd.conf:2: rebalance-balance 101 out of range 0..100"},
+		{"uplink e\nrebalance-balance -1\n",
+		 "vsxd.conf:2: rebalance-balance: invalid number '-1'"},
 		{"uplink e\nrebalance-gap-ms 0\n",
 		 "vsxd.conf:2: rebalance-gap-ms 0 out of range 1..1000"},
 		{"uplink e\nrebalance-gap-ms 1001\n",
@@ -736,6 +743,7 @@ static void test_dump(void **state)
 			       "rebalance on\n"
 			       "rebalance-hold 3\n"
 			       "rebalance-margin 20\n"
+			       "rebalance-balance 5\n"
 			       "rebalance-gap-ms 15\n"
 			       "flow-cache-slots 1048576\n"
 			       "bpffs /run/vsx/bpf\n"
@@ -776,6 +784,7 @@ static void test_dump(void **state)
 		   "cpumap-kthread normal\n"
 		   "threshold 0\nsample-interval 10\nflow-cache-slots 16M\nxdp-mode native\n"
 		   "decision-load 100\nrebalance no\nrebalance-hold 1\nrebalance-margin 100\n"
+		   "rebalance-balance 100\n"
 		   "rebalance-gap-ms 1\n"
 		   "log-level err\nvxlan-port 1\n"
 		   "vm a { \n vm-id 5\n tenant red\n port \"t}p\"\n pid 77\n priority yes\n}\n"
@@ -814,6 +823,9 @@ static void test_equal(void **state)
 	b.rebalance_margin = 21;
 	assert_false(vsxd_conf_equal(&a, &b));
 	b.rebalance_margin = a.rebalance_margin;
+	b.rebalance_balance = 6;
+	assert_false(vsxd_conf_equal(&a, &b));
+	b.rebalance_balance = a.rebalance_balance;
 	b.rebalance_gap_ms = 16;
 	assert_false(vsxd_conf_equal(&a, &b));
 	b.rebalance_gap_ms = a.rebalance_gap_ms;
