@@ -79,7 +79,8 @@ static const char usage[] =
     "  --rb-margin P       vsx+rb: points a freed core must be below, 0..100 (default: vsxd's, "
     "20)\n"
     "  --rb-max-moves N    vsx+rb: moves per round, 0..64 (default: the planner's, 8)\n"
-    "  --rb-balance P      vsx+rb: % above the mean load a core may be, 0 off (default 5)\n"
+    "  --rb-balance P      vsx+rb: % above the mean load a core may be, 0 off (default: vsxd's, "
+    "5)\n"
     "  --rss-cpus all|free the cores the NIC's RSS table spreads over: all (default), or\n"
     "                      those without a VM (every policy's receiving cores)\n"
     "  --sched fair|softirq how an overloaded core shares: in proportion to every demand\n"
@@ -336,7 +337,7 @@ int main(int argc, char **argv)
 	    .rb_hold = VSXD_DEFAULT_REBALANCE_HOLD,
 	    .rb_margin = VSXD_DEFAULT_REBALANCE_MARGIN,
 	    .rb_max_moves = -1,
-	    .rb_balance = -1,
+	    .rb_balance = VSXD_DEFAULT_REBALANCE_BALANCE,
 	};
 	struct sim_output out = {.dir = NULL, .plot = 1};
 	struct sim_result res[SIM_N_POLICIES];
