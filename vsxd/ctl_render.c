@@ -308,6 +308,10 @@ void vsxd_render_rules(const struct vsxd_q_rules *q, bool json, struct strbuf *o
 			json_kv_u64(&j, "id", r->id);
 			json_kv_str(&j, "direction", vsx_rule_dir_name(r->dir));
 			json_kv_u64(&j, "priority", r->rule->priority);
+			json_kv_str(&j, "origin", vsx_rule_origin_name(r->rule->origin));
+			json_kv_u64(&j, "cookie", r->rule->cookie);
+			json_kv_u64(&j, "idle_timeout", r->rule->idle_timeout);
+			json_kv_u64(&j, "hard_timeout", r->rule->hard_timeout);
 			json_kv_str(&j, "rule", text);
 			if (r->is_auto) {
 				json_key(&j, "decided_core");
@@ -322,9 +326,17 @@ void vsxd_render_rules(const struct vsxd_q_rules *q, bool json, struct strbuf *o
 			json_obj_end(&j);
 			continue;
 		}
-		strbuf_printf(out, "id=%u %s n_packets=%" PRIu64 " n_bytes=%" PRIu64 " %s", r->id,
+		strbuf_printf(out, "id=%u %s n_packets=%" PRIu64 " n_bytes=%" PRIu64 " origin=%s", r->id,
 			      vsx_rule_dir_name(r->dir), (uint64_t)r->packets, (uint64_t)r->bytes,
-			      text);
+			      vsx_rule_origin_name(r->rule->origin));
+		/* what only OpenFlow rules carry, shown when set as ovs-ofctl does */
+		if (r->rule->cookie)
+			strbuf_printf(out, " cookie=0x%" PRIx64, (uint64_t)r->rule->cookie);
+		if (r->rule->idle_timeout)
+			strbuf_printf(out, " idle_timeout=%u", r->rule->idle_timeout);
+		if (r->rule->hard_timeout)
+			strbuf_printf(out, " hard_timeout=%u", r->rule->hard_timeout);
+		strbuf_printf(out, " %s", text);
 		if (r->decided)
 			strbuf_printf(out, " (core %d)", r->decided_core);
 		else if (r->has_state)

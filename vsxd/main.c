@@ -91,6 +91,7 @@ static void on_sample(struct vsx_loop *loop, struct vsx_timer *t, void *ctx)
 	d->samples++;
 	vsxd_cores_tick(d);
 	vsxd_rps_sync(d);
+	vsxd_rules_expire(d);
 }
 
 /* Signals are taken over here, as before the loop existed: until then they act as usual. */

@@ -236,9 +236,8 @@ int vsxd_rule_del(struct vsxd *d, const char *id_or_text, char *err, size_t errl
  * Timeouts (rules that have them come by OpenFlow): deletes the rules whose idle or hard
  * timeout has passed. A rule's last hit is the tick at which its packet count was last seen to
  * grow, so idle timeouts are as fine as the caller's ticks. Meant for vsxd's tick; returns the
- * number removed or -errno. (Declared here until vsxd.h declares it for the event loop.)
+ * number removed or -errno.
  */
-int vsxd_rules_expire(struct vsxd *d);
 
 static __u64 rule_last_hit(void *ctx, const struct vsx_rule *r)
 {
@@ -493,9 +492,7 @@ int vsxd_rules_init(struct vsxd *d)
 		unlink(d->state_path);
 	}
 
-	d->restoring = true;
 	rc = apply_startup(d, saved, n_saved);
-	d->restoring = false;
 	free_saved(saved, n_saved);
 	free(restore.from);
 	restore.from = NULL;

@@ -41,7 +41,6 @@ struct vsxd {
 	struct vsx_ctl_server *ctl;       /* control connections (control.c) */
 	unsigned long long samples;       /* load sampling ticks since start */
 	bool keep_datapath;
-	bool restoring; /* vsxd_rules_init() is rebuilding the table over a kept datapath */
 	unsigned long long started_ns;
 };
 
@@ -56,6 +55,8 @@ int vsxd_rule_del(struct vsxd *d, const char *id_or_text, char *err, size_t errl
 int vsxd_rules_install(struct vsxd *d);
 int vsxd_state_save(struct vsxd *d);
 int vsxd_state_load(struct vsxd *d);
+/* Deletes the rules whose idle or hard timeout passed (OpenFlow's); called every tick. */
+int vsxd_rules_expire(struct vsxd *d);
 
 /* cores.c */
 int vsxd_cores_init(struct vsxd *d);
