@@ -127,6 +127,21 @@ ctl() {
 	"$BIN/vsxctl" -s "/run/vsx-lab/$LAB/$host.sock" "$@"
 }
 
+# xdp_prog_id: the id of the XDP program on h2's uplink ("none" without one).
+# rule_field FIELD: FIELD of h2's first rule (dump-rules --json).
+xdp_prog_id() { ip -n "$LAB-h2" -j link show uplink | jq -r '.[0].xdp.prog.id // "none"'; }
+rule_field() { ctl h2 dump-rules --json | jq -r ".[0].$1"; }
+
+# Core 1 grew by at least $3 between samples "$1" and "$2" ("P0 P1"), core 0 by at most 50.
+moved_on_core1() {
+	local a0 a1 b0 b1
+	read -r a0 a1 <<<"$1"
+	read -r b0 b1 <<<"$2"
+	diag "$4: core0 +$((b0 - a0)) core1 +$((b1 - a1))"
+	ge $((b1 - a1)) "$3" "$4: packets on core 1"
+	le $((b0 - a0)) 50 "$4: packets on core 0"
+}
+
 # start_vsxd HOST [NAME [OPTION]...]: starts vsxd in HOST's namespace with $TD/HOST.conf and
 # the OPTIONs, its output in $TD/NAME.log and its pid in $TD/NAME.pid (NAME: HOST by
 # default), and waits (10 s) until it answers on its socket.

@@ -56,19 +56,6 @@ count_of() {
 	map=$(bpftool -j prog show id "$1" | jq -r '.map_ids[0]')
 	bpftool -j map lookup id "$map" key 0 0 0 0 | jq -r .formatted.value
 }
-xdp_prog_id() { ip -n "$LAB-h2" -j link show uplink | jq -r '.[0].xdp.prog.id // "none"'; }
-rule_field() { ctl h2 dump-rules --json | jq -r ".[0].$1"; }
-
-# Core 1 grew by at least $3 between samples "$1" and "$2" ("P0 P1"), core 0 by at most 50.
-moved_on_core1() {
-	local a0 a1 b0 b1
-	read -r a0 a1 <<<"$1"
-	read -r b0 b1 <<<"$2"
-	diag "$4: core0 +$((b0 - a0)) core1 +$((b1 - a1))"
-	ge $((b1 - a1)) "$3" "$4: packets on core 1"
-	le $((b0 - a0)) 50 "$4: packets on core 0"
-}
-
 # UDP counters of h2-vm1's stack: "InDatagrams InErrors".
 vm_udp() {
 	# shellcheck disable=SC2016 # an awk program

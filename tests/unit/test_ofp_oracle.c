@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "ofp/samples.h"
+#include "ofp/slurp.h"
 
 static bool have_ofctl;
 
@@ -104,25 +105,6 @@ static void oracle(void **state)
 	free(text);
 	free(hex);
 	ofp_buf_free(&b);
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	s = malloc((size_t)n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
-	return s;
 }
 
 /* The hex digits of a .hex file, comments dropped. */
