@@ -220,6 +220,8 @@ static unsigned int share_of(const struct vsx_rebalance *rb, const struct vsx_co
 	int self = self_load_now(&rb->hist[r->rule_id], r);
 	double e;
 
+	if (r->share_known) /* measured beats any estimate */
+		return r->share < load ? r->share : load;
 	if (rb->k <= 0 && self >= 0)
 		return (unsigned int)self;
 	if (rb->k <= 0) /* rate <= sum, so this is at most the core's load */

@@ -94,6 +94,14 @@ struct vsx_rebalance_rule {
 	__s32 core;    /* its decided core (vsx_rule_state.core); others are ignored */
 	__u32 prio;    /* vsx_rule_state.prio: counted in a->prio, else a->normal */
 	__u64 rate;    /* packets per second since the last sample */
+	/*
+	 * When share_known: the percent points of its core's load this rule's work was measured
+	 * to cost (vsxd: its core's cpumap kthread CPU time, split over the core's rules by
+	 * rate). Otherwise the planner estimates the share from rates (share_of()), which
+	 * overstates it where the reference cores carry other work, e.g. the interrupt core.
+	 */
+	__u32 share_known;
+	__u32 share;
 };
 
 enum vsx_rebalance_reason {

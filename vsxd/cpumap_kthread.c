@@ -33,14 +33,12 @@ static int kthread_cpu(const char *comm, __u32 map_id)
 	return (int)cpu;
 }
 
-void vsxd_cpumap_kthreads_tune(struct vsxd *d)
+void vsxd_cpumap_kthread_pids(const struct vsxd *d, int pids[VSX_MAX_CPUS])
 {
-	int want = d->conf.cpumap_kthread_batch ? SCHED_BATCH : SCHED_OTHER;
-	struct sched_param sp = {.sched_priority = 0};
-	unsigned int tuned = 0;
 	struct dirent *de;
 	DIR *proc;
 
+	memset(pids, 0, VSX_MAX_CPUS * sizeof(*pids));
 	proc = opendir("/proc");
 	if (!proc)
 		return;
@@ -61,7 +59,24 @@ void vsxd_cpumap_kthreads_tune(struct vsxd *d)
 		fclose(f);
 		comm[strcspn(comm, "\n")] = '\0';
 		cpu = kthread_cpu(comm, d->dp.cpumap_id);
-		if (cpu < 0 || sched_getscheduler(pid) == want)
+		if (cpu >= 0 && cpu < VSX_MAX_CPUS)
+			pids[cpu] = pid;
+	}
+	closedir(proc);
+}
+
+void vsxd_cpumap_kthreads_tune(struct vsxd *d)
+{
+	int want = d->conf.cpumap_kthread_batch ? SCHED_BATCH : SCHED_OTHER;
+	struct sched_param sp = {.sched_priority = 0};
+	int pids[VSX_MAX_CPUS];
+	unsigned int tuned = 0;
+
+	vsxd_cpumap_kthread_pids(d, pids);
+	for (int cpu = 0; cpu < VSX_MAX_CPUS; cpu++) {
+		int pid = pids[cpu];
+
+		if (!pid || sched_getscheduler(pid) == want)
 			continue;
 		if (sched_setscheduler(pid, want, &sp)) {
 			log_warn("cpumap kthread of CPU %d (pid %d): setting its policy: %s", cpu,
@@ -70,7 +85,6 @@ void vsxd_cpumap_kthreads_tune(struct vsxd *d)
 		}
 		tuned++;
 	}
-	closedir(proc);
 	if (tuned)
 		log_info("cpumap kthreads: %u set to %s", tuned,
 			 want == SCHED_BATCH ? "SCHED_BATCH (no wake-up preemption)"

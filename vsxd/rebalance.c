@@ -7,6 +7,7 @@
  * flowlet_jiffies) and into the assignment counts, and logged with its reason.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,9 +17,33 @@
 #include "log.h"
 #include "rebalance.h"
 #include <vsx/fcf.h>
+#include <vsx/cpumap_stats.h>
 
 /* Moves per round at most (the planner's max_moves bounds it further). */
 #define MAX_MOVES 64
+
+/* Ticks between scans of /proc for the cpumap kthreads (a scan also follows a vanished one). */
+#define KTHREAD_RESCAN_TICKS 50
+
+/*
+ * What each core's cpumap kthread costs, measured: its CPU time (/proc/PID/schedstat, in ns)
+ * over the tick. Where the kthread took (nearly) every packet steered onto its core, that time
+ * is the steered work on the core, and it is split over the core's rules by rate: the rules'
+ * measured shares (vsx_rebalance_rule.share). Estimates from rates alone take the load per
+ * packet of other cores, and the interrupt core's own work made each rule look several times
+ * heavier than it was: an overloaded core then shed one rule per cooldown (bench/rebalance's
+ * load step settled in 3.6 s).
+ */
+struct kthread_meter {
+	int pid[VSX_MAX_CPUS];
+	unsigned int rescan;	   /* ticks until the next scan */
+	bool have[VSX_MAX_CPUS];   /* the readings below are from the last tick */
+	__u64 run_ns[VSX_MAX_CPUS];
+	__u64 frames[VSX_MAX_CPUS];  /* kthread frames (cpumap accounting) */
+	__u64 packets[VSX_MAX_CPUS]; /* packets the datapath put on the core */
+	bool known[VSX_MAX_CPUS];    /* this tick: busy[] is the core's steered work */
+	unsigned int busy[VSX_MAX_CPUS]; /* percent of the tick */
+};
 
 struct vsxd_rebalance {
 	struct vsx_rebalance *plan;
@@ -28,6 +53,7 @@ struct vsxd_rebalance {
 	bool *have_last;		  /* last_packets[id] is a reading of this rule */
 	unsigned long long last_ns;
 	__u64 moves, moves_in[VSX_MAX_CPUS], moves_out[VSX_MAX_CPUS];
+	struct kthread_meter meter;
 };
 
 static unsigned long long mono_ns(void)
@@ -120,6 +146,89 @@ static void rule_label(const struct vsxd *d, const struct vsx_rule *rule, char *
 	snprintf(buf, len, "%s", text[0] ? text : "*");
 }
 
+/* The first field of /proc/PID/schedstat: time on a CPU, ns. 0 or -errno. */
+static int read_run_ns(int pid, __u64 *ns)
+{
+	char path[64];
+	unsigned long long v;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fscanf(f, "%llu", &v);
+	fclose(f);
+	if (n != 1)
+		return -EINVAL;
+	*ns = v;
+	return 0;
+}
+
+/* One tick of struct kthread_meter; dt_ns: the time since the last tick (0: the first). */
+static void meter_tick(struct vsxd *d, struct kthread_meter *m, unsigned long long dt_ns)
+{
+	unsigned int n = d->dp.n_cpus < VSX_MAX_CPUS ? d->dp.n_cpus : VSX_MAX_CPUS;
+
+	if (!d->dp.acct) /* no cpumap accounting: nothing tells kthread work from local work */
+		return;
+	if (m->rescan == 0) {
+		vsxd_cpumap_kthread_pids(d, m->pid);
+		memset(m->have, 0, sizeof(m->have));
+		m->rescan = KTHREAD_RESCAN_TICKS;
+	}
+	m->rescan--;
+	for (unsigned int c = 0; c < n; c++) {
+		struct vsx_cpumap_stats cs;
+		struct vsx_counter cnt;
+		__u64 run, df, dp;
+
+		m->known[c] = false;
+		if (!m->pid[c] || read_run_ns(m->pid[c], &run) ||
+		    vsxd_dp_cpumap_stats(&d->dp, c, &cs) || vsxd_dp_core_counter(&d->dp, c, &cnt)) {
+			if (m->pid[c])
+				m->rescan = 0; /* gone: look again next tick */
+			m->have[c] = false;
+			continue;
+		}
+		if (m->have[c] && dt_ns && run >= m->run_ns[c] && cs.kthread_frames >= m->frames[c] &&
+		    cnt.packets >= m->packets[c]) {
+			double busy = (double)(run - m->run_ns[c]) * 100.0 / (double)dt_ns;
+
+			df = cs.kthread_frames - m->frames[c];
+			dp = cnt.packets - m->packets[c];
+			/* the kthread did (nearly) all of the core's steered work */
+			m->known[c] = df * 10 >= dp * 9;
+			m->busy[c] = busy > 100 ? 100 : (unsigned int)(busy + 0.5);
+		}
+		m->run_ns[c] = run;
+		m->frames[c] = cs.kthread_frames;
+		m->packets[c] = cnt.packets;
+		m->have[c] = true;
+	}
+}
+
+/* Measured shares for the rules on cores whose steered work the meter saw. */
+static void measured_shares(const struct kthread_meter *m, struct vsx_rebalance_rule *rules,
+			    size_t n)
+{
+	__u64 sum[VSX_MAX_CPUS] = {0};
+
+	for (size_t i = 0; i < n; i++)
+		if (rules[i].core >= 0 && rules[i].core < VSX_MAX_CPUS)
+			sum[rules[i].core] += rules[i].rate;
+	for (size_t i = 0; i < n; i++) {
+		int c = rules[i].core;
+
+		if (c < 0 || c >= VSX_MAX_CPUS || !m->known[c])
+			continue;
+		rules[i].share_known = 1;
+		rules[i].share = sum[c] ? (__u32)((m->busy[c] * rules[i].rate + sum[c] / 2) / sum[c])
+					: 0;
+	}
+}
+
 /* Decided irq:auto rules with their rates; rules seen for the first time have rate 0. */
 static size_t collect_rules(struct vsxd *d, double dt_s)
 {
@@ -203,7 +312,9 @@ void vsxd_rebalance_tick(struct vsxd *d)
 	r->last_ns = now;
 	if (__atomic_load_n(&d->dp.cfg->mode, __ATOMIC_ACQUIRE) != VSX_MODE_VSX)
 		return;
+	meter_tick(d, &r->meter, dt_s > 0 ? (unsigned long long)(dt_s * 1e9) : 0);
 	n_rules = collect_rules(d, dt_s);
+	measured_shares(&r->meter, r->rules, n_rules);
 	read_assign(d->dp.core_assign, &snap);
 	n = vsx_rebalance_plan(r->plan, &r->conf, &d->core_table, &snap, r->rules, n_rules, moves,
 			       MAX_MOVES);

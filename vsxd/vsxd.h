@@ -82,6 +82,8 @@ void vsxd_rps_fini(struct vsxd *d); /* restores, unless the datapath is kept ste
 
 /* cpumap_kthread.c: after cpumap entries were created (their kthreads then exist). */
 void vsxd_cpumap_kthreads_tune(struct vsxd *d);
+/* The pid of this datapath's cpumap kthread on each CPU, 0 where there is none (scans /proc). */
+void vsxd_cpumap_kthread_pids(const struct vsxd *d, int pids[VSX_MAX_CPUS]);
 
 /* control.c */
 int vsxd_control_open(struct vsxd *d); /* serves connections on d->loop */

@@ -32,6 +32,7 @@ struct host {
 	double rule_load[N_RULES + 1];
 	bool prio[N_RULES + 1];
 	bool smooth;
+	bool measured; /* rules come with their measured share (share_known), as vsxd gives them */
 	unsigned int samples;
 	unsigned int total_moves;
 	unsigned int recent_total; /* sum of recent[] the planner added */
@@ -111,6 +112,8 @@ static int sample(void)
 		    .core = h.core[id],
 		    .prio = h.prio[id],
 		    .rate = (__u64)(h.rule_load[id] * 1000),
+		    .share_known = h.measured,
+		    .share = (__u32)(h.rule_load[id] + 0.5),
 		};
 	n = vsx_rebalance_plan(rb, &conf, &table, &assign, rules, h.n_rules, moves, N_RULES);
 	assert_true(n >= 0);
@@ -608,6 +611,48 @@ static void test_overload_pending_relief(void **state)
 	assert_counts_match();
 }
 
+/*
+ * The lab's load step: core 0 carries the interrupt's own work (no rules), core 1 four light
+ * rules; then a CPU hog takes core 1. The rules' own work is small, so all of them must leave
+ * in the first round that may move: with shares estimated from rates the interrupt core's
+ * load per packet makes each rule look heavy, and they leave one per cooldown.
+ */
+static unsigned int load_step_rounds(bool measured)
+{
+	unsigned int first = 0;
+
+	table.threshold = 50;
+	cores(2, 0);
+	h.base[0] = 40;
+	h.measured = measured;
+	for (int i = 0; i < 4; i++)
+		rule(1, 3, false);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sample(), 0);
+	h.base[1] = 100;
+	for (unsigned int i = 1; i <= 60 && count_on(1, false); i++)
+		if (sample() && !first)
+			first = i;
+	assert_int_equal(first, conf.hold);
+	assert_int_equal(count_on(1, false), 0);
+	assert_counts_match();
+	return h.samples;
+}
+
+static void test_overload_measured_shares_leave_at_once(void **state)
+{
+	unsigned int done = load_step_rounds(true);
+
+	/* every rule left in the round the hold allowed */
+	assert_int_equal(done, 5 + conf.hold);
+}
+
+static void test_overload_estimated_shares_leave_slowly(void **state)
+{
+	/* the estimate's behaviour (bench/rebalance's load step), so a change to it shows here */
+	assert_true(load_step_rounds(false) > 5 + conf.hold);
+}
+
 static void run_random(unsigned int balance)
 {
 	unsigned int seed = 12345;
@@ -753,6 +798,8 @@ int main(void)
 	    T(test_overload_target_fits),
 	    T(test_overload_to_less_loaded_core),
 	    T(test_overload_pending_relief),
+	    T(test_overload_measured_shares_leave_at_once),
+	    T(test_overload_estimated_shares_leave_slowly),
 	    T(test_random_counts_consistent),
 	    T(test_random_counts_consistent_balance),
 	    T(test_bad_arguments),
