@@ -123,6 +123,7 @@ void sim_rsspp_round(struct run *r)
 int sim_rb_round(struct run *r)
 {
 	struct vsx_rebalance_move moves[64];
+	__u64 sum[VSX_MAX_CPUS] = {0};
 	size_t n = 0;
 	int got;
 
@@ -135,6 +136,18 @@ int sim_rb_round(struct run *r)
 		    .prio = (__u32)r->h->vm[v].prio,
 		    .rate = (__u64)(r->rule_frames[v] / SIM_INTERVAL_S + 0.5),
 		};
+	}
+	/* measured shares as vsxd gives them (measured_shares()): the kthread's time by rate */
+	for (size_t i = 0; i < n; i++)
+		sum[r->rules[i].core] += r->rules[i].rate;
+	for (size_t i = 0; i < n; i++) {
+		int c = r->rules[i].core;
+
+		if (!r->kt_known[c])
+			continue;
+		r->rules[i].share_known = 1;
+		r->rules[i].share =
+		    sum[c] ? (__u32)((r->kt_busy[c] * r->rules[i].rate + sum[c] / 2) / sum[c]) : 0;
 	}
 	got = vsx_rebalance_plan(r->rb, &r->rb_conf, &r->t, &r->a, r->rules, n, moves,
 				 sizeof(moves) / sizeof(moves[0]));

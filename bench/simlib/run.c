@@ -239,6 +239,7 @@ static void account_interval(struct run *r, unsigned int k)
 	double interval_us = SIM_INTERVAL_S * 1e6, keep[VSX_MAX_CPUS], vm_share[VSX_MAX_CPUS];
 	double sw[VSX_MAX_CPUS];
 	double frames_on[VSX_MAX_CPUS] = {0}, *vm_keep = r->vm_keep;
+	double kt_us[VSX_MAX_CPUS] = {0}, kt_frames[VSX_MAX_CPUS] = {0};
 	unsigned int collide = 0;
 
 	for (size_t s = 0; s < r->n_seg; s++) {
@@ -247,6 +248,10 @@ static void account_interval(struct run *r, unsigned int k)
 
 		r->stack_us[sg->core] += sg->frames * per;
 		frames_on[sg->core] += sg->frames;
+		if (sg->core != sg->rx) { /* through the cpumap: the target's kthread did it */
+			kt_us[sg->core] += sg->frames * per;
+			kt_frames[sg->core] += sg->frames;
+		}
 		if (is_vsx(r))
 			r->xdp_us[sg->rx] += sg->frames * p->hit_ns / 1000.0;
 	}
@@ -269,6 +274,13 @@ static void account_interval(struct run *r, unsigned int k)
 								: (100.0 - net) / r->vm[c];
 		}
 		res->overloaded += demand > 100.0;
+		/* the kthread ran what its core's share gave it */
+		{
+			double kt = 100.0 * kt_us[c] / interval_us * keep[c];
+
+			r->kt_known[c] = kt_frames[c] * 10 >= frames_on[c] * 9;
+			r->kt_busy[c] = kt > 100 ? 100 : (unsigned int)(kt + 0.5);
+		}
 		res->switch_load[(size_t)k * p->cores + c] = (float)sw[c];
 		if (r->h->pinned[c] && frames_on[c] > 0) {
 			collide++;

@@ -47,6 +47,13 @@ struct run {
 	size_t cap_ev;
 	/* per core, this interval */
 	double stack_us[VSX_MAX_CPUS], xdp_us[VSX_MAX_CPUS], vm[VSX_MAX_CPUS];
+	/*
+	 * What vsxd's kthread meter sees (vsxd/rebalance.c): per core, whether its cpumap
+	 * kthread did at least 90 % of the frames put on it, and that kthread's CPU time in
+	 * percent of the interval.
+	 */
+	unsigned char kt_known[VSX_MAX_CPUS];
+	unsigned int kt_busy[VSX_MAX_CPUS];
 	double load[VSX_MAX_CPUS];    /* smoothed, percent */
 	double sw_load[VSX_MAX_CPUS]; /* its switch work alone, smoothed the same way */
 	double *vm_keep;	      /* per VM: share of its CPU demand served this interval */
