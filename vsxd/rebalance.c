@@ -182,7 +182,7 @@ static void meter_tick(struct vsxd *d, struct kthread_meter *m, unsigned long lo
 	for (unsigned int c = 0; c < n; c++) {
 		struct vsx_cpumap_stats cs;
 		struct vsx_counter cnt;
-		__u64 run, df, dp;
+		__u64 run = 0, df, dp;
 
 		m->known[c] = false;
 		if (!m->pid[c] || read_run_ns(m->pid[c], &run) ||
