@@ -80,17 +80,30 @@ test_delivery() {
 
 test_fcf() {
 	need_env
-	local vid n
+	local vid n fe0 fe
 	lab_up c --pin h2-vm1=0
 	vid=$(vm_id h2-vm1)
 	write_conf h2 vsx "rule \"vm_id=$vid actions=irq:1\""
 	start_vsxd h2
+	fe0=$(vxlan_frame_errors)
 	inject --fcf --pair h1-vm1:h2-vm1 --size 200 --rate 10M --time 1 --json
 	[ "$RC" = 0 ] || t_fail "inject: $(cat "$TD/inject.out")"
 	n=$(ctl h2 dump-rules --json | jq -r '.[0].packets')
-	diag "rule vm_id=$vid matched $n packets; sink got $(jq -r '.pairs[0].received_bytes / 200' "$TD/inject.out")"
+	fe=$(($(vxlan_frame_errors) - fe0))
+	diag "rule vm_id=$vid matched $n packets; sink got $(jq -r '.pairs[0].received_bytes / 200' "$TD/inject.out"); VXLAN frame errors +$fe; $(jq -c '.pairs[0] | {loss_pct, rcvbuf_errors}' "$TD/inject.out")"
 	ge "$n" $(($(jq -r '.pairs[0].sent_bytes' "$TD/inject.out") / 200)) "packets matched by the vm_id rule"
-	[ "$(jq -r '.pairs[0].loss_pct' "$TD/inject.out")" = 0 ] || t_fail "loss with --fcf: the FCF was not restored"
+	# An FCF left in the outer ToS makes the kernel's ECN decapsulation (RFC 6040) refuse the
+	# frame and count it as a frame error of the VXLAN device: that is the direct evidence. A
+	# frame lost elsewhere (this shared 2-CPU machine can drop a few under contention) is not
+	# the FCF's doing, so the loss check is loose.
+	[ "$fe" = 0 ] || t_fail "$fe frames refused by h2's VXLAN decapsulation: the FCF was not restored"
+	awk -v l="$(jq -r '.pairs[0].loss_pct' "$TD/inject.out")" 'BEGIN {exit !(l <= 2)}' ||
+		t_fail "loss with --fcf: $(jq -c '.pairs[0]' "$TD/inject.out")"
+}
+
+# Frame errors of h2's VXLAN devices (ECN decapsulation refusals among them), summed.
+vxlan_frame_errors() {
+	ip -n "$LAB-h2" -s -s -j link show type vxlan | jq '[.[].stats64.rx.frame_errors // 0] | add // 0'
 }
 
 t_run "bad command lines and impossible pairs are refused with a reason" test_errors
