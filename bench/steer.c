@@ -93,6 +93,7 @@
 
 #include "uplink.skel.h"
 #include "steer_floor.skel.h"
+#include "rule_text.h"
 
 #define SKIP 77
 #define FLOW_SLOTS 65536u

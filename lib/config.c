@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include "rule.h"
+#include "rule_text.h"
 
 #include <errno.h>
 #include <stdarg.h>

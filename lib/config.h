@@ -156,7 +156,7 @@ void vsxd_conf_free(struct vsxd_conf *conf);
  * overridden by the file (free it with vsxd_conf_free()), on failure it holds the defaults
  * only and err says "NAME:LINE: what" (NAME is path, or name, "<string>" when NULL).
  * Returns 0, -EINVAL for a bad configuration, or -errno when the file cannot be read.
- * Static rules are checked with vsx_rule_parse() (lib/rule.h) as they are read, so a
+ * Static rules are checked with vsx_rule_parse() (lib/rule_text.h) as they are read, so a
  * configuration that parses has only rules the rule parser accepts.
  *
  * vsxd_conf_parse_mem() takes a buffer that need not be NUL terminated; a NUL byte in it

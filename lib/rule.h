@@ -21,9 +21,6 @@
 #include <stddef.h>
 
 #include "vsx/datapath.h"
-/* The text syntax, here for the many callers that print and parse rules (no cycle: it needs
- * nothing from this header). */
-#include "rule_text.h"
 
 /* OpenFlow's default priority. Higher wins. */
 #define VSX_RULE_DEFAULT_PRIORITY 32768

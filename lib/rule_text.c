@@ -13,6 +13,7 @@
  */
 #include "errmsg.h"
 #include "rule.h"
+#include "rule_text.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -16,6 +16,7 @@
 #include "jiffies.h"
 #include "log.h"
 #include "rebalance.h"
+#include "rule_text.h"
 #include <vsx/fcf.h>
 #include <vsx/cpumap_stats.h>
 

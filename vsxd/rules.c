@@ -21,6 +21,7 @@
 #include "vsxd.h"
 #include "flow_mod.h"
 #include "log.h"
+#include "rule_text.h"
 
 #define STATE_LINE_MAX (VSX_RULE_TEXT_MAX + 160)
 

@@ -25,6 +25,7 @@
 #include "lib/pktbuild.h"
 #include "cls_install.h"
 #include "flow_mod.h"
+#include "rule_text.h"
 #include <vsx/datapath.h>
 
 struct fixture {

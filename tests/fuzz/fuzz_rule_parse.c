@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rule.h"
+#include "rule_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "classifier.h"
+#include "rule_text.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "flow_mod.h"
+#include "rule_text.h"
 
 /* ---- the fake datapath ---- */
 

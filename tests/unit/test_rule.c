@@ -18,6 +18,7 @@
 
 #include "rule.h"
 #include "vsx/fcf.h"
+#include "rule_text.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

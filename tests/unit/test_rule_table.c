@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "rule_table.h"
+#include "rule_text.h"
 
 static void rule(const char *text, struct vsx_rule *r)
 {
