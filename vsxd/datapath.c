@@ -547,18 +547,29 @@ int vsxd_dp_set_rule_counters(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32
 	return 0;
 }
 
+int vsxd_dp_core_counters(struct vsxd_datapath *dp, struct vsx_counter out[VSX_MAX_CPUS])
+{
+	__u64 s[VSX_STAT_COUNT + 1 + 2 * VSX_MAX_CPUS] = {0}; /* zeros if the read fails */
+	int err = vsxd_dp_percpu_sum(bpf_map__fd(dp->up->maps.vsx_stats), 0,
+				     sizeof(struct vsx_stat_block), s, sizeof(s) / sizeof(s[0]));
+
+	for (unsigned int core = 0; core < VSX_MAX_CPUS; core++) {
+		out[core].packets = s[VSX_STAT_COUNT + 1 + 2 * core];
+		out[core].bytes = s[VSX_STAT_COUNT + 2 + 2 * core];
+	}
+	return err;
+}
+
 int vsxd_dp_core_counter(struct vsxd_datapath *dp, __u32 core, struct vsx_counter *out)
 {
-	__u64 s[VSX_STAT_COUNT + 1 + 2 * VSX_MAX_CPUS];
+	struct vsx_counter all[VSX_MAX_CPUS];
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	if (core >= VSX_MAX_CPUS)
 		return -EINVAL;
-	err = vsxd_dp_percpu_sum(bpf_map__fd(dp->up->maps.vsx_stats), 0, sizeof(struct vsx_stat_block), s,
-			 sizeof(s) / sizeof(s[0]));
-	out->packets = s[VSX_STAT_COUNT + 1 + 2 * core];
-	out->bytes = s[VSX_STAT_COUNT + 2 + 2 * core];
+	err = vsxd_dp_core_counters(dp, all);
+	*out = all[core];
 	return err;
 }
 

@@ -101,6 +101,8 @@ int vsxd_dp_set_rule_state(struct vsxd_datapath *dp, __u32 rule_id, const struct
 int vsxd_dp_rule_counter(struct vsxd_datapath *dp, enum vsxd_dir dir, __u32 rule_id,
 			 struct vsx_counter *out);
 int vsxd_dp_core_counter(struct vsxd_datapath *dp, __u32 core, struct vsx_counter *out);
+/* Every core's counter from one read of the per-CPU block (the single-core call reads it all). */
+int vsxd_dp_core_counters(struct vsxd_datapath *dp, struct vsx_counter out[VSX_MAX_CPUS]);
 int vsxd_dp_flow_counter(struct vsxd_datapath *dp, __u32 slot, __u32 tag, struct vsx_counter *out);
 int vsxd_dp_stats(struct vsxd_datapath *dp, __u64 out[VSX_STAT_COUNT]);
 

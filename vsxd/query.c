@@ -52,6 +52,7 @@ void vsxd_query_cores(struct vsxd *d, struct vsxd_q_cores *q)
 	const struct vsx_core_assign *a = d->dp.core_assign;
 	const __u64 *moves_in, *moves_out;
 	__u64 stats[VSX_STAT_COUNT] = {0};
+	struct vsx_counter cnts[VSX_MAX_CPUS];
 
 	vsxd_rebalance_counts(d, &q->moves, &moves_in, &moves_out);
 	vsxd_dp_stats(&d->dp, stats);
@@ -61,13 +62,13 @@ void vsxd_query_cores(struct vsxd *d, struct vsxd_q_cores *q)
 	q->flow_moved = stats[VSX_STAT_FLOW_MOVED];
 	q->samples = d->samples;
 	q->n = 0;
+	vsxd_dp_core_counters(&d->dp, cnts);
 	for (__u32 cpu = 0; cpu < t->n_cpus && cpu < VSX_MAX_CPUS; cpu++) {
 		const struct vsx_core *c = &t->cores[cpu];
 		struct vsxd_q_core *o = &q->cores[q->n++];
-		struct vsx_counter cnt = {};
+		const struct vsx_counter cnt = cnts[cpu];
 		bool pinned = c->flags & VSX_CORE_PINNED;
 
-		vsxd_dp_core_counter(&d->dp, cpu, &cnt);
 		*o = (struct vsxd_q_core){
 		    .core = cpu,
 		    .online = c->flags & VSX_CORE_ONLINE,

@@ -171,9 +171,12 @@ static int read_run_ns(int pid, __u64 *ns)
 static void meter_tick(struct vsxd *d, struct kthread_meter *m, unsigned long long dt_ns)
 {
 	unsigned int n = d->dp.n_cpus < VSX_MAX_CPUS ? d->dp.n_cpus : VSX_MAX_CPUS;
+	struct vsx_counter cnts[VSX_MAX_CPUS];
+	bool have_cnts;
 
 	if (!d->dp.acct) /* no cpumap accounting: nothing tells kthread work from local work */
 		return;
+	have_cnts = vsxd_dp_core_counters(&d->dp, cnts) == 0; /* one read for every core */
 	if (m->rescan == 0) {
 		vsxd_cpumap_kthread_pids(d, m->pid);
 		memset(m->have, 0, sizeof(m->have));
@@ -182,12 +185,12 @@ static void meter_tick(struct vsxd *d, struct kthread_meter *m, unsigned long lo
 	m->rescan--;
 	for (unsigned int c = 0; c < n; c++) {
 		struct vsx_cpumap_stats cs;
-		struct vsx_counter cnt;
+		const struct vsx_counter cnt = cnts[c];
 		__u64 run = 0, df, dp;
 
 		m->known[c] = false;
 		if (!m->pid[c] || read_run_ns(m->pid[c], &run) ||
-		    vsxd_dp_cpumap_stats(&d->dp, c, &cs) || vsxd_dp_core_counter(&d->dp, c, &cnt)) {
+		    vsxd_dp_cpumap_stats(&d->dp, c, &cs) || !have_cnts) {
 			if (m->pid[c])
 				m->rescan = 0; /* gone: look again next tick */
 			m->have[c] = false;
