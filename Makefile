@@ -4,8 +4,10 @@
 #   lib/*.c                 -> $(O)/libvsx.a (user-space library)
 #   bpf/*.bpf.c             -> $(O)/bpf/*.bpf.o and $(O)/include/*.skel.h
 #   vsxd/*.c, vsxctl/*.c    -> $(O)/bin/vsxd, $(O)/bin/vsxctl
+#   controller/*.c          -> $(O)/bin/vsx-controller
 #   lab/*.c                 -> $(O)/bin/NAME, one standalone lab tool each (vsx-sink)
-#   tests/unit/test_*.c     -> one cmocka binary each (linked with libvsx)
+#   tests/unit/test_*.c     -> one cmocka binary each (linked with libvsx and tests/lib/*.c;
+#                              test_vsxd_*.c also with vsxd's objects but main.o)
 #   tests/bpf/*.bpf.c       -> test-only BPF programs (skeletons like bpf/)
 #   tests/bpf/test_*.c      -> one cmocka binary each (with tests/bpf/lib/*.c, libbpf)
 #   tests/ns/bpf/*.bpf.c    -> plain BPF objects the ns tests load with other loaders (xdp-loader)
@@ -25,7 +27,7 @@ ARCH_INC := /usr/include/$(shell $(CC) -dumpmachine)
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wno-unused-parameter -D_GNU_SOURCE -Iinclude -Ilib -I$(O)/include -MMD -MP
-LDLIBS += -lbpf -lelf -lz
+LDLIBS += -lbpf -lelf -lz -lssl -lcrypto
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -43,11 +45,15 @@ BPF_OBJS := $(BPF_SRCS:%.bpf.c=$(O)/%.bpf.o)
 SKELS := $(foreach s,$(BPF_SRCS),$(O)/include/$(notdir $(s:.bpf.c=.skel.h)))
 
 VSXD_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard vsxd/*.c))
+VSXD_LIB_OBJS := $(filter-out $(O)/vsxd/main.o,$(VSXD_OBJS))
 VSXCTL_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard vsxctl/*.c))
+CONTROLLER_OBJS := $(patsubst %.c,$(O)/%.o,$(wildcard controller/*.c))
 LAB_PROGS := $(patsubst lab/%.c,$(O)/bin/%,$(wildcard lab/*.c))
-PROGS := $(if $(VSXD_OBJS),$(O)/bin/vsxd) $(if $(VSXCTL_OBJS),$(O)/bin/vsxctl) $(LAB_PROGS)
+PROGS := $(if $(VSXD_OBJS),$(O)/bin/vsxd) $(if $(VSXCTL_OBJS),$(O)/bin/vsxctl) \
+	 $(if $(CONTROLLER_OBJS),$(O)/bin/vsx-controller) $(LAB_PROGS)
 
 UNIT_TESTS := $(patsubst %.c,$(O)/%,$(wildcard tests/unit/test_*.c))
+TEST_LIB := $(patsubst %.c,$(O)/%.o,$(wildcard tests/lib/*.c))
 BPF_TEST_LIB := $(patsubst %.c,$(O)/%.o,$(wildcard tests/bpf/lib/*.c))
 BPF_TESTS := $(patsubst %.c,$(O)/%,$(wildcard tests/bpf/test_*.c))
 BENCH_PROGS := $(patsubst %.c,$(O)/%,$(wildcard bench/*.c))
@@ -86,8 +92,10 @@ $(LIBVSX): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-# Only vsxd attaches XDP: libxdp's multi-program dispatcher (vsxd/xdp_attach.c).
-$(O)/bin/vsxd: LDLIBS := -lxdp $(LDLIBS)
+# Only vsxd attaches XDP (libxdp's multi-program dispatcher, vsxd/xdp_attach.c) and serves
+# HTTP (libmicrohttpd, vsxd/metrics.c).
+VSXD_LDLIBS := -lxdp -lmicrohttpd
+$(O)/bin/vsxd: LDLIBS := $(VSXD_LDLIBS) $(LDLIBS)
 $(O)/bin/vsxd: $(VSXD_OBJS) $(LIBVSX)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -100,8 +108,16 @@ $(LAB_PROGS): $(O)/bin/%: $(O)/lab/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@
 
-$(O)/tests/unit/%: $(O)/tests/unit/%.o $(LIBVSX)
+$(O)/bin/vsx-controller: $(CONTROLLER_OBJS) $(LIBVSX)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(TEST_LIB) $(LIBVSX)
 	$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) -o $@
+
+# Unit tests of vsxd's own logic, against the datapath double (tests/lib/dp_double.c).
+$(O)/tests/unit/test_vsxd_%: $(O)/tests/unit/test_vsxd_%.o $(VSXD_LIB_OBJS) $(TEST_LIB) $(LIBVSX)
+	$(CC) $(LDFLAGS) $^ -lcmocka $(VSXD_LDLIBS) $(LDLIBS) -o $@
 
 $(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(BPF_TEST_LIB) $(LIBVSX)
 	$(CC) $(LDFLAGS) $^ -lcmocka $(LDLIBS) -o $@
@@ -136,13 +152,14 @@ demo: deps all
 install: progs
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/vsx $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(O)/bin/vsxd $(O)/bin/vsxctl $(DESTDIR)$(PREFIX)/sbin/
+	$(if $(CONTROLLER_OBJS),install -m 0755 $(O)/bin/vsx-controller $(DESTDIR)$(PREFIX)/sbin/)
 	install -m 0755 $(LAB_PROGS) $(DESTDIR)$(PREFIX)/lib/vsx/
 	install -m 0755 lab/vsx-lab lab/vsx-inject $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 $(wildcard $(O)/bpf/*.bpf.o) $(DESTDIR)$(PREFIX)/lib/vsx/
 	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(PREFIX)/share/man/man8/
 
 format:
-	clang-format -i $(wildcard include/vsx/*.h lib/*.[ch] bpf/*.c bpf/lib/*.h vsxd/*.[ch] vsxctl/*.[ch] tests/*/*.[ch])
+	clang-format -i $(wildcard include/vsx/*.h lib/*.[ch] bpf/*.c bpf/lib/*.h vsxd/*.[ch] vsxctl/*.[ch] controller/*.[ch] tests/*/*.[ch])
 
 clean:
 	rm -rf build

@@ -18,4 +18,14 @@ const char *const vsx_stat_names[VSX_STAT_COUNT] = {
 	[VSX_STAT_FCF_RESTORED] = "fcf_restored",
 	[VSX_STAT_FCF_WRITTEN] = "fcf_written",
 	[VSX_STAT_FLOW_MOVED] = "flow_moved",
+	[VSX_STAT_OFFLOAD_HIT] = "offload_hit",
+	[VSX_STAT_OFFLOAD_REFUSED] = "offload_refused",
+	[VSX_STAT_OFFLOAD_REDIRECT_FAIL] = "offload_redirect_fail",
+	[VSX_STAT_OFFLOAD_RATE_DROP] = "offload_rate_drop",
+};
+
+const char *const vsx_path_names[VSX_PATH_COUNT] = {
+	[VSX_PATH_NORMAL] = "normal",
+	[VSX_PATH_OFFLOAD] = "offload",
+	[VSX_PATH_DROP] = "drop",
 };

@@ -92,6 +92,7 @@ static void on_sample(struct vsx_loop *loop, struct vsx_timer *t, void *ctx)
 	vsxd_cores_tick(d);
 	vsxd_rps_sync(d);
 	vsxd_rules_expire(d);
+	vsxd_offload_tick(d);
 }
 
 /* Signals are taken over here, as before the loop existed: until then they act as usual. */
@@ -216,11 +217,15 @@ int main(int argc, char *argv[])
 	struct timespec first_interval = {.tv_nsec = (long)d.conf.sample_interval_ms * 1000000};
 	nanosleep(&first_interval, NULL);
 	vsxd_cores_tick(&d);
-	if (vsxd_rules_init(&d) || vsxd_rps_init(&d) || vsxd_control_open(&d))
+	if (vsxd_rules_init(&d) || vsxd_rps_init(&d) || vsxd_offload_init(&d) ||
+	    vsxd_control_open(&d) || vsxd_metrics_open(&d) || vsxd_of_open(&d))
 		goto out_dp;
 	rc = run(&d);
 out_dp:
+	vsxd_of_close(&d);
+	vsxd_metrics_close(&d);
 	vsxd_control_close(&d);
+	vsxd_offload_free(&d);
 	vsxd_rps_fini(&d);
 	vsxd_rebalance_free(&d);
 	vsxd_cores_free(&d);

@@ -134,8 +134,11 @@ static void dp_removed(void *ctx, const struct vsx_rule *old, int reason)
 	static const char *const why[] = {"deleted", "expired (idle timeout)",
 					  "expired (hard timeout)"};
 
+	struct vsxd *d = ctx;
+
 	log_info("rule %u %s", old->id,
 		 why[reason >= 0 && reason <= VSX_REMOVED_HARD ? reason : 0]);
+	vsxd_of_rule_removed(d, old, reason);
 }
 
 static struct vsx_rule_installer installer_of(struct vsxd *d)
@@ -167,6 +170,35 @@ int vsxd_rules_install(struct vsxd *d)
 	}
 	if (rc)
 		log_err("installing rules in the datapath: %s", err);
+	return rc;
+}
+
+int vsxd_rules_apply(struct vsxd *d, const struct vsx_flow_mod *fm, struct vsx_flow_mod_result *res,
+		     char *err, size_t errlen)
+{
+	struct vsx_rule_installer in = installer_of(d);
+	int rc = vsx_flow_mod_apply(d->rules, &in, fm, res, err, errlen);
+
+	if (!rc)
+		vsxd_state_save(d);
+	return rc;
+}
+
+/* The batch keeps a pointer to its installer until it ends: one vsxd, one batch at a time. */
+static struct vsx_rule_installer txn_installer;
+
+int vsxd_rules_txn_begin(struct vsxd *d, struct vsx_flow_txn *tx)
+{
+	txn_installer = installer_of(d);
+	return vsx_flow_txn_begin(tx, d->rules, &txn_installer);
+}
+
+int vsxd_rules_txn_commit(struct vsxd *d, struct vsx_flow_txn *tx, char *err, size_t errlen)
+{
+	int rc = vsx_flow_txn_commit(tx, err, errlen);
+
+	if (!rc)
+		vsxd_state_save(d);
 	return rc;
 }
 

@@ -13,6 +13,9 @@
  *   rps.c        the uplink's RPS/RFS settings, off while steering
  *   cpumap_acct.c  the cpumap's accounting (tracepoints)
  *   cpumap_kthread.c  the scheduling policy of the cpumap's kthreads
+ *   offload.c    FlexivOffload: the flow and policy managers on the offload provider
+ *   openflow.c   the OpenFlow switch: controllers and tools (lib/ofp_conn.h)
+ *   metrics.c    Prometheus metrics over HTTP (libmicrohttpd)
  */
 #ifndef VSXD_H
 #define VSXD_H
@@ -21,6 +24,8 @@
 
 #include "config.h"
 #include "datapath.h"
+#include "dp_provider.h"
+#include "flow_mod.h"
 #include "rule_table.h"
 #include <vsx/core_table.h>
 
@@ -30,6 +35,11 @@ struct vsx_ctl_server;
 struct vsxd {
 	struct vsxd_conf conf;
 	struct vsxd_datapath dp;
+	struct vsx_dp dpp;	    /* the datapath behind its provider interface (dp_provider.h) */
+	struct vsx_offload ofl;	    /* the offload provider; ops NULL when there is none */
+	struct vsxd_offload *offload; /* flow and policy managers (offload.c) */
+	struct vsxd_of *of;	      /* the OpenFlow switch (openflow.c) */
+	struct vsxd_metrics *metrics; /* the metrics endpoint (metrics.c) */
 	struct vsx_rule_table *rules; /* both directions; ids are shared */
 	struct vsxd_cores *cores;         /* load sampling state (cores.c) */
 	struct vsxd_rps *rps;             /* the uplink's RPS while steering (rps.c); NULL: own-rps off */
@@ -57,6 +67,13 @@ int vsxd_state_save(struct vsxd *d);
 int vsxd_state_load(struct vsxd *d);
 /* Deletes the rules whose idle or hard timeout passed (OpenFlow's); called every tick. */
 int vsxd_rules_expire(struct vsxd *d);
+/* One change through the door (lib/flow_mod.h) with vsxd's installer; saves the state file. */
+int vsxd_rules_apply(struct vsxd *d, const struct vsx_flow_mod *fm, struct vsx_flow_mod_result *res,
+		     char *err, size_t errlen);
+/* A batch with vsxd's installer: stage with vsx_flow_txn_stage(), end with commit (saves the
+ * state file) or vsx_flow_txn_abort(). */
+int vsxd_rules_txn_begin(struct vsxd *d, struct vsx_flow_txn *tx);
+int vsxd_rules_txn_commit(struct vsxd *d, struct vsx_flow_txn *tx, char *err, size_t errlen);
 
 /* cores.c */
 int vsxd_cores_init(struct vsxd *d);
@@ -88,6 +105,20 @@ void vsxd_cpumap_kthread_pids(const struct vsxd *d, int pids[VSX_MAX_CPUS]);
 /* control.c */
 int vsxd_control_open(struct vsxd *d); /* serves connections on d->loop */
 void vsxd_control_close(struct vsxd *d);
+
+/* offload.c: init after rules; tick after each load sample. */
+int vsxd_offload_init(struct vsxd *d);
+void vsxd_offload_tick(struct vsxd *d);
+void vsxd_offload_free(struct vsxd *d);
+
+/* openflow.c: connections on d->loop; rule_removed is told every rule that leaves the table. */
+int vsxd_of_open(struct vsxd *d);
+void vsxd_of_close(struct vsxd *d);
+void vsxd_of_rule_removed(struct vsxd *d, const struct vsx_rule *old, int reason);
+
+/* metrics.c: the HTTP endpoint on d->loop, when configured. */
+int vsxd_metrics_open(struct vsxd *d);
+void vsxd_metrics_close(struct vsxd *d);
 
 /* mode.c */
 const char *vsxd_mode_label(__u32 mode);

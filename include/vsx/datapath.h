@@ -204,18 +204,37 @@ enum vsx_stat {
 	VSX_STAT_FCF_RESTORED,    /* outer ToS rewritten from the inner header */
 	VSX_STAT_FCF_WRITTEN,     /* egress: FCF written into an outer header */
 	VSX_STAT_FLOW_MOVED,      /* cached flow took its rule's new core after an idle gap */
+	VSX_STAT_OFFLOAD_HIT,     /* delivered by the fast path into a VM port (offload.h) */
+	VSX_STAT_OFFLOAD_REFUSED, /* an offload entry matched, a check sent it the normal path */
+	VSX_STAT_OFFLOAD_REDIRECT_FAIL, /* the devmap redirect failed: passed, normal path */
+	VSX_STAT_OFFLOAD_RATE_DROP,     /* over an offloaded flow's rate limit: dropped */
 	VSX_STAT_COUNT
 };
 
 /*
- * Per CPU: the named counters and what this CPU put on each core (the paper's Table 5), in
- * one block so that a packet costs one per-CPU lookup for both.
+ * Where a received packet went, counted by the uplink program's one exit: every packet is
+ * counted on exactly one path, so the paths add up to rx (parse failures included: they
+ * are passed, the normal path).
+ */
+enum vsx_path {
+	VSX_PATH_NORMAL = 0,  /* to the kernel: passed here or through the cpumap to a core */
+	VSX_PATH_OFFLOAD = 1, /* the fast path: redirected into a VM port */
+	VSX_PATH_DROP = 2,    /* dropped (only the fast path's rate limit drops) */
+	VSX_PATH_COUNT
+};
+
+/*
+ * Per CPU: the named counters, what this CPU put on each core (the paper's Table 5) and on
+ * each path, in one block so that a packet costs one per-CPU lookup for all of them.
  */
 struct vsx_stat_block {
 	__u64 v[VSX_STAT_COUNT];
 	__u64 _pad;
 	struct vsx_counter core[VSX_MAX_CPUS];
+	struct vsx_counter path[VSX_PATH_COUNT];
+	struct vsx_counter _pad2;
 };
-VSX_ASSERT_SIZE(struct vsx_stat_block, 8 * VSX_STAT_COUNT + 8 + 16 * VSX_MAX_CPUS);
+VSX_ASSERT_SIZE(struct vsx_stat_block,
+		8 * VSX_STAT_COUNT + 8 + 16 * VSX_MAX_CPUS + 16 * (VSX_PATH_COUNT + 1));
 
 #endif
