@@ -60,7 +60,8 @@ BENCH_PROGS := $(patsubst %.c,$(O)/%,$(wildcard bench/*.c))
 NS_BPF_OBJS := $(patsubst %.bpf.c,$(O)/%.bpf.o,$(wildcard tests/ns/bpf/*.bpf.c))
 FUZZ_TARGETS := $(patsubst %.c,$(O)/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps progs tests test test-unit test-bpf test-ns test-interop fuzz bench demo \
+.PHONY: all deps progs tests test test-unit test-bpf test-ns test-interop test-fuzz fuzz \
+	fuzz-targets bench demo \
 	install clean format
 
 all: deps progs tests
@@ -125,21 +126,29 @@ $(O)/tests/bpf/%: $(O)/tests/bpf/%.o $(BPF_TEST_LIB) $(LIBVSX)
 $(O)/bench/%: $(O)/bench/%.o $(BPF_TEST_LIB) $(LIBVSX)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-# libFuzzer targets: clang, sanitizers always on, linked with the library sources directly.
-$(O)/tests/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(SKELS)
+# libFuzzer targets: clang, sanitizers always on. The library is compiled once for all of them
+# (instrumented for coverage, fuzzer-no-link) into $(O)/fuzz/, so a new target costs one link.
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(O)/include \
+	       -fsanitize=address,undefined
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/fuzz/%.o)
+$(O)/fuzz/%.o: %.c | $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(O)/include \
-		-fsanitize=fuzzer,address,undefined $^ $(LDLIBS) -o $@
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(O)/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS) | $(SKELS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
 # Tests run from a sanitizer build of their own, so `make` and `make test` never mix objects.
 TEST_O := build/test
 test: deps
-	$(MAKE) O=$(TEST_O) SANITIZE=1 progs tests
+	$(MAKE) O=$(TEST_O) SANITIZE=1 progs tests fuzz-targets
 	O=$(TEST_O) tests/run all
-test-unit test-bpf test-ns test-interop: deps
-	$(MAKE) O=$(TEST_O) SANITIZE=1 progs tests
+test-unit test-bpf test-ns test-interop test-fuzz: deps
+	$(MAKE) O=$(TEST_O) SANITIZE=1 progs tests fuzz-targets
 	O=$(TEST_O) tests/run $(@:test-%=%)
 
+# `make test` runs every target briefly (tests/fuzz/test_bounded.sh); this runs them longer.
+fuzz-targets: $(FUZZ_TARGETS)
 fuzz: deps $(FUZZ_TARGETS)
 	tests/fuzz/run $(O) $(FUZZ_SECONDS)
 
