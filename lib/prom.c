@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The Prometheus text exposition format (prom.h), per prometheus.io/docs/instrumenting/exposition_formats. */
+/* The Prometheus text exposition format (prom.h), as prometheus.io/docs/instrumenting/
+ * exposition_formats describes it. */
 #include "prom.h"
 
 #include <errno.h>

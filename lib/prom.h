@@ -41,7 +41,7 @@ struct prom_label {
 
 /* A label list as the (labels, n) pair the sample functions take:
  * PROM_LABELS({"core", "0"}, {"path", "normal"}). */
-#define PROM_LABELS(...)                                                                          \
+#define PROM_LABELS(...)                                                                           \
 	(const struct prom_label[]){__VA_ARGS__},                                                  \
 	    sizeof((const struct prom_label[]){__VA_ARGS__}) / sizeof(struct prom_label)
 #define PROM_NO_LABELS NULL, 0

@@ -68,31 +68,35 @@ static void test_exposition(void **state)
 				     "Packets received, by path\n(one exit)."),
 			 0);
 	assert_int_equal(prom_sample_u64(&p, PROM_LABELS({"path", "normal"}), 42), 0);
-	assert_int_equal(prom_sample_u64(&p, PROM_LABELS({"path", "offload"}), 18446744073709551615ull), 0);
+	assert_int_equal(
+	    prom_sample_u64(&p, PROM_LABELS({"path", "offload"}), 18446744073709551615ull), 0);
 	assert_int_equal(prom_family(&p, "vsx_up", PROM_GAUGE, "1 while vsxd runs."), 0);
 	assert_int_equal(prom_sample_u64(&p, PROM_NO_LABELS, 1), 0);
 	assert_int_equal(prom_family(&p, "vsx_core_load_ratio", PROM_GAUGE, "Load."), 0);
-	assert_int_equal(prom_sample_double(&p, PROM_LABELS({"core", "0"}, {"vm", "a\"b"}), 0.1), 0);
+	assert_int_equal(prom_sample_double(&p, PROM_LABELS({"core", "0"}, {"vm", "a\"b"}), 0.1),
+			 0);
 	assert_int_equal(prom_sample_double(&p, PROM_LABELS({"core", "1"}, {"vm", ""}), 1e300), 0);
 	assert_int_equal(prom_sample_double(&p, PROM_LABELS({"core", "2"}, {"vm", ""}), NAN), 0);
-	assert_int_equal(prom_sample_double(&p, PROM_LABELS({"core", "3"}, {"vm", ""}), -INFINITY), 0);
-	assert_int_equal(prom_sample_double(&p, PROM_LABELS({"core", "4"}, {"vm", ""}), 0.1 + 0.2), 0);
+	assert_int_equal(prom_sample_double(&p, PROM_LABELS({"core", "3"}, {"vm", ""}), -INFINITY),
+			 0);
+	assert_int_equal(prom_sample_double(&p, PROM_LABELS({"core", "4"}, {"vm", ""}), 0.1 + 0.2),
+			 0);
 	assert_int_equal(prom_error(&p), 0);
-	assert_string_equal(sb.buf,
-			    "# HELP vsx_path_packets_total Packets received, by path\\n(one exit).\n"
-			    "# TYPE vsx_path_packets_total counter\n"
-			    "vsx_path_packets_total{path=\"normal\"} 42\n"
-			    "vsx_path_packets_total{path=\"offload\"} 18446744073709551615\n"
-			    "# HELP vsx_up 1 while vsxd runs.\n"
-			    "# TYPE vsx_up gauge\n"
-			    "vsx_up 1\n"
-			    "# HELP vsx_core_load_ratio Load.\n"
-			    "# TYPE vsx_core_load_ratio gauge\n"
-			    "vsx_core_load_ratio{core=\"0\",vm=\"a\\\"b\"} 0.1\n"
-			    "vsx_core_load_ratio{core=\"1\",vm=\"\"} 1e+300\n"
-			    "vsx_core_load_ratio{core=\"2\",vm=\"\"} NaN\n"
-			    "vsx_core_load_ratio{core=\"3\",vm=\"\"} -Inf\n"
-			    "vsx_core_load_ratio{core=\"4\",vm=\"\"} 0.30000000000000004\n");
+	assert_string_equal(
+	    sb.buf, "# HELP vsx_path_packets_total Packets received, by path\\n(one exit).\n"
+		    "# TYPE vsx_path_packets_total counter\n"
+		    "vsx_path_packets_total{path=\"normal\"} 42\n"
+		    "vsx_path_packets_total{path=\"offload\"} 18446744073709551615\n"
+		    "# HELP vsx_up 1 while vsxd runs.\n"
+		    "# TYPE vsx_up gauge\n"
+		    "vsx_up 1\n"
+		    "# HELP vsx_core_load_ratio Load.\n"
+		    "# TYPE vsx_core_load_ratio gauge\n"
+		    "vsx_core_load_ratio{core=\"0\",vm=\"a\\\"b\"} 0.1\n"
+		    "vsx_core_load_ratio{core=\"1\",vm=\"\"} 1e+300\n"
+		    "vsx_core_load_ratio{core=\"2\",vm=\"\"} NaN\n"
+		    "vsx_core_load_ratio{core=\"3\",vm=\"\"} -Inf\n"
+		    "vsx_core_load_ratio{core=\"4\",vm=\"\"} 0.30000000000000004\n");
 	strbuf_free(&sb);
 }
 
@@ -143,10 +147,10 @@ static void test_errors(void **state)
 	const struct prom_label *bad[] = {
 	    (const struct prom_label[]){{"1a", "x"}},
 	    (const struct prom_label[]){{"__name__", "x"}},
-	    (const struct prom_label[]){{"a", "\xc0\xaf"}}, /* overlong '/' */
-	    (const struct prom_label[]){{"a", "\xed\xa0\x80"}}, /* a surrogate */
+	    (const struct prom_label[]){{"a", "\xc0\xaf"}},	    /* overlong '/' */
+	    (const struct prom_label[]){{"a", "\xed\xa0\x80"}},	    /* a surrogate */
 	    (const struct prom_label[]){{"a", "\xf4\x90\x80\x80"}}, /* past U+10FFFF */
-	    (const struct prom_label[]){{"a", "\xe2\x82"}}, /* truncated */
+	    (const struct prom_label[]){{"a", "\xe2\x82"}},	    /* truncated */
 	    (const struct prom_label[]){{"a", NULL}},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -168,7 +172,10 @@ static void test_errors(void **state)
 	strbuf_reset(&sb);
 	prom_init(&p, &sb);
 	assert_int_equal(prom_family(&p, "vsx_a", PROM_GAUGE, "a"), 0);
-	assert_int_equal(prom_sample_u64(&p, PROM_LABELS({"vm", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"}), 1), 0);
+	assert_int_equal(
+	    prom_sample_u64(&p, PROM_LABELS({"vm", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"}),
+			    1),
+	    0);
 
 	/* A counter never goes below zero; a gauge may. */
 	prom_init(&p, &sb);
