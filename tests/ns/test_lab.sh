@@ -75,7 +75,7 @@ assert_clean() {
 test_help() {
 	local out sub
 	out=$("$VSXLAB" --help)
-	for sub in up down status vms hosts exec rps irq flush-frags iperf; do
+	for sub in up down status vms hosts conf exec rps irq flush-frags iperf; do
 		echo "$out" | grep -qE "^  $sub " || t_fail "--help does not list '$sub'"
 		"$VSXLAB" "$sub" --help | head -1 | grep -q "^Usage: vsx-lab $sub" || t_fail "'$sub --help'"
 	done
@@ -155,7 +155,37 @@ test_up() {
 	lab -n "$A" exec h1 ethtool -k uplink | grep -q '^tx-checksumming: off' || t_fail "uplink tx csum on"
 	lab -n "$A" exec h2-vm1 ethtool -k eth0 | grep -q '^tx-checksumming: off' || t_fail "VM tx csum on"
 	lab -n "$A" exec h2 ethtool -k vm1 | grep -q '^generic-receive-offload: on' || t_fail "VM port GRO off"
+	# The VM-side end is what takes the fast path's redirects into vm1: it needs NAPI (GRO on).
+	lab -n "$A" exec h2-vm1 ethtool -k eth0 | grep -q '^generic-receive-offload: on' || t_fail "VM eth0 GRO off"
 	expect_eq "$(lab -n "$A" exec h2-vm1 cat /sys/class/net/eth0/mtu)" 1450 "VM MTU"
+}
+
+# vsx-lab conf: the vsxd vm blocks of a host (what the offload fast path needs: port, vni, mac).
+test_conf() {
+	need_a
+	local want p vsxd=${O:-build}/bin/vsxd
+	want=$(printf '%s\n' "# VMs of h2 in lab $A (vsx-lab conf)" \
+		"vm h2-vm1 {" "	vm-id 3" "	tenant 1" "	vni 101" "	port vm1" "	mac 02:00:00:01:02:01" \
+		"	cpus $PIN_CPU" "}" \
+		"vm h2-vm2 {" "	vm-id 4" "	tenant 2" "	vni 102" "	port vm2" "	mac 02:00:00:02:02:02" "}")
+	expect_eq "$(lab -n "$A" conf h2)" "$want" "conf h2"
+	lab -n "$A" conf --no-mac --no-cpus h1 >"$TMP/h1.conf"
+	grep -q 'mac\|cpus' "$TMP/h1.conf" && t_fail "--no-mac --no-cpus left a mac or cpus line"
+	expect_eq "$(grep -c '^vm h1-vm[12] {$' "$TMP/h1.conf")" 2 "h1's vm blocks"
+	# Every port named is the VM's host-side port, present in the host.
+	for p in $(lab -n "$A" conf h2 | awk '$1 == "port" {print $2}'); do
+		lab -n "$A" exec h2 ip link show "$p" >/dev/null 2>&1 || t_fail "port $p not in h2"
+	done
+	expect_err 1 "no host 'h3'" "$VSXLAB" -n "$A" conf h3
+	expect_err 2 "which host" "$VSXLAB" -n "$A" conf
+	# vsxd reads it (with the MAC only when this vsxd knows the key).
+	if [ -x "$vsxd" ]; then
+		{ echo "uplink uplink"; lab -n "$A" conf h2; } >"$TMP/h2.conf"
+		"$vsxd" --check-config -c "$TMP/h2.conf" >/dev/null 2>&1 ||
+			{ echo "uplink uplink"; lab -n "$A" conf --no-mac h2; } >"$TMP/h2.conf"
+		"$vsxd" --check-config -c "$TMP/h2.conf" >"$TMP/check" 2>&1 ||
+			t_fail "vsxd --check-config refused vsx-lab conf: $(cat "$TMP/check")"
+	fi
 }
 
 test_ping() {
@@ -590,6 +620,7 @@ t_run "vsx-lab --help documents every subcommand and option" test_help
 t_run "bad input gives a clear error and a non-zero exit" test_bad_input
 t_run "the example topologies in lab/topologies are valid" test_example_topologies
 t_run "a 2-host x 2-VM lab comes up with the documented names, offloads and bpffs" test_up
+t_run "conf prints a host's VMs as vsxd vm blocks (port, vni, mac)" test_conf
 t_run "VMs of a tenant reach each other across hosts" test_ping
 t_run "the traffic goes through the tenant's VXLAN devices only" test_vxlan_counters
 t_run "VMs of different tenants do not reach each other" test_tenant_isolation
