@@ -14,7 +14,8 @@
  * (an operation is atomic from the caller's view). -EOPNOTSUPP: the datapath has no such
  * feature (caps says which it has); -EINVAL: an argument out of range (a core >=
  * VSX_MAX_CPUS, a rule id >= VSX_MAX_RULES, ...); -ENOENT: no such entry; -ENOSPC: a table is
- * full. Operations do not log: the caller knows what it was doing and says so.
+ * full; -EEXIST: the entry exists; -EBUSY: the datapath is in use by another. The caller
+ * logs a failure with what it was doing (an implementation may log detail of its own).
  *
  * The offload provider (struct vsx_offload) is a separate interface so that a hardware
  * provider (tc flower on a switchdev NIC, DPDK rte_flow) is one new implementation of it
@@ -26,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <vsx/cpumap_stats.h>
 #include <vsx/datapath.h>
 #include <vsx/offload.h>
 
@@ -33,43 +35,72 @@ struct vsx_classifier;
 
 /* ---- steering datapath ---- */
 
+/* What the datapath has and is; read once after open (none of it changes while open). */
 struct vsx_dp_caps {
 	unsigned int n_cpus;   /* possible CPUs, capped at VSX_MAX_CPUS */
 	size_t flow_slots;     /* flow decision cache slots (0: no cache to dump) */
-	bool cpumap_stats;     /* per-core cpumap accounting is available */
+	bool cpumap_stats;     /* per-core cpumap accounting is available (cpumap_stats()) */
 	bool egress;	       /* an egress (FCF marking) direction exists */
+	bool reused;	       /* opened over a running datapath: a previous agent's rule states,
+				  counters and mode are in it (the agent restores its rules) */
+	__u32 cpumap_id;       /* the kernel's id of the cpumap whose kthreads do steered work on
+				  their cores (named "cpumap/CPU/map:ID"); 0: none */
 };
 
-/* One flow of the decision cache, as flow_dump() reports it. */
+/* One flow of the decision cache, as flow_dump() reports it: current flows only. */
 struct vsx_dp_flow {
 	__u32 slot;
-	const struct vsx_flow_slot *s; /* valid during the callback only */
-	struct vsx_counter counter;    /* summed over CPUs, for this slot's current flow */
+	struct vsx_flow_slot s;	    /* a consistent copy (the datapath writes slots concurrently) */
+	struct vsx_counter counter; /* summed over CPUs, for this slot's current flow */
 };
 /* Return non-zero to stop the dump (flow_dump then returns that value). */
 typedef int (*vsx_dp_flow_cb)(void *arg, const struct vsx_dp_flow *f);
 
+/*
+ * dir is VSX_DIR_INGRESS or VSX_DIR_EGRESS (lib/rule.h); -EINVAL otherwise, and -EOPNOTSUPP
+ * for egress without caps.egress. Rule ids are 0..VSX_MAX_RULES-1, cores 0..VSX_MAX_CPUS-1.
+ */
 struct vsx_dp_ops {
 	int (*caps)(void *ctx, struct vsx_dp_caps *out);
-	/* Steering mode (enum vsx_mode). */
+	/* Steering mode (enum vsx_mode; -EINVAL for another value). */
 	int (*set_mode)(void *ctx, __u32 mode);
 	int (*get_mode)(void *ctx, __u32 *mode);
-	/* Makes c direction dir's (VSX_DIR_*) classifier atomically (the bank switch). */
+	/* A snapshot of the datapath's configuration word (mode, flags, rules_gen, ...). */
+	int (*get_config)(void *ctx, struct vsx_config *out);
+	/* Idle gap after which a cached flow follows its rule's new core (0: never). */
+	int (*set_flowlet)(void *ctx, __u32 jiffies);
+	/*
+	 * Makes c direction dir's classifier atomically (the bank switch); for ingress, every
+	 * cached decision made before becomes stale (rules_gen moves on). On failure the
+	 * previous classifier stays in force, unchanged.
+	 */
 	int (*install_classifier)(void *ctx, int dir, const struct vsx_classifier *c);
-	/* irq:auto decisions (vsx_rule_state): read, write, forget (VSX_CORE_NONE). */
+	/* irq:auto decisions (vsx_rule_state): read, write, forget (core = VSX_CORE_NONE). */
 	int (*rule_state)(void *ctx, __u32 rule_id, struct vsx_rule_state *out);
 	int (*set_rule_state)(void *ctx, __u32 rule_id, const struct vsx_rule_state *st);
 	int (*reset_rule)(void *ctx, __u32 rule_id);
-	/* Counters, summed over CPUs. */
+	/* Counters, summed over CPUs. set_rule_counter makes the sum *c (carried over a restart). */
 	int (*rule_counter)(void *ctx, int dir, __u32 rule_id, struct vsx_counter *out);
+	int (*set_rule_counter)(void *ctx, int dir, __u32 rule_id, const struct vsx_counter *c);
 	int (*clear_rule_counters)(void *ctx, int dir, __u32 rule_id);
 	int (*core_counters)(void *ctx, struct vsx_counter out[VSX_MAX_CPUS]);
 	int (*path_counters)(void *ctx, struct vsx_counter out[VSX_PATH_COUNT]);
 	int (*stats)(void *ctx, __u64 out[VSX_STAT_COUNT]);
-	/* The core table and assignment counts the datapath decides with. */
+	/* One core's cpumap accounting (-EOPNOTSUPP without caps.cpumap_stats). */
+	int (*cpumap_stats)(void *ctx, __u32 core, struct vsx_cpumap_stats *out);
+	/*
+	 * The core table the datapath decides with, written field by field (the datapath reads
+	 * it concurrently); t->n_cpus above caps.n_cpus is -EINVAL.
+	 */
 	int (*set_core_table)(void *ctx, const struct vsx_core_table *t);
-	struct vsx_core_assign *(*core_assign)(void *ctx); /* shared, atomic access; NULL: none */
-	/* Every valid slot of the flow decision cache. */
+	/* Per-core queues (cpumap entries) for exactly the cores with VSX_CORE_ONLINE in t. */
+	int (*sync_cores)(void *ctx, const struct vsx_core_table *t);
+	/*
+	 * The assignment counts, shared with the datapath, which adds to them concurrently: use
+	 * atomic access only. Valid until close; NULL: the datapath keeps none.
+	 */
+	struct vsx_core_assign *(*core_assign)(void *ctx);
+	/* Every current flow of the decision cache (stale and empty slots are skipped). */
 	int (*flow_dump)(void *ctx, vsx_dp_flow_cb cb, void *arg);
 };
 
@@ -122,16 +153,26 @@ struct vsx_offload_counters {
 	__u8 tcp_flags;	    /* OR over CPUs */
 };
 
+/*
+ * Port indexes 1..caps.max_ports-1 and flow ids 1..caps.table_size are -EINVAL outside;
+ * put() with a rate limit is -EOPNOTSUPP without caps.rate_limit, counters() without
+ * caps.stats.
+ */
 struct vsx_offload_ops {
 	int (*caps)(void *ctx, struct vsx_offload_caps *out);
 	/*
 	 * Makes a VM port usable, after checking it can take redirected frames (-EOPNOTSUPP with
-	 * no change if not: a veth whose peer has no NAPI, say). Replacing a port's ifindex, VNI
-	 * or MAC invalidates every entry that names it (they stop matching at once).
+	 * no change if not: a veth whose peer has no NAPI, a tap no process has open; -ENODEV: no
+	 * such interface). Replacing a port's ifindex, VNI or MAC invalidates every entry that
+	 * names it (they stop matching at once).
 	 */
 	int (*port_set)(void *ctx, const struct vsx_offload_port *p);
+	/* Entries naming a deleted port stop matching (the caller deletes them). */
 	int (*port_del)(void *ctx, __u32 port);
-	/* Adds or replaces the entry of f->key; its counters start at zero for a new flow_id. */
+	/*
+	 * Adds or replaces the entry of f->key (-ENOENT: f->port not set; -ENOSPC: the table is
+	 * full); its counters start at zero for a flow_id not in use by the replaced entry.
+	 */
 	int (*put)(void *ctx, const struct vsx_offload_flow *f);
 	int (*del)(void *ctx, const struct vsx_offload_key *key);
 	int (*counters)(void *ctx, __u32 flow_id, struct vsx_offload_counters *out);
