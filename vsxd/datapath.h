@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include <vsx/datapath.h>
+#include <vsx/offload.h>
 #include "config.h"
 
 struct uplink;
@@ -44,6 +45,8 @@ struct vsxd_datapath {
 	enum vsxd_xdp_attach xdp_attach;
 	__u32 xdp_prog_id; /* VSXD_XDP_DISPATCHER: our component program */
 	__u32 cpumap_id; /* the kernel's id of vsx_cpu_map: names its kthreads and tracepoints */
+	__u32 devmap_id; /* the kernel's id of vsx_vm_ports: its redirect errors are ours */
+	bool cpumap_prog; /* cpumap entries run vsx_uplink_cpumap (the fast path on the chosen core) */
 	int lock_fd;     /* the pin directory, flock()ed: one vsxd per datapath */
 	unsigned int n_cpus; /* possible CPUs, capped at VSX_MAX_CPUS */
 
@@ -52,9 +55,10 @@ struct vsxd_datapath {
 	struct vsx_core_table *core_table;
 	struct vsx_core_assign *core_assign;
 	struct vsx_flow_slot *flows;
+	struct vsx_offload_cfg *ofl_cfg; /* mmapped vsx_offload_cfg */
 	size_t flow_slots;
 	__u32 *eg_bank;
-	size_t cfg_map_len, table_map_len, assign_map_len, flows_map_len, eg_bank_len;
+	size_t cfg_map_len, table_map_len, assign_map_len, flows_map_len, eg_bank_len, ofl_cfg_len;
 };
 
 /* Loads, pins or re-uses, and attaches. Touches nothing already running until it succeeds. */
@@ -129,6 +133,82 @@ void vsxd_cpumap_acct_open(struct vsxd_datapath *dp);
 void vsxd_cpumap_acct_close(struct vsxd_datapath *dp, bool keep);
 /* One core's totals; -EOPNOTSUPP without accounting, -EINVAL for a core out of range. */
 int vsxd_dp_cpumap_stats(struct vsxd_datapath *dp, __u32 core, struct vsx_cpumap_stats *out);
+
+/* Per-path counters (vsx_stat_block.path[], summed over CPUs): they add up to VSX_STAT_RX. */
+int vsxd_dp_path_counters(struct vsxd_datapath *dp, struct vsx_counter out[VSX_PATH_COUNT]);
+
+/*
+ * ---- the RX fast path (FlexivOffload; include/vsx/offload.h, docs/offload.md) ----
+ * Low-level accessors of its tables; vsxd/dp_xdp.c wraps them into the XDP offload provider
+ * (lib/dp_provider.h, struct vsx_offload_ops). Same return convention: 0 or a negative errno,
+ * -EINVAL for an index out of range (port 0 or >= VSX_MAX_VM_PORTS, flow id 0 or >=
+ * VSX_MAX_OFFLOADS), -ENOENT for no such entry, -ENOSPC when vsx_offload is full. They do not
+ * log. vsxd_dp_open() loads the tables with the uplink program (always, empty and off).
+ */
+
+/* Turns the fast path on or off (vsx_offload_cfg.flags); off, no packet is looked up. */
+int vsxd_dp_offload_enable(struct vsxd_datapath *dp, bool on);
+
+/*
+ * The local IPv4 addresses VXLAN is received on (at most VSX_OFL_MAX_VTEPS; network order):
+ * packets to any other outer destination take the normal path. vsxd_dp_open() sets the
+ * uplink's own addresses and MAC; this replaces the addresses.
+ */
+int vsxd_dp_offload_set_vteps(struct vsxd_datapath *dp, const __be32 *addrs, size_t n);
+
+/*
+ * Whether ifindex can take frames redirected by XDP: 0, or -EOPNOTSUPP when it cannot (a
+ * veth whose peer has neither an XDP program nor GRO, i.e. no NAPI to receive them; a device
+ * without ndo_xdp_xmit), -ENODEV when there is no such device. Reads the device's XDP
+ * features (netlink, NETDEV_XDP_ACT_NDO_XMIT) and, for veth, the peer.
+ */
+int vsxd_dp_port_check(struct vsxd_datapath *dp, __u32 ifindex);
+
+/*
+ * Port `port` (1..VSX_MAX_VM_PORTS-1): writes vsx_vm_port (flags as given: set
+ * VSX_PORT_F_VALID) and the devmap entry vsx_vm_ports[port] = p->ifindex, devmap first so a
+ * valid port always has its entry. Rewriting a port's ifindex/VNI/MAC invalidates every
+ * entry naming it at once (the datapath checks packets against the port). Does not call
+ * vsxd_dp_port_check(): the caller does, before promoting flows to the port.
+ */
+int vsxd_dp_port_set(struct vsxd_datapath *dp, __u32 port, const struct vsx_vm_port *p);
+/* Invalidates the port (flags 0) first, then removes its devmap entry. */
+int vsxd_dp_port_del(struct vsxd_datapath *dp, __u32 port);
+int vsxd_dp_port_get(struct vsxd_datapath *dp, __u32 port, struct vsx_vm_port *out);
+
+/*
+ * Adds or replaces the entry of key (kind FLOW or VM; unused fields must be zero: -EINVAL
+ * otherwise). A new flow_id's counters are zeroed first (vsxd_dp_offload_clear_stats), so the
+ * caller passes fresh=true when the id was used by another flow before.
+ */
+int vsxd_dp_offload_put(struct vsxd_datapath *dp, const struct vsx_offload_key *key,
+			const struct vsx_offload_entry *e, bool fresh);
+int vsxd_dp_offload_del(struct vsxd_datapath *dp, const struct vsx_offload_key *key);
+int vsxd_dp_offload_get(struct vsxd_datapath *dp, const struct vsx_offload_key *key,
+			struct vsx_offload_entry *out);
+
+/*
+ * A flow's counters summed over CPUs: packets, bytes, refused, redirect_fail, rate_dropped
+ * added, last_jiffies the latest, tcp_flags ORed.
+ */
+int vsxd_dp_offload_stats(struct vsxd_datapath *dp, __u32 flow_id, struct vsx_offload_stats *out);
+int vsxd_dp_offload_clear_stats(struct vsxd_datapath *dp, __u32 flow_id);
+
+/*
+ * The RX fast path's token bucket rate_id (< VSX_RATE_MAX_BUCKETS; include/vsx/rate.h): made
+ * with vsx_rate_config(), written whole under the bucket's lock (BPF_F_LOCK). Entries with
+ * VSX_OFL_F_RATE name it; a bucket with flags 0 admits everything.
+ */
+struct vsx_rate_bucket;
+int vsxd_dp_rx_rate_set(struct vsxd_datapath *dp, __u32 rate_id, const struct vsx_rate_bucket *b);
+
+/*
+ * A port's counters summed over CPUs: what the fast path handed it, and what the kernel's
+ * devmap then failed to transmit (vsx_port_xmit by the port's ifindex; zeros when the
+ * accounting programs are not loaded).
+ */
+int vsxd_dp_port_stats(struct vsxd_datapath *dp, __u32 port, struct vsx_port_stats *out,
+		       struct vsx_port_xmit *xmit);
 
 /* For the datapath's files: sums the per-CPU copies of a value made of u64 words. */
 int vsxd_dp_percpu_sum(int fd, __u32 key, size_t value_size, __u64 *sum, size_t words);

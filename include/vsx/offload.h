@@ -12,6 +12,10 @@
  *   array  "vsx_vm_port"      port index -> struct vsx_vm_port (what the port accepts)
  *   devmap "vsx_vm_ports"     port index -> the VM port's ifindex (bpf_devmap_val)
  *   percpu "vsx_offload_stats" flow id -> struct vsx_offload_stats
+ *   array  "vsx_offload_cfg"  the host facts the checks need (uplink MAC, VTEPs), on/off
+ *   percpu "vsx_port_stats"   port index -> struct vsx_port_stats
+ *   percpu hash "vsx_port_xmit" port ifindex -> struct vsx_port_xmit (devmap tracepoints)
+ * Names: include/vsx/map_names.h.
  * Port indexes are 1..VSX_MAX_VM_PORTS-1 (0 = none); flow ids 1..VSX_MAX_OFFLOADS-1.
  *
  * Isolation: an entry names a port; the port, not the entry, holds the truth about what may
@@ -83,6 +87,68 @@ struct vsx_vm_port {
 	__u32 tenant;	/* for the agent's views; the datapath checks vni */
 };
 VSX_ASSERT_SIZE(struct vsx_vm_port, 24);
+
+/*
+ * Array "vsx_offload_cfg" [1]: what the fast path checks a packet's outer headers against,
+ * written by the agent (vsxd/datapath.c) from the uplink. Only a packet the host itself would
+ * receive is fast-pathed: outer destination MAC the uplink's, outer destination IPv4 one of
+ * the local VTEP addresses (0: unused slot). n_flow / n_vm count the entries of each kind in
+ * "vsx_offload" (raised before an insert, lowered after a delete): a kind with no entries
+ * costs no lookup, so steering's hit path pays one compare while nothing is offloaded.
+ */
+#define VSX_OFL_MAX_VTEPS 4
+
+enum {
+	VSX_OFL_CFG_ON = 1 << 0, /* the fast path looks packets up at all */
+};
+
+struct vsx_offload_cfg {
+	__u32 flags; /* VSX_OFL_CFG_* */
+	__u32 n_flow;
+	__u32 n_vm;
+	__u8 uplink_mac[6];
+	__u16 _pad;
+	__be32 vtep4[VSX_OFL_MAX_VTEPS];
+};
+VSX_ASSERT_SIZE(struct vsx_offload_cfg, 40);
+
+/*
+ * Per-CPU array "vsx_port_stats" [VSX_MAX_VM_PORTS]: what the fast path handed to each VM
+ * port (bytes: inner Ethernet frames) and the redirects the datapath could not even start
+ * (no devmap entry). Failures after the verdict, inside the kernel's devmap flush (a veth
+ * whose peer has no NAPI, a frame over the port's MTU), are counted by the tracepoint
+ * programs in bpf/cpumap_stats.bpf.c into "vsx_port_xmit", per port ifindex.
+ */
+struct vsx_port_stats {
+	__u64 packets;
+	__u64 bytes;
+	__u64 redirect_fail;
+};
+VSX_ASSERT_SIZE(struct vsx_port_stats, 24);
+
+/* Per-CPU hash "vsx_port_xmit": ifindex -> the devmap's transmit results to that port. */
+struct vsx_port_xmit {
+	__u64 sent;
+	__u64 drops;	   /* frames the device did not take (xdp_devmap_xmit drops) */
+	__u64 errors;	   /* flushes that returned an error (xdp_devmap_xmit err) */
+	__u64 redirect_err; /* xdp_do_redirect failed for this port's devmap entry */
+};
+VSX_ASSERT_SIZE(struct vsx_port_xmit, 32);
+
+/*
+ * Metadata the uplink program puts in front of a frame it hands to another core for the fast
+ * path (bpf_xdp_adjust_meta); the cpumap program (BPF_XDP_CPUMAP, on that core) finds it and
+ * does the decapsulation and the redirect there. Frames from outside never carry metadata.
+ */
+#define VSX_OFL_META_MAGIC 0x7673786fu /* "vsxo" */
+struct vsx_offload_meta {
+	__u32 magic;
+	__u32 port;
+	__u32 flow_id;
+	__u16 inner_l2_off; /* bytes stripped */
+	__u16 inner_len;    /* inner Ethernet frame bytes delivered */
+};
+VSX_ASSERT_SIZE(struct vsx_offload_meta, 16);
 
 /*
  * Per-CPU counters of an offloaded flow: what the fast path delivered, counted like the
