@@ -109,6 +109,7 @@ struct vsx_offload_cfg {
 	__u8 uplink_mac[6];
 	__u16 _pad;
 	__be32 vtep4[VSX_OFL_MAX_VTEPS];
+	__u32 _pad2;
 };
 VSX_ASSERT_SIZE(struct vsx_offload_cfg, 40);
 
