@@ -37,14 +37,14 @@ struct vsx_classifier;
 
 /* What the datapath has and is; read once after open (none of it changes while open). */
 struct vsx_dp_caps {
-	unsigned int n_cpus;   /* possible CPUs, capped at VSX_MAX_CPUS */
-	size_t flow_slots;     /* flow decision cache slots (0: no cache to dump) */
-	bool cpumap_stats;     /* per-core cpumap accounting is available (cpumap_stats()) */
-	bool egress;	       /* an egress (FCF marking) direction exists */
-	bool reused;	       /* opened over a running datapath: a previous agent's rule states,
-				  counters and mode are in it (the agent restores its rules) */
-	__u32 cpumap_id;       /* the kernel's id of the cpumap whose kthreads do steered work on
-				  their cores (named "cpumap/CPU/map:ID"); 0: none */
+	unsigned int n_cpus; /* possible CPUs, capped at VSX_MAX_CPUS */
+	size_t flow_slots;   /* flow decision cache slots (0: no cache to dump) */
+	bool cpumap_stats;   /* per-core cpumap accounting is available (cpumap_stats()) */
+	bool egress;	     /* an egress (FCF marking) direction exists */
+	bool reused;	     /* opened over a running datapath: a previous agent's rule states,
+				counters and mode are in it (the agent restores its rules) */
+	__u32 cpumap_id;     /* the kernel's id of the cpumap whose kthreads do steered work on
+				their cores (named "cpumap/CPU/map:ID"); 0: none */
 };
 
 /* One flow of the decision cache, as flow_dump() reports it: current flows only. */
@@ -79,7 +79,8 @@ struct vsx_dp_ops {
 	int (*rule_state)(void *ctx, __u32 rule_id, struct vsx_rule_state *out);
 	int (*set_rule_state)(void *ctx, __u32 rule_id, const struct vsx_rule_state *st);
 	int (*reset_rule)(void *ctx, __u32 rule_id);
-	/* Counters, summed over CPUs. set_rule_counter makes the sum *c (carried over a restart). */
+	/* Counters, summed over CPUs. set_rule_counter makes the sum *c (carried over a restart).
+	 */
 	int (*rule_counter)(void *ctx, int dir, __u32 rule_id, struct vsx_counter *out);
 	int (*set_rule_counter)(void *ctx, int dir, __u32 rule_id, const struct vsx_counter *c);
 	int (*clear_rule_counters)(void *ctx, int dir, __u32 rule_id);
@@ -109,15 +110,18 @@ struct vsx_dp {
 	void *ctx;
 };
 
+/* vsx_dp_call(&d->dpp, rule_state, id, &st): an operation on its own context. */
+#define vsx_dp_call(dp, op, ...) ((dp)->ops->op((dp)->ctx, ##__VA_ARGS__))
+
 /* ---- offload provider ---- */
 
 struct vsx_offload_caps {
-	size_t table_size;  /* offload entries it can hold */
-	size_t max_ports;   /* VM ports it can deliver to */
-	bool rate_limit;    /* per-entry token buckets */
-	bool stats;	    /* per-entry counters */
-	bool tx;	    /* the TX (VM -> uplink encapsulation) fast path */
-	bool per_core;	    /* the fast path runs on the core steering chose (cpumap program) */
+	size_t table_size; /* offload entries it can hold */
+	size_t max_ports;  /* VM ports it can deliver to */
+	bool rate_limit;   /* per-entry token buckets */
+	bool stats;	   /* per-entry counters */
+	bool tx;	   /* the TX (VM -> uplink encapsulation) fast path */
+	bool per_core;	   /* the fast path runs on the core steering chose (cpumap program) */
 };
 
 /* A rate limit: 0 = none for that unit. Burst in bytes or in time at the rate (larger wins). */
@@ -131,9 +135,9 @@ struct vsx_rate_limit {
 
 /* A VM port the fast path may deliver to (and, with tx, take from). */
 struct vsx_offload_port {
-	__u32 port;	    /* provider port index, 1..max_ports-1 (vsx_vm_port's index) */
+	__u32 port; /* provider port index, 1..max_ports-1 (vsx_vm_port's index) */
 	__u32 ifindex;
-	__be32 vni;	    /* network order, as in the flow key */
+	__be32 vni; /* network order, as in the flow key */
 	__u8 mac[6];
 	__u16 mtu;
 	__u32 tenant;
@@ -182,5 +186,8 @@ struct vsx_offload {
 	const struct vsx_offload_ops *ops;
 	void *ctx;
 };
+
+/* The same for the offload provider; check ofl->ops first (NULL: no provider). */
+#define vsx_offload_call(ofl, op, ...) ((ofl)->ops->op((ofl)->ctx, ##__VA_ARGS__))
 
 #endif

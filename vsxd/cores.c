@@ -66,6 +66,8 @@ void vsxd_cores_tick(struct vsxd *d)
 {
 	struct vsxd_cores *c = d->cores;
 	struct vsx_core_table *t = &d->core_table;
+	struct vsx_core_assign *a = vsx_dp_call(&d->dpp, core_assign);
+	struct vsx_dp_caps caps = {0};
 	int err = vsx_core_load_sample(c->load);
 
 	if (err) {
@@ -78,26 +80,23 @@ void vsxd_cores_tick(struct vsxd *d)
 		log_rl(VSX_LOG_WARN, "filling the core table: %s", strerror(-err));
 		return;
 	}
-	if (t->n_cpus > d->dp.n_cpus)
-		t->n_cpus = d->dp.n_cpus;
+	vsx_dp_call(&d->dpp, caps, &caps);
+	if (t->n_cpus > caps.n_cpus)
+		t->n_cpus = caps.n_cpus;
 	t->decision_load = d->conf.decision_load;
-
-	/* Field by field: the datapath reads the table while we write it. */
-	struct vsx_core_table *dst = d->dp.core_table;
-	for (unsigned int cpu = 0; cpu < t->n_cpus; cpu++)
-		__atomic_store_n((__u32 *)&dst->cores[cpu], *(__u32 *)&t->cores[cpu],
-				 __ATOMIC_RELAXED);
-	__atomic_store_n(&dst->threshold, t->threshold, __ATOMIC_RELAXED);
-	__atomic_store_n(&dst->decision_load, t->decision_load, __ATOMIC_RELAXED);
-	__atomic_store_n(&dst->n_cpus, t->n_cpus, __ATOMIC_RELEASE);
+	err = vsx_dp_call(&d->dpp, set_core_table, t);
+	if (err) {
+		log_rl(VSX_LOG_WARN, "writing the core table: %s", strerror(-err));
+		return;
+	}
 	/*
 	 * The new loads show the decisions taken until now: they stop counting as recent. An
 	 * exchange, since the datapath adds to recent[] concurrently (a decision that lands
 	 * between the loads and this exchange is forgotten a sample early; that only ranks its
 	 * core as slightly less loaded, for one interval).
 	 */
-	for (unsigned int cpu = 0; cpu < VSX_MAX_CPUS; cpu++)
-		__atomic_exchange_n(&d->dp.core_assign->recent[cpu], 0, __ATOMIC_RELAXED);
+	for (unsigned int cpu = 0; a && cpu < VSX_MAX_CPUS; cpu++)
+		__atomic_exchange_n(&a->recent[cpu], 0, __ATOMIC_RELAXED);
 
 	vsxd_rebalance_tick(d);
 
@@ -113,7 +112,9 @@ void vsxd_cores_tick(struct vsxd *d)
 			if (vsx_cpuset_has(online, cpu))
 				avail.cores[cpu].flags = VSX_CORE_ONLINE;
 		}
-		vsxd_dp_sync_cpumap(&d->dp, &avail);
+		err = vsx_dp_call(&d->dpp, sync_cores, &avail);
+		if (err)
+			log_warn("the per-core queues: %s", strerror(-err));
 		vsxd_cpumap_kthreads_tune(d);
 		c->online = *online;
 	}

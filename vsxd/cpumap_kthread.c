@@ -35,10 +35,13 @@ static int kthread_cpu(const char *comm, __u32 map_id)
 
 void vsxd_cpumap_kthread_pids(const struct vsxd *d, int pids[VSX_MAX_CPUS])
 {
+	struct vsx_dp_caps caps = {0};
 	struct dirent *de;
 	DIR *proc;
 
 	memset(pids, 0, VSX_MAX_CPUS * sizeof(*pids));
+	if (vsx_dp_call(&d->dpp, caps, &caps) || !caps.cpumap_id)
+		return; /* no cpumap: no kthreads of ours */
 	proc = opendir("/proc");
 	if (!proc)
 		return;
@@ -58,7 +61,7 @@ void vsxd_cpumap_kthread_pids(const struct vsxd *d, int pids[VSX_MAX_CPUS])
 			comm[0] = '\0';
 		fclose(f);
 		comm[strcspn(comm, "\n")] = '\0';
-		cpu = kthread_cpu(comm, d->dp.cpumap_id);
+		cpu = kthread_cpu(comm, caps.cpumap_id);
 		if (cpu >= 0 && cpu < VSX_MAX_CPUS)
 			pids[cpu] = pid;
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "vsxd.h"
+#include "dp_xdp.h"
 #include "evloop.h"
 #include "log.h"
 #include <vsx/version.h>
@@ -206,6 +207,10 @@ int main(int argc, char *argv[])
 	}
 	if (vsxd_dp_open(&d.dp, &d.conf))
 		goto out_conf;
+	/* vsxd's logic reaches the datapath only through its providers (lib/dp_provider.h) */
+	vsxd_dp_xdp_provider(&d.dp, &d.dpp);
+	if (vsxd_dp_xdp_offload(&d.dp, &d.ofl))
+		log_info("the datapath has no offload tables: no flow is offloaded");
 	/*
 	 * Loads first: a CPU qualifies for irq:auto only once its load has been measured, which
 	 * takes two samples. Rules installed before that would leave the first flows on their
@@ -230,6 +235,7 @@ out_dp:
 	vsxd_rebalance_free(&d);
 	vsxd_cores_free(&d);
 	vsxd_rules_free(&d);
+	vsxd_dp_xdp_offload_free(&d.ofl);
 	vsxd_dp_close(&d.dp, d.keep_datapath);
 	log_info(d.keep_datapath ? "stopped; datapath kept running" : "stopped; datapath removed");
 out_conf:

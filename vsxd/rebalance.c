@@ -37,12 +37,12 @@
  */
 struct kthread_meter {
 	int pid[VSX_MAX_CPUS];
-	unsigned int rescan;	   /* ticks until the next scan */
-	bool have[VSX_MAX_CPUS];   /* the readings below are from the last tick */
+	unsigned int rescan;	 /* ticks until the next scan */
+	bool have[VSX_MAX_CPUS]; /* the readings below are from the last tick */
 	__u64 run_ns[VSX_MAX_CPUS];
-	__u64 frames[VSX_MAX_CPUS];  /* kthread frames (cpumap accounting) */
-	__u64 packets[VSX_MAX_CPUS]; /* packets the datapath put on the core */
-	bool known[VSX_MAX_CPUS];    /* this tick: busy[] is the core's steered work */
+	__u64 frames[VSX_MAX_CPUS];	 /* kthread frames (cpumap accounting) */
+	__u64 packets[VSX_MAX_CPUS];	 /* packets the datapath put on the core */
+	bool known[VSX_MAX_CPUS];	 /* this tick: busy[] is the core's steered work */
 	unsigned int busy[VSX_MAX_CPUS]; /* percent of the tick */
 };
 
@@ -89,7 +89,7 @@ int vsxd_rebalance_init(struct vsxd *d)
 		    "rule keep their core; new flows take the new one");
 	else if (d->conf.rebalance)
 		fj = vsx_flowlet_jiffies(d->conf.rebalance_gap_ms, hz);
-	__atomic_store_n(&d->dp.cfg->flowlet_jiffies, fj, __ATOMIC_RELEASE);
+	vsx_dp_call(&d->dpp, set_flowlet, fj);
 	if (d->conf.rebalance)
 		log_info("rebalancing on: hold %u samples, margin %u points, balance %u %%, "
 			 "cooldown %u samples, flowlet gap %u ms (%u jiffies at HZ=%u)",
@@ -170,13 +170,16 @@ static int read_run_ns(int pid, __u64 *ns)
 /* One tick of struct kthread_meter; dt_ns: the time since the last tick (0: the first). */
 static void meter_tick(struct vsxd *d, struct kthread_meter *m, unsigned long long dt_ns)
 {
-	unsigned int n = d->dp.n_cpus < VSX_MAX_CPUS ? d->dp.n_cpus : VSX_MAX_CPUS;
 	struct vsx_counter cnts[VSX_MAX_CPUS];
+	struct vsx_dp_caps caps = {0};
+	unsigned int n;
 	bool have_cnts;
 
-	if (!d->dp.acct) /* no cpumap accounting: nothing tells kthread work from local work */
+	/* no cpumap accounting: nothing tells kthread work from local work */
+	if (vsx_dp_call(&d->dpp, caps, &caps) || !caps.cpumap_stats)
 		return;
-	have_cnts = vsxd_dp_core_counters(&d->dp, cnts) == 0; /* one read for every core */
+	n = caps.n_cpus < VSX_MAX_CPUS ? caps.n_cpus : VSX_MAX_CPUS;
+	have_cnts = vsx_dp_call(&d->dpp, core_counters, cnts) == 0; /* one read for every core */
 	if (m->rescan == 0) {
 		vsxd_cpumap_kthread_pids(d, m->pid);
 		memset(m->have, 0, sizeof(m->have));
@@ -190,14 +193,14 @@ static void meter_tick(struct vsxd *d, struct kthread_meter *m, unsigned long lo
 
 		m->known[c] = false;
 		if (!m->pid[c] || read_run_ns(m->pid[c], &run) ||
-		    vsxd_dp_cpumap_stats(&d->dp, c, &cs) || !have_cnts) {
+		    vsx_dp_call(&d->dpp, cpumap_stats, c, &cs) || !have_cnts) {
 			if (m->pid[c])
 				m->rescan = 0; /* gone: look again next tick */
 			m->have[c] = false;
 			continue;
 		}
-		if (m->have[c] && dt_ns && run >= m->run_ns[c] && cs.kthread_frames >= m->frames[c] &&
-		    cnt.packets >= m->packets[c]) {
+		if (m->have[c] && dt_ns && run >= m->run_ns[c] &&
+		    cs.kthread_frames >= m->frames[c] && cnt.packets >= m->packets[c]) {
 			double busy = (double)(run - m->run_ns[c]) * 100.0 / (double)dt_ns;
 
 			df = cs.kthread_frames - m->frames[c];
@@ -228,8 +231,8 @@ static void measured_shares(const struct kthread_meter *m, struct vsx_rebalance_
 		if (c < 0 || c >= VSX_MAX_CPUS || !m->known[c])
 			continue;
 		rules[i].share_known = 1;
-		rules[i].share = sum[c] ? (__u32)((m->busy[c] * rules[i].rate + sum[c] / 2) / sum[c])
-					: 0;
+		rules[i].share =
+		    sum[c] ? (__u32)((m->busy[c] * rules[i].rate + sum[c] / 2) / sum[c]) : 0;
 	}
 }
 
@@ -249,8 +252,8 @@ static size_t collect_rules(struct vsxd *d, double dt_s)
 
 		if (rule->action.kind != VSX_ACT_IRQ_AUTO || id >= VSX_MAX_RULES)
 			continue;
-		if (vsxd_dp_rule_state(&d->dp, id, &st) || st.core < 0 ||
-		    vsxd_dp_rule_counter(&d->dp, VSXD_INGRESS, id, &cnt)) {
+		if (vsx_dp_call(&d->dpp, rule_state, id, &st) || st.core < 0 ||
+		    vsx_dp_call(&d->dpp, rule_counter, VSX_DIR_INGRESS, id, &cnt)) {
 			r->have_last[id] = false;
 			continue;
 		}
@@ -282,12 +285,14 @@ static void read_assign(const struct vsx_core_assign *src, struct vsx_core_assig
 static int apply(struct vsxd *d, const struct vsx_rebalance_move *m)
 {
 	struct vsx_rule_state st = {.core = m->to, .prio = m->prio};
-	struct vsx_core_assign *a = d->dp.core_assign;
+	struct vsx_core_assign *a = vsx_dp_call(&d->dpp, core_assign);
 	__u32 *old, *new;
-	int err = vsxd_dp_set_rule_state(&d->dp, m->rule_id, &st);
+	int err = vsx_dp_call(&d->dpp, set_rule_state, m->rule_id, &st);
 
 	if (err)
 		return err;
+	if (!a)
+		return 0;
 	old = m->prio ? &a->prio[m->from] : &a->normal[m->from];
 	new = m->prio ? &a->prio[m->to] : &a->normal[m->to];
 	/* never below zero: a count the datapath has not caught up with stays at 0 */
@@ -304,8 +309,9 @@ void vsxd_rebalance_tick(struct vsxd *d)
 {
 	struct vsxd_rebalance *r = d->rebalance;
 	struct vsx_rebalance_move moves[MAX_MOVES];
-	struct vsx_core_assign snap;
+	struct vsx_core_assign snap = {0}, *assign;
 	unsigned long long now = mono_ns();
+	__u32 mode = VSX_MODE_DEFAULT;
 	double dt_s;
 	size_t n_rules;
 	int n;
@@ -314,12 +320,14 @@ void vsxd_rebalance_tick(struct vsxd *d)
 		return;
 	dt_s = r->last_ns ? (double)(now - r->last_ns) / 1e9 : 0;
 	r->last_ns = now;
-	if (__atomic_load_n(&d->dp.cfg->mode, __ATOMIC_ACQUIRE) != VSX_MODE_VSX)
+	if (vsx_dp_call(&d->dpp, get_mode, &mode) || mode != VSX_MODE_VSX)
 		return;
 	meter_tick(d, &r->meter, dt_s > 0 ? (unsigned long long)(dt_s * 1e9) : 0);
 	n_rules = collect_rules(d, dt_s);
 	measured_shares(&r->meter, r->rules, n_rules);
-	read_assign(d->dp.core_assign, &snap);
+	assign = vsx_dp_call(&d->dpp, core_assign);
+	if (assign)
+		read_assign(assign, &snap);
 	n = vsx_rebalance_plan(r->plan, &r->conf, &d->core_table, &snap, r->rules, n_rules, moves,
 			       MAX_MOVES);
 	if (n < 0) {

@@ -38,7 +38,9 @@ struct vsxd_rps {
 
 static bool steering(const struct vsxd *d)
 {
-	return d->dp.cfg && d->dp.cfg->mode != VSX_MODE_DEFAULT;
+	__u32 mode = VSX_MODE_DEFAULT;
+
+	return d->dpp.ops && vsx_dp_call(&d->dpp, get_mode, &mode) == 0 && mode != VSX_MODE_DEFAULT;
 }
 
 /* The settings as one line for the log: "rx-0 cpus=1 flow_cnt=0, rx-1 ...". */
@@ -91,11 +93,11 @@ static void take(struct vsxd *d, const char *why)
 		    "cannot save the uplink's RPS settings to %s (%s): a crash would lose them",
 		    r->path, strerror(-err));
 	vsx_rps_off(&r->orig, &r->off);
-	err = vsx_rps_write(SYSFS_NET, d->dp.ifname, &r->off);
+	err = vsx_rps_write(SYSFS_NET, d->conf.uplink, &r->off);
 	if (err) {
 		log_err("turning RPS off on %s: %s: steered packets may be moved again by RPS",
-			d->dp.ifname, strerror(-err));
-		vsx_rps_write(SYSFS_NET, d->dp.ifname, &r->orig);
+			d->conf.uplink, strerror(-err));
+		vsx_rps_write(SYSFS_NET, d->conf.uplink, &r->orig);
 		unlink(r->path);
 		r->held = false;
 		return;
@@ -103,25 +105,25 @@ static void take(struct vsxd *d, const char *why)
 	r->held = true;
 	log_info("%s: RPS/RFS off on %s while steering (was %s; restored in mode default and when "
 		 "vsxd stops)",
-		 why, d->dp.ifname, describe(r, &r->orig));
+		 why, d->conf.uplink, describe(r, &r->orig));
 }
 
 static void give_back(struct vsxd *d, const char *why)
 {
 	struct vsxd_rps *r = d->rps;
-	int err = vsx_rps_write(SYSFS_NET, d->dp.ifname, &r->orig);
+	int err = vsx_rps_write(SYSFS_NET, d->conf.uplink, &r->orig);
 
 	if (err) {
 		if (!r->restore_failed)
 			log_err("restoring RPS on %s (%s): %s; saved settings stay in %s",
-				d->dp.ifname, describe(r, &r->orig), strerror(-err), r->path);
+				d->conf.uplink, describe(r, &r->orig), strerror(-err), r->path);
 		r->restore_failed = true;
 		return;
 	}
 	unlink(r->path);
 	r->held = false;
 	r->restore_failed = false;
-	log_info("%s: RPS/RFS of %s restored (%s)", why, d->dp.ifname, describe(r, &r->orig));
+	log_info("%s: RPS/RFS of %s restored (%s)", why, d->conf.uplink, describe(r, &r->orig));
 }
 
 void vsxd_rps_sync(struct vsxd *d)
@@ -136,11 +138,11 @@ void vsxd_rps_sync(struct vsxd *d)
 			give_back(d, "mode default");
 		return;
 	}
-	err = vsx_rps_read(SYSFS_NET, d->dp.ifname, &r->cur);
+	err = vsx_rps_read(SYSFS_NET, d->conf.uplink, &r->cur);
 	if (err) {
 		if (!r->read_failed)
-			log_warn("reading RPS settings of %s: %s: leaving them alone", d->dp.ifname,
-				 strerror(-err));
+			log_warn("reading RPS settings of %s: %s: leaving them alone",
+				 d->conf.uplink, strerror(-err));
 		r->read_failed = true;
 		return;
 	}
@@ -152,7 +154,7 @@ void vsxd_rps_sync(struct vsxd *d)
 	} else if (!vsx_rps_is_off(&r->cur)) {
 		log_warn("RPS on %s was set to %s while vsxd steers: it would move steered packets "
 			 "again; turning it off (this setting is the one restored later)",
-			 d->dp.ifname, describe(r, &r->cur));
+			 d->conf.uplink, describe(r, &r->cur));
 		take(d, "re-taken");
 	}
 }
@@ -164,7 +166,7 @@ int vsxd_rps_init(struct vsxd *d)
 	FILE *f;
 
 	if (!d->conf.own_rps) {
-		log_debug("own-rps off: RPS/RFS of %s are left as they are", d->dp.ifname);
+		log_debug("own-rps off: RPS/RFS of %s are left as they are", d->conf.uplink);
 		return 0;
 	}
 	r = calloc(1, sizeof(*r));
@@ -185,7 +187,7 @@ int vsxd_rps_init(struct vsxd *d)
 			r->held = true;
 			log_info(
 			    "taking over the RPS settings of %s that a previous vsxd saved (%s)",
-			    d->dp.ifname, describe(r, &r->orig));
+			    d->conf.uplink, describe(r, &r->orig));
 		}
 	}
 	d->rps = r;
@@ -204,7 +206,7 @@ void vsxd_rps_fini(struct vsxd *d)
 			log_info("RPS/RFS of %s stay off: the datapath keeps steering (saved in %s "
 				 "for the "
 				 "next vsxd)",
-				 d->dp.ifname, r->path);
+				 d->conf.uplink, r->path);
 		else
 			give_back(d, "stopping");
 	}

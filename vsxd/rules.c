@@ -29,7 +29,8 @@ struct saved_rule {
 	__u32 old_id;
 	struct vsx_rule rule;
 	struct vsx_rule_state state;
-	struct vsx_counter *counters; /* per CPU, as read before anything changed; may be NULL */
+	struct vsx_counter counter; /* as read before anything changed */
+	bool has_counter;
 };
 
 /* While vsxd_rules_init() applies the start-up batch: the saved rule each new id takes over. */
@@ -53,9 +54,9 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
-static enum vsxd_dir rule_dp_dir(const struct vsx_rule *r)
+static int rule_dp_dir(const struct vsx_rule *r)
 {
-	return vsx_rule_direction(r) == VSX_DIR_EGRESS ? VSXD_EGRESS : VSXD_INGRESS;
+	return vsx_rule_direction(r) == VSX_DIR_EGRESS ? VSX_DIR_EGRESS : VSX_DIR_INGRESS;
 }
 
 static const struct saved_rule *saved_for(__u32 id)
@@ -63,14 +64,13 @@ static const struct saved_rule *saved_for(__u32 id)
 	return restore.from && restore.from[id] >= 0 ? &restore.saved[restore.from[id]] : NULL;
 }
 
-/* ---- the installer: vsxd's datapath ---- */
+/* ---- the installer: vsxd's datapath, through its provider (lib/dp_provider.h) ---- */
 
 static int dp_install(void *ctx, int dir, const struct vsx_classifier *c)
 {
 	struct vsxd *d = ctx;
 
-	return vsxd_dp_install_classifier(&d->dp,
-					  dir == VSX_DIR_INGRESS ? VSXD_INGRESS : VSXD_EGRESS, c);
+	return vsx_dp_call(&d->dpp, install_classifier, dir, c);
 }
 
 /* A new rule (or a reused id) starts undecided; at start, a surviving rule keeps its core. */
@@ -80,13 +80,13 @@ static void dp_reset_decision(void *ctx, const struct vsx_rule *r)
 	struct vsxd *d = ctx;
 
 	if (s) {
-		vsxd_dp_set_rule_state(&d->dp, r->id, &s->state);
+		vsx_dp_call(&d->dpp, set_rule_state, r->id, &s->state);
 		if (s->state.core >= 0)
 			log_info("rule %u keeps core %d (was rule %u)", r->id, s->state.core,
 				 s->old_id);
 		return;
 	}
-	vsxd_dp_reset_rule(&d->dp, r->id);
+	vsx_dp_call(&d->dpp, reset_rule, r->id);
 	vsxd_rebalance_forget(d, r->id);
 }
 
@@ -98,12 +98,12 @@ static void dp_reset_counters(void *ctx, const struct vsx_rule *r)
 
 	if (seen)
 		seen[r->id] = (struct hit_seen){0, 0};
-	if (s && s->counters) {
-		vsxd_dp_set_rule_counters(&d->dp, rule_dp_dir(&s->rule), r->id, s->counters);
+	if (s && s->has_counter) {
+		vsx_dp_call(&d->dpp, set_rule_counter, rule_dp_dir(&s->rule), r->id, &s->counter);
 		return;
 	}
-	vsxd_dp_clear_rule_counters(&d->dp, VSXD_INGRESS, r->id);
-	vsxd_dp_clear_rule_counters(&d->dp, VSXD_EGRESS, r->id);
+	vsx_dp_call(&d->dpp, clear_rule_counters, VSX_DIR_INGRESS, r->id);
+	vsx_dp_call(&d->dpp, clear_rule_counters, VSX_DIR_EGRESS, r->id);
 }
 
 /*
@@ -115,17 +115,21 @@ static void dp_reset_counters(void *ctx, const struct vsx_rule *r)
 static void dp_release(void *ctx, const struct vsx_rule *old)
 {
 	struct vsxd *d = ctx;
+	struct vsx_core_assign *a = vsx_dp_call(&d->dpp, core_assign);
 	struct vsx_rule_state st;
 	__u32 *count, cur;
 
-	if (vsxd_dp_rule_state(&d->dp, old->id, &st) || st.core < 0 || st.core >= VSX_MAX_CPUS)
+	if (vsx_dp_call(&d->dpp, rule_state, old->id, &st) || st.core < 0 ||
+	    st.core >= VSX_MAX_CPUS)
 		return;
-	count = st.prio ? &d->dp.core_assign->prio[st.core] : &d->dp.core_assign->normal[st.core];
-	cur = __atomic_load_n(count, __ATOMIC_RELAXED);
-	while (cur && !__atomic_compare_exchange_n(count, &cur, cur - 1, false, __ATOMIC_RELAXED,
-						   __ATOMIC_RELAXED))
-		;
-	vsxd_dp_reset_rule(&d->dp, old->id);
+	if (a) {
+		count = st.prio ? &a->prio[st.core] : &a->normal[st.core];
+		cur = __atomic_load_n(count, __ATOMIC_RELAXED);
+		while (cur && !__atomic_compare_exchange_n(count, &cur, cur - 1, false,
+							   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+	}
+	vsx_dp_call(&d->dpp, reset_rule, old->id);
 	vsxd_rebalance_forget(d, old->id);
 }
 
@@ -291,7 +295,7 @@ int vsxd_rules_expire(struct vsxd *d)
 
 		if (!r->idle_timeout || !seen)
 			continue;
-		vsxd_dp_rule_counter(&d->dp, rule_dp_dir(r), r->id, &cnt);
+		vsx_dp_call(&d->dpp, rule_counter, rule_dp_dir(r), r->id, &cnt);
 		if (cnt.packets != seen[r->id].packets) {
 			seen[r->id].packets = cnt.packets;
 			seen[r->id].last_hit = now;
@@ -314,8 +318,10 @@ int vsxd_state_save(struct vsxd *d)
 {
 	char tmp[sizeof(d->state_path) + 8], text[VSX_RULE_TEXT_MAX];
 	const struct vsx_rule *r;
+	__u32 mode = VSX_MODE_DEFAULT;
 	FILE *f;
 
+	vsx_dp_call(&d->dpp, get_mode, &mode);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", d->state_path);
 	f = fopen(tmp, "w");
 	if (!f) {
@@ -323,7 +329,7 @@ int vsxd_state_save(struct vsxd *d)
 		return -errno;
 	}
 	fprintf(f, "# vsxd state, rewritten on every change; read at start over a kept datapath\n");
-	fprintf(f, "mode %s\n", vsxd_mode_label(d->dp.cfg->mode));
+	fprintf(f, "mode %s\n", vsxd_mode_label(mode));
 	vsx_rule_table_for_each(d->rules, r)
 	{
 		vsx_rule_format(r, text, sizeof(text));
@@ -344,13 +350,6 @@ int vsxd_state_save(struct vsxd *d)
 		return -errno;
 	}
 	return 0;
-}
-
-static void free_saved(struct saved_rule *saved, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(saved[i].counters);
-	free(saved);
 }
 
 /* ORIGIN [idle=S] [hard=S] [flags=N] [added=NS] of a state line into r; the rest's offset. */
@@ -410,7 +409,7 @@ static int read_state(struct vsxd *d, struct saved_rule **out, size_t *n_out)
 			__u32 mode;
 
 			if (vsxd_mode_parse(line + 5, &mode) == 0)
-				__atomic_store_n(&d->dp.cfg->mode, mode, __ATOMIC_RELEASE);
+				vsx_dp_call(&d->dpp, set_mode, mode);
 			continue;
 		}
 		struct saved_rule s = {};
@@ -427,13 +426,14 @@ static int read_state(struct vsxd *d, struct saved_rule **out, size_t *n_out)
 		s.rule.flags = head.flags;
 		s.rule.added = head.added;
 		s.old_id = id;
-		vsxd_dp_rule_state(&d->dp, id, &s.state);
-		vsxd_dp_get_rule_counters(&d->dp, rule_dp_dir(&s.rule), id, &s.counters);
+		s.state = (struct vsx_rule_state){.core = VSX_CORE_NONE};
+		vsx_dp_call(&d->dpp, rule_state, id, &s.state);
+		s.has_counter =
+		    vsx_dp_call(&d->dpp, rule_counter, rule_dp_dir(&s.rule), id, &s.counter) == 0;
 		struct saved_rule *p = realloc(saved, (n + 1) * sizeof(*p));
 		if (!p) {
 			fclose(f);
-			free(s.counters);
-			free_saved(saved, n);
+			free(saved);
 			return -ENOMEM;
 		}
 		saved = p;
@@ -505,9 +505,11 @@ static int apply_startup(struct vsxd *d, const struct saved_rule *saved, size_t 
 int vsxd_rules_init(struct vsxd *d)
 {
 	struct saved_rule *saved = NULL;
+	struct vsx_dp_caps caps = {0};
 	size_t n_saved = 0;
 	int rc;
 
+	vsx_dp_call(&d->dpp, caps, &caps);
 	snprintf(d->state_path, sizeof(d->state_path), "%s.state", d->conf.socket_path);
 	d->rules = vsx_rule_table_new(0);
 	seen = calloc(VSX_MAX_RULES, sizeof(*seen));
@@ -516,7 +518,7 @@ int vsxd_rules_init(struct vsxd *d)
 		return -ENOMEM;
 	for (__u32 i = 0; i < VSX_MAX_RULES; i++)
 		restore.from[i] = -1;
-	if (d->dp.reused) {
+	if (caps.reused) {
 		rc = read_state(d, &saved, &n_saved);
 		if (rc)
 			log_warn("state file %s: %s; starting without it", d->state_path,
@@ -526,7 +528,7 @@ int vsxd_rules_init(struct vsxd *d)
 	}
 
 	rc = apply_startup(d, saved, n_saved);
-	free_saved(saved, n_saved);
+	free(saved);
 	free(restore.from);
 	restore.from = NULL;
 	if (rc)

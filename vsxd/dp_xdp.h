@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The XDP datapath (datapath.c) behind the provider interface (lib/dp_provider.h): the
+ * steering datapath, and the RX offload fast path when the uplink program has its tables.
+ * docs/providers.md.
+ */
+#ifndef VSXD_DP_XDP_H
+#define VSXD_DP_XDP_H
+
+#include "datapath.h"
+#include "dp_provider.h"
+
+/* Fills out over dp, which must stay open while out is used (vsxd_dp_open .. _close). */
+void vsxd_dp_xdp_provider(struct vsxd_datapath *dp, struct vsx_dp *out);
+
+/*
+ * Fills out with the RX offload provider over dp's offload tables; -EOPNOTSUPP (out->ops
+ * NULL) when the loaded program has none. vsxd_dp_xdp_offload_free() ends it.
+ */
+int vsxd_dp_xdp_offload(struct vsxd_datapath *dp, struct vsx_offload *out);
+void vsxd_dp_xdp_offload_free(struct vsx_offload *ofl);
+
+#endif
