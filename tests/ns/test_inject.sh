@@ -6,6 +6,8 @@
 #   delivery  at a fixed rate every frame arrives: the hand-built headers (lengths, checksums,
 #             VNI, MACs) are what the kernel's VXLAN device and the VM's stack accept; the
 #             report's numbers agree with the kernel's counters
+#   frags     a datagram above the overlay MTU goes as inner IPv4 fragments, which the VM's
+#             stack reassembles, every one
 #   fcf       --fcf writes the destination VM's ID: a vm_id rule in h2's vsxd matches them all
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=tests/lib/tap.sh
@@ -37,7 +39,8 @@ test_errors() {
 	printf 'hosts 2\nvms 2\nvm h1-vm2 tenant=1\n' >"$TMP/same-host.topo"
 	lab_up a --topology "$TMP/same-host.topo"
 	expect_refused 2 "give at least one --pair" --size 100
-	expect_refused 2 "bad --size '1423'" --pair h1-vm1:h2-vm1 --size 1423
+	expect_refused 2 "bad --size '65508'" --pair h1-vm1:h2-vm1 --size 65508
+	expect_refused 2 "bad --size '17'" --pair h1-vm1:h2-vm1 --size 17
 	expect_refused 2 "bad --rate 'fast'" --pair h1-vm1:h2-vm1 --rate fast
 	expect_refused 2 "bad --time '0'" --pair h1-vm1:h2-vm1 --time 0
 	expect_refused 2 "bad --sockbuf" --pair h1-vm1:h2-vm1 --sockbuf 4X
@@ -74,6 +77,33 @@ test_delivery() {
 	local errs
 	errs=$(h2_header_errors)
 	[ "$errs" = 0 ] || t_fail "$errs checksum/header errors on h2's path"
+}
+
+# snmp_field NS GROUP FIELD: a counter of /proc/net/snmp in namespace NS.
+snmp_field() {
+	ip netns exec "$1" cat /proc/net/snmp | awk -v g="$2:" -v f="$3" \
+		'$1 == g && $2 !~ /^[0-9]/ {for (i = 2; i <= NF; i++) c[$i] = i} $1 == g && $2 ~ /^[0-9]/ {print $c[f]}'
+}
+
+test_frags() {
+	need_env
+	local ok0 ok1 sent recv n
+	lab_up d --pin h1-vm1=1 --pin h2-vm1=0
+	ok0=$(snmp_field "$LAB-h2-vm1" Ip ReasmOKs)
+	inject --pair h1-vm1:h2-vm1 --size 8192 --rate 50M --time 2 --json
+	[ "$RC" = 0 ] || t_fail "inject: $(cat "$TD/inject.out")"
+	ok1=$(snmp_field "$LAB-h2-vm1" Ip ReasmOKs)
+	sent=$(jq -r '.pairs[0].sent_bytes' "$TD/inject.out")
+	recv=$(jq -r '.pairs[0].received_bytes' "$TD/inject.out")
+	diag "8192 B at 50 Mb/s: sent $sent, received $recv bytes, reassembled $((ok1 - ok0))"
+	# 50 Mb/s of 8192-byte payloads for 2 s: 1525 datagrams of 6 fragments each.
+	n=$((sent / 8192))
+	ge "$n" $((1525 * 95 / 100)) "datagrams sent"
+	le "$n" $((1525 * 105 / 100)) "datagrams sent"
+	[ "$recv" = "$sent" ] || t_fail "received $recv of $sent bytes"
+	[ $((ok1 - ok0)) = "$n" ] || t_fail "h2-vm1 reassembled $((ok1 - ok0)) datagrams of $n"
+	[ "$(snmp_field "$LAB-h2-vm1" Ip ReasmFails)" = 0 ] || t_fail "reassembly failures in h2-vm1"
+	[ "$(h2_header_errors)" = 0 ] || t_fail "checksum/header errors on h2's path"
 }
 
 # Checksum and header errors counted by the stacks of h2 and its VMs (IP, UDP), summed.
@@ -115,5 +145,6 @@ vxlan_frame_errors() {
 
 t_run "bad command lines and impossible pairs are refused with a reason" test_errors
 t_run "at a fixed rate every frame arrives, headers valid, report agrees with the kernel" test_delivery
+t_run "a datagram above the overlay MTU goes as inner fragments, all reassembled" test_frags
 t_run "--fcf writes the destination VM's ID: a vm_id rule matches every frame" test_fcf
 t_done
