@@ -703,6 +703,209 @@ static void test_targets(void **state)
 	vsx_loop_free(loop);
 }
 
+
+/* ---- TLS ---- */
+
+static char pki[64];
+
+/* CA "good" signs server and client; CA "evil" signs "rogue" and "evilsrv". */
+static int make_pki(void)
+{
+	char cmd[4096];
+
+	snprintf(pki, sizeof(pki), "/tmp/vsx-ctrl-pki.XXXXXX");
+	if (!mkdtemp(pki))
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; cd %s; "
+		 "for ca in good evil; do openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
+		 "-subj /CN=vsx-test-$ca-ca -keyout $ca-ca.key -out $ca-ca.pem; done; "
+		 "mk() { openssl req -newkey rsa:2048 -nodes -subj /CN=$1 -keyout $1.key -out $1.csr; "
+		 "openssl x509 -req -in $1.csr -CA $2-ca.pem -CAkey $2-ca.key -CAcreateserial "
+		 "-days 2 -out $1.pem; }; "
+		 "mk server good; mk client good; mk rogue evil; mk evilsrv evil",
+		 pki);
+	strcat(cmd, " >/dev/null 2>&1");
+	return system(cmd);
+}
+
+static void rm_pki(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", pki);
+	if (pki[0] && system(cmd)) {
+	}
+}
+
+struct tls_files {
+	char key[128], cert[128], ca[128];
+	struct vsx_tls_conf conf;
+};
+
+static void tls_files(struct tls_files *f, const char *who, const char *ca)
+{
+	snprintf(f->key, sizeof(f->key), "%s/%s.key", pki, who);
+	snprintf(f->cert, sizeof(f->cert), "%s/%s.pem", pki, who);
+	snprintf(f->ca, sizeof(f->ca), "%s/%s-ca.pem", pki, ca);
+	f->conf = (struct vsx_tls_conf){f->key, f->cert, f->ca};
+}
+
+static int tls_setup(void **state)
+{
+	if (system("command -v openssl >/dev/null 2>&1"))
+		return 0; /* the tests skip */
+	return make_pki() ? -1 : 0;
+}
+
+static int tls_teardown(void **state)
+{
+	rm_pki();
+	return 0;
+}
+
+#define NEED_PKI()                                                                                 \
+	do {                                                                                       \
+		if (!pki[0]) {                                                                     \
+			skip();                                                                    \
+		}                                                                                  \
+	} while (0)
+
+/* Server (server, trusting good) and client (who, trusting ca) */
+static void tls_case(const char *srv_who, const char *srv_ca, const char *cli_who,
+		     const char *cli_ca, bool want_up, const char *srv_reason,
+		     const char *cli_reason)
+{
+	struct vsx_loop *loop;
+	struct side srv = {0}, cli = {0};
+	struct tls_files sf, cf;
+	struct vsx_ofconn_conf sc = conf_v(BOTH), cc = conf_v(BOTH);
+	struct vsx_oflistener *l;
+	struct vsx_ofconn *c;
+	char target[64];
+
+	tls_files(&sf, srv_who, srv_ca);
+	tls_files(&cf, cli_who, cli_ca);
+	sc.tls = &sf.conf;
+	cc.tls = &cf.conf;
+	cc.backoff_min_ms = cc.backoff_max_ms = 10000;
+	assert_int_equal(vsx_loop_new(&loop), 0);
+	l = listen_tcp(loop, &sc, &srv, target, sizeof(target), "ssl");
+	c = connect_to(loop, target, &cc, &cli);
+	if (want_up) {
+		RUN_UNTIL(loop, cli.ups && srv.ups, 5000);
+		assert_int_equal(cli.ups, 1);
+		assert_int_equal(srv.ups, 1);
+		assert_true(vsx_ofconn_is_tls(c));
+		srv.reply_features = true;
+		{
+			struct ofp_msg m = {.kind = OFPK_FEATURES_REQUEST, .xid = 99};
+
+			assert_int_equal(vsx_ofconn_send(c, &m), 0);
+			RUN_UNTIL(loop, cli.msgs, 3000);
+			assert_int_equal(cli.last_kind, OFPK_FEATURES_REPLY);
+			assert_int_equal(cli.last_xid, 99);
+		}
+		vsx_ofconn_close(c);
+		RUN_UNTIL(loop, srv.downs, 3000);
+		assert_int_equal(srv.downs, 1);
+	} else {
+		RUN_UNTIL(loop, cli.downs && srv.downs, 5000);
+		assert_int_equal(cli.ups + srv.ups, 0);
+		print_message("server: %s\nclient: %s\n", srv.why, cli.why);
+		if (srv_reason)
+			assert_non_null(strstr(srv.why, srv_reason));
+		if (cli_reason)
+			assert_non_null(strstr(cli.why, cli_reason));
+		vsx_ofconn_close(c);
+	}
+	if (srv.conn)
+		vsx_ofconn_close(srv.conn);
+	vsx_oflistener_close(l);
+	vsx_loop_free(loop);
+}
+
+static void test_tls_good(void **state)
+{
+	NEED_PKI();
+	tls_case("server", "good", "client", "good", true, NULL, NULL);
+}
+
+/* The client's certificate is signed by a CA the server does not trust. */
+static void test_tls_wrong_client_ca(void **state)
+{
+	NEED_PKI();
+	tls_case("server", "good", "rogue", "good", false, "certificate verify failed", NULL);
+}
+
+/* The server's certificate is signed by a CA the client does not trust. */
+static void test_tls_wrong_server_ca(void **state)
+{
+	NEED_PKI();
+	tls_case("evilsrv", "good", "client", "good", false, NULL, "certificate verify failed");
+}
+
+/* A client with no certificate at all (openssl s_client without -cert). */
+static void test_tls_no_client_cert(void **state)
+{
+	struct vsx_loop *loop;
+	struct side srv = {0};
+	struct tls_files sf;
+	struct vsx_ofconn_conf sc = conf_v(BOTH);
+	struct vsx_oflistener *l;
+	char target[64], cmd[512];
+	FILE *p;
+
+	NEED_PKI();
+	tls_files(&sf, "server", "good");
+	sc.tls = &sf.conf;
+	assert_int_equal(vsx_loop_new(&loop), 0);
+	l = listen_tcp(loop, &sc, &srv, target, sizeof(target), "ssl");
+	snprintf(cmd, sizeof(cmd),
+		 "sleep 3 | timeout 10 openssl s_client -connect 127.0.0.1:%d -CAfile %s "
+		 ">/dev/null 2>&1",
+		 vsx_oflistener_port(l), sf.ca);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	RUN_UNTIL(loop, srv.downs, 8000);
+	print_message("server: %s\n", srv.why);
+	assert_int_equal(srv.ups, 0);
+	assert_int_equal(srv.downs, 1);
+	assert_non_null(strstr(srv.why, "TLS handshake failed"));
+	assert_non_null(strstr(srv.why, "certificate"));
+	pclose(p);
+	vsx_oflistener_close(l);
+	vsx_loop_free(loop);
+}
+
+/* Missing or mismatched files are refused when listening/connecting, naming the file. */
+static void test_tls_bad_files(void **state)
+{
+	struct vsx_loop *loop;
+	struct tls_files f;
+	struct vsx_ofconn_conf cc = conf_v(BOTH);
+	struct vsx_ofconn *c;
+	char err[512];
+
+	NEED_PKI();
+	assert_int_equal(vsx_loop_new(&loop), 0);
+	tls_files(&f, "client", "good");
+	snprintf(f.cert, sizeof(f.cert), "%s/nonexistent.pem", pki);
+	cc.tls = &f.conf;
+	assert_int_equal(vsx_ofconn_connect(loop, "ssl:127.0.0.1:1", &cc, &cbs, NULL, &c, err,
+					    sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "nonexistent.pem"));
+	tls_files(&f, "client", "good");
+	snprintf(f.key, sizeof(f.key), "%s/server.key", pki); /* not client.pem's key */
+	assert_int_equal(vsx_ofconn_connect(loop, "ssl:127.0.0.1:1", &cc, &cbs, NULL, &c, err,
+					    sizeof(err)),
+			 -EINVAL);
+	print_message("%s\n", err);
+	assert_non_null(strstr(err, "server.key")); /* OpenSSL: "key values mismatch" */
+	vsx_loop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,8 +922,16 @@ int main(void)
 	    cmocka_unit_test(test_send_queue_full),
 	    cmocka_unit_test(test_many),
 	};
+	const struct CMUnitTest tls_tests[] = {
+	    cmocka_unit_test(test_tls_good),	       cmocka_unit_test(test_tls_wrong_client_ca),
+	    cmocka_unit_test(test_tls_wrong_server_ca), cmocka_unit_test(test_tls_no_client_cert),
+	    cmocka_unit_test(test_tls_bad_files),
+	};
+	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
 	vsx_log_set_level(VSX_LOG_ERR);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	failed = cmocka_run_group_tests(tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("tls", tls_tests, tls_setup, tls_teardown);
+	return failed;
 }
