@@ -42,10 +42,36 @@ enum global_kw {
 	G_RSS_CPUS,
 	G_XDP_MODE,
 	G_LOG_LEVEL,
+	G_METRICS_LISTEN,
+	G_DATAPATH_ID,
+	G_SSL_KEY,
+	G_SSL_CERT,
+	G_SSL_CA,
+	G_OF_ECHO,
+	G_OFFLOAD,
+	G_OFFLOAD_CAPACITY,
+	G_OFFLOAD_IDLE,
+	G_OFFLOAD_PROMOTE, /* several words: a policy statement */
+	G_OFFLOAD_DEMOTE,
 	G_COUNT
 };
 
-enum vm_kw { V_VM_ID, V_TENANT, V_VNI, V_PORT, V_CPUS, V_PID, V_PID_FILE, V_PRIORITY, V_COUNT };
+/* Keywords that may repeat (each line adds one); not in the table of single settings. */
+enum list_kw { L_RULE, L_CONTROLLER, L_OF_LISTEN, L_OFFLOAD_HEADER, L_OFFLOAD_RATE, L_COUNT };
+
+enum vm_kw {
+	V_VM_ID,
+	V_TENANT,
+	V_VNI,
+	V_PORT,
+	V_CPUS,
+	V_PID,
+	V_PID_FILE,
+	V_PRIORITY,
+	V_MAC,
+	V_RATE_LIMIT, /* several words: "rate-limit vm=NAME ..." of the policy */
+	V_COUNT
+};
 
 struct parser {
 	struct vsxd_conf *conf;
@@ -54,6 +80,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	unsigned int global_line[G_COUNT]; /* where each global keyword was set, 0 if not */
+	unsigned int list_line[L_COUNT];   /* the last line of each repeatable keyword */
 	struct vsxd_vm *vm;		    /* the open vm block, if any */
 	unsigned int vm_line[V_COUNT];
 	/* the current line, split into words */
@@ -381,6 +408,217 @@ static int put_cpulist(FILE *f, const struct vsx_cpuset *set)
 	return r;
 }
 
+/* ---- network addresses ---- */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '-' || c == '_';
+}
+
+/*
+ * A host: a name or IPv4 address (letters, digits, '.', '-', '_'), or an IPv6 address in
+ * brackets ("[::1]"). Returns the host's length in s (up to the ':' after it), 0 if none.
+ */
+static size_t host_len(const char *s)
+{
+	size_t n = 0;
+
+	if (s[0] == '[') {
+		for (n = 1; s[n] && s[n] != ']'; n++)
+			if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f') ||
+			      (s[n] >= 'A' && s[n] <= 'F') || s[n] == ':' || s[n] == '.'))
+				return 0;
+		return s[n] == ']' && n > 1 ? n + 1 : 0;
+	}
+	while (host_char(s[n]))
+		n++;
+	return n;
+}
+
+/* A port number 1..65535 (0 too when zero_ok: "any free port"). */
+static bool valid_port(const char *s, bool zero_ok)
+{
+	uint64_t v;
+
+	return !parse_u64(s, strlen(s), &v) && v <= 65535 && (v || zero_ok);
+}
+
+/* "HOST:PORT". */
+static bool valid_host_port(const char *s)
+{
+	size_t h = host_len(s);
+
+	return h && s[h] == ':' && valid_port(s + h + 1, false);
+}
+
+int vsxd_conf_check_of_target(const char *t, bool passive, char *err, size_t errlen)
+{
+	size_t len = strlen(t);
+	const char *v;
+
+	if (len >= VSXD_OF_TARGET_SIZE) {
+		set_err(err, errlen, "target too long (max %d characters)", VSXD_OF_TARGET_SIZE - 1);
+		return -EINVAL;
+	}
+	if (!passive) {
+		if (!strncmp(t, "tcp:", 4) || !strncmp(t, "ssl:", 4)) {
+			if (valid_host_port(t + 4))
+				return 0;
+			set_err(err, errlen, "'%s': expected %.3s:HOST:PORT (port 1..65535, IPv6 in "
+					     "brackets)",
+				t, t);
+			return -EINVAL;
+		}
+		if (!strncmp(t, "unix:", 5)) {
+			v = t + 5;
+			goto path;
+		}
+		set_err(err, errlen, "'%s': expected tcp:HOST:PORT, ssl:HOST:PORT or unix:PATH", t);
+		return -EINVAL;
+	}
+	if (!strncmp(t, "ptcp:", 5) || !strncmp(t, "pssl:", 5)) {
+		const char *colon = strchr(t + 5, ':');
+		char port[8];
+		size_t plen = colon ? (size_t)(colon - t - 5) : len - 5;
+		bool ok = plen > 0 && plen < sizeof(port);
+
+		if (ok) {
+			memcpy(port, t + 5, plen);
+			port[plen] = '\0';
+			ok = valid_port(port, true);
+		}
+		if (ok && colon) {
+			size_t h = host_len(colon + 1);
+
+			ok = h && colon[1 + h] == '\0';
+		}
+		if (ok)
+			return 0;
+		set_err(err, errlen, "'%s': expected %.4s:PORT[:ADDR] (port 0..65535, IPv6 in "
+				     "brackets)",
+			t, t);
+		return -EINVAL;
+	}
+	if (!strncmp(t, "punix:", 6)) {
+		v = t + 6;
+		goto path;
+	}
+	set_err(err, errlen, "'%s': expected ptcp:PORT[:ADDR], pssl:PORT[:ADDR] or punix:PATH", t);
+	return -EINVAL;
+path:
+	if (!v[0] || strlen(v) >= VSXD_SOCKET_PATH_SIZE) {
+		set_err(err, errlen, "'%s': socket path empty or too long (max %d characters)", t,
+			VSXD_SOCKET_PATH_SIZE - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int add_target(struct parser *p, const char *kw, const char *v, bool passive,
+		      char ***list, size_t *n)
+{
+	char msg[VSXD_OF_TARGET_SIZE + 128];
+	char **nl, *t;
+
+	if (vsxd_conf_check_of_target(v, passive, msg, sizeof(msg)))
+		return perr(p, "%s: %s", kw, msg);
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*list)[i], v))
+			return perr(p, "%s: duplicate target '%s'", kw, v);
+	if (*n == VSXD_MAX_OF_TARGETS)
+		return perr(p, "%s: too many targets (max %d)", kw, VSXD_MAX_OF_TARGETS);
+	nl = realloc(*list, (*n + 1) * sizeof(*nl));
+	if (!nl) {
+		perr(p, "out of memory");
+		return -ENOMEM;
+	}
+	*list = nl;
+	t = strdup(v);
+	if (!t) {
+		perr(p, "out of memory");
+		return -ENOMEM;
+	}
+	nl[(*n)++] = t;
+	return 0;
+}
+
+/* "aa:bb:cc:dd:ee:ff", a unicast address other than zero. */
+static int get_mac(struct parser *p, const char *kw, const char *s, uint8_t mac[6])
+{
+	bool zero = true;
+
+	if (strlen(s) != 17)
+		return perr(p, "%s: invalid MAC address '%s' (xx:xx:xx:xx:xx:xx)", kw, s);
+	for (int i = 0; i < 17; i++) {
+		bool ok = i % 3 == 2 ? s[i] == ':' : hexval(s[i]) >= 0;
+
+		if (!ok)
+			return perr(p, "%s: invalid MAC address '%s' (xx:xx:xx:xx:xx:xx)", kw, s);
+	}
+	for (int i = 0; i < 6; i++) {
+		mac[i] = (uint8_t)(hexval(s[3 * i]) << 4 | hexval(s[3 * i + 1]));
+		zero = zero && !mac[i];
+	}
+	if (zero || (mac[0] & 1))
+		return perr(p, "%s: '%s' is not a unicast address", kw, s);
+	return 0;
+}
+
+/* ---- offload policy statements ---- */
+
+/*
+ * Statement words (the keyword's policy name, then the line's values) through the one policy
+ * parser, unvalidated: the policy is validated as a whole after the last line, so that the
+ * order of offload-promote and offload-demote does not matter.
+ */
+static int policy_stmt(struct parser *p, const char *kw, const char *stmt, int first, bool vm)
+{
+	const char *argv[MAX_WORDS + 2];
+	char scope[VSXD_NAME_SIZE + 4];
+	char msg[512];
+	int argc = 0, r;
+
+	argv[argc++] = stmt;
+	if (vm) {
+		snprintf(scope, sizeof(scope), "vm=%s", p->vm->name);
+		argv[argc++] = scope;
+	}
+	for (int i = first; i < p->n; i++) {
+		if (is_any_brace(&p->w[i]))
+			return perr(p, "%s: unexpected '%s'", kw, p->w[i].s);
+		argv[argc++] = p->w[i].s;
+	}
+	msg[0] = '\0';
+	r = vsx_ofl_policy_apply(&p->conf->offload, argc, argv, VSX_OFL_NOCHECK, NULL, msg,
+				 sizeof(msg));
+	if (r == -ENOMEM) {
+		perr(p, "out of memory");
+		return r;
+	}
+	if (r) {
+		/* the policy's messages start with the statement's name; say the keyword instead */
+		size_t n = strlen(stmt);
+		const char *m = msg[0] ? msg : "invalid statement";
+
+		if (!strncmp(m, stmt, n) && m[n] == ':' && m[n + 1] == ' ')
+			m += n + 2;
+		return perr(p, "%s: %s", kw, m);
+	}
+	return 0;
+}
+
 /* ---- static rules ---- */
 
 /*
@@ -422,12 +660,32 @@ static const char *const global_names[G_COUNT] = {
 	[G_RSS_CPUS] = "rss-cpus",
 	[G_XDP_MODE] = "xdp-mode",
 	[G_LOG_LEVEL] = "log-level",
+	[G_METRICS_LISTEN] = "metrics-listen",
+	[G_DATAPATH_ID] = "datapath-id",
+	[G_SSL_KEY] = "ssl-private-key",
+	[G_SSL_CERT] = "ssl-certificate",
+	[G_SSL_CA] = "ssl-ca-cert",
+	[G_OF_ECHO] = "openflow-echo-interval",
+	[G_OFFLOAD] = "offload",
+	[G_OFFLOAD_CAPACITY] = "offload-capacity",
+	[G_OFFLOAD_IDLE] = "offload-idle-timeout",
+	[G_OFFLOAD_PROMOTE] = "offload-promote",
+	[G_OFFLOAD_DEMOTE] = "offload-demote",
+};
+
+static const char *const list_names[L_COUNT] = {
+	[L_RULE] = "rule",
+	[L_CONTROLLER] = "controller",
+	[L_OF_LISTEN] = "openflow-listen",
+	[L_OFFLOAD_HEADER] = "offload-header",
+	[L_OFFLOAD_RATE] = "offload-rate-limit",
 };
 
 static const char *const vm_names[V_COUNT] = {
 	[V_VM_ID] = "vm-id",	 [V_TENANT] = "tenant",	    [V_VNI] = "vni",
 	[V_PORT] = "port",	 [V_CPUS] = "cpus",	    [V_PID] = "pid",
-	[V_PID_FILE] = "pid-file", [V_PRIORITY] = "priority",
+	[V_PID_FILE] = "pid-file", [V_PRIORITY] = "priority", [V_MAC] = "mac",
+	[V_RATE_LIMIT] = "rate-limit",
 };
 
 static const char *const mode_names[VSX_MODE_COUNT] = {
@@ -482,7 +740,7 @@ static int set_global(struct parser *p, enum global_kw kw, const char *v)
 	struct vsxd_conf *c = p->conf;
 	const char *name = global_names[kw];
 	uint64_t n = 0;
-	size_t len = strlen(v);
+	size_t len = v ? strlen(v) : 0; /* NULL: a statement of several words (p->w) */
 	int i, r;
 
 	switch (kw) {
@@ -584,6 +842,52 @@ static int set_global(struct parser *p, enum global_kw kw, const char *v)
 		if (vsx_log_parse_level(v, &c->log_level))
 			return perr(p, "log-level: expected err, warn, info or debug, got '%s'", v);
 		return 0;
+	case G_METRICS_LISTEN:
+		if (len >= sizeof(c->metrics_listen) || !valid_host_port(v))
+			return perr(p,
+				    "metrics-listen: expected ADDR:PORT (127.0.0.1:9477, [::1]:9477), "
+				    "got '%s'",
+				    v);
+		memcpy(c->metrics_listen, v, len + 1);
+		return 0;
+	case G_DATAPATH_ID: {
+		const char *h = !strncmp(v, "0x", 2) || !strncmp(v, "0X", 2) ? v + 2 : v;
+		size_t hl = strlen(h);
+
+		if (!hl || hl > 16)
+			return perr(p, "datapath-id: expected 1 to 16 hex digits, got '%s'", v);
+		n = 0;
+		for (size_t k = 0; k < hl; k++) {
+			if (hexval(h[k]) < 0)
+				return perr(p, "datapath-id: expected 1 to 16 hex digits, got '%s'", v);
+			n = n << 4 | (uint64_t)hexval(h[k]);
+		}
+		c->datapath_id = n;
+		c->has_datapath_id = true;
+		return 0;
+	}
+	case G_SSL_KEY:
+		return get_path(p, name, v, c->ssl_key, sizeof(c->ssl_key));
+	case G_SSL_CERT:
+		return get_path(p, name, v, c->ssl_cert, sizeof(c->ssl_cert));
+	case G_SSL_CA:
+		return get_path(p, name, v, c->ssl_ca, sizeof(c->ssl_ca));
+	case G_OF_ECHO:
+		if (len >= 2 && !strcmp(v + len - 2, "ms"))
+			len -= 2;
+		r = get_num_mult(p, name, v, len, 1, VSXD_MIN_OF_ECHO_MS, VSXD_MAX_OF_ECHO_MS, &n);
+		c->of_echo_ms = (uint32_t)n;
+		return r;
+	case G_OFFLOAD:
+		return policy_stmt(p, name, "offload", 1, false);
+	case G_OFFLOAD_CAPACITY:
+		return policy_stmt(p, name, "capacity", 1, false);
+	case G_OFFLOAD_IDLE:
+		return policy_stmt(p, name, "idle-timeout", 1, false);
+	case G_OFFLOAD_PROMOTE:
+		return policy_stmt(p, name, "promote", 1, false);
+	case G_OFFLOAD_DEMOTE:
+		return policy_stmt(p, name, "demote", 1, false);
 	case G_COUNT:
 		break;
 	}
@@ -667,6 +971,12 @@ static int set_vm(struct parser *p, enum vm_kw kw, const char *v)
 		return r;
 	case V_PRIORITY:
 		return get_bool(p, name, v, &vm->priority);
+	case V_MAC:
+		r = get_mac(p, name, v, vm->mac);
+		vm->has_mac = r == 0;
+		return r;
+	case V_RATE_LIMIT:
+		return policy_stmt(p, name, "rate-limit", 1, true);
 	case V_COUNT:
 		break;
 	}
@@ -784,21 +1094,54 @@ static int parse_statement(struct parser *p)
 	if (p->vm) {
 		k = lookup(vm_names, V_COUNT, kw);
 		if (k < 0) {
-			if (lookup(global_names, G_COUNT, kw) >= 0 || !strcmp(kw, "rule"))
+			if (lookup(global_names, G_COUNT, kw) >= 0 ||
+			    lookup(list_names, L_COUNT, kw) >= 0)
 				return perr(p, "'%s' is a global keyword, not allowed in a vm block",
 					    kw);
 			return perr(p, "unknown keyword '%s'", kw);
 		}
 		if (p->vm_line[k])
 			return perr(p, "duplicate '%s' (first on line %u)", kw, p->vm_line[k]);
-		if (need_one_value(p) || set_vm(p, (enum vm_kw)k, p->w[1].s))
+		if (k == V_RATE_LIMIT ? set_vm(p, (enum vm_kw)k, NULL)
+				      : need_one_value(p) || set_vm(p, (enum vm_kw)k, p->w[1].s))
 			return -EINVAL;
 		p->vm_line[k] = p->line;
 		return 0;
 	}
 
-	if (!strcmp(kw, "rule"))
-		return add_rule(p);
+	k = lookup(list_names, L_COUNT, kw);
+	if (k >= 0) {
+		int r;
+
+		if (k != L_RULE && k != L_OFFLOAD_HEADER && k != L_OFFLOAD_RATE &&
+		    need_one_value(p))
+			return -EINVAL;
+		switch ((enum list_kw)k) {
+		case L_RULE:
+			r = add_rule(p);
+			break;
+		case L_CONTROLLER:
+			r = add_target(p, kw, p->w[1].s, false, &p->conf->of_controllers,
+				       &p->conf->n_of_controllers);
+			break;
+		case L_OF_LISTEN:
+			r = add_target(p, kw, p->w[1].s, true, &p->conf->of_listen,
+				       &p->conf->n_of_listen);
+			break;
+		case L_OFFLOAD_HEADER:
+			r = policy_stmt(p, kw, "header", 1, false);
+			break;
+		case L_OFFLOAD_RATE:
+			r = policy_stmt(p, kw, "rate-limit", 1, false);
+			break;
+		default:
+			r = perr(p, "internal error");
+			break;
+		}
+		if (!r)
+			p->list_line[k] = p->line;
+		return r;
+	}
 	k = lookup(global_names, G_COUNT, kw);
 	if (k < 0) {
 		if (lookup(vm_names, V_COUNT, kw) >= 0)
@@ -807,8 +1150,12 @@ static int parse_statement(struct parser *p)
 	}
 	if (p->global_line[k])
 		return perr(p, "duplicate '%s' (first on line %u)", kw, p->global_line[k]);
-	if (need_one_value(p) || set_global(p, (enum global_kw)k, p->w[1].s))
+	if (k == G_OFFLOAD_PROMOTE || k == G_OFFLOAD_DEMOTE) {
+		if (set_global(p, (enum global_kw)k, NULL))
+			return -EINVAL;
+	} else if (need_one_value(p) || set_global(p, (enum global_kw)k, p->w[1].s)) {
 		return -EINVAL;
+	}
 	p->global_line[k] = p->line;
 	return 0;
 }
@@ -838,6 +1185,8 @@ void vsxd_conf_init(struct vsxd_conf *conf)
 	conf->rss_cpus_all = true;
 	conf->xdp_mode = VSXD_XDP_AUTO;
 	conf->log_level = VSX_LOG_INFO;
+	conf->of_echo_ms = VSXD_DEFAULT_OF_ECHO_MS;
+	vsx_ofl_policy_init(&conf->offload);
 }
 
 void vsxd_conf_free(struct vsxd_conf *conf)
@@ -847,7 +1196,95 @@ void vsxd_conf_free(struct vsxd_conf *conf)
 	free(conf->rules);
 	free(conf->vms);
 	free(conf->source);
+	for (size_t i = 0; i < conf->n_of_controllers; i++)
+		free(conf->of_controllers[i]);
+	free(conf->of_controllers);
+	for (size_t i = 0; i < conf->n_of_listen; i++)
+		free(conf->of_listen[i]);
+	free(conf->of_listen);
+	vsx_ofl_policy_free(&conf->offload);
 	vsxd_conf_init(conf);
+}
+
+const struct vsxd_vm *vsxd_conf_vm(const struct vsxd_conf *conf, const char *name)
+{
+	for (size_t i = 0; i < conf->n_vms; i++)
+		if (!strcmp(conf->vms[i].name, name))
+			return &conf->vms[i];
+	return NULL;
+}
+
+void vsxd_vm_tenant(const struct vsxd_vm *vm, char *buf, size_t len)
+{
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (vm->has_tenant && vm->tenant_name[0])
+		snprintf(buf, len, "%s", vm->tenant_name);
+	else if (vm->has_tenant)
+		snprintf(buf, len, "%u", vm->tenant_id);
+}
+
+static bool is_ssl(const char *t)
+{
+	return !strncmp(t, "ssl:", 4) || !strncmp(t, "pssl:", 5);
+}
+
+/* What only the whole file can tell. */
+static int check_whole(struct parser *p)
+{
+	const struct vsxd_conf *c = p->conf;
+	const struct vsx_ofl_policy *pol = &c->offload;
+	char msg[512];
+
+	for (size_t i = 0; i < c->n_of_controllers + c->n_of_listen; i++) {
+		const char *t = i < c->n_of_controllers ? c->of_controllers[i]
+							: c->of_listen[i - c->n_of_controllers];
+
+		if (is_ssl(t) && (!c->ssl_key[0] || !c->ssl_cert[0] || !c->ssl_ca[0]))
+			return perr_at(p, 0,
+				       "'%s' needs ssl-private-key, ssl-certificate and ssl-ca-cert",
+				       t);
+	}
+	msg[0] = '\0';
+	if (vsx_ofl_policy_validate(pol, msg, sizeof(msg))) {
+		unsigned int line = p->global_line[G_OFFLOAD_DEMOTE];
+
+		if (!line)
+			line = p->global_line[G_OFFLOAD_PROMOTE];
+		return perr_at(p, line, "offload policy: %s", msg);
+	}
+	for (size_t i = 0; i < pol->n_rates; i++) {
+		const struct vsx_ofl_rate *rt = &pol->rates[i];
+		bool found = rt->scope == VSX_OFL_SCOPE_DEFAULT;
+
+		for (size_t v = 0; !found && v < c->n_vms; v++) {
+			char tenant[VSXD_NAME_SIZE];
+
+			vsxd_vm_tenant(&c->vms[v], tenant, sizeof(tenant));
+			found = rt->scope == VSX_OFL_SCOPE_VM ? !strcmp(c->vms[v].name, rt->name)
+							      : !strcmp(tenant, rt->name);
+		}
+		if (!found)
+			return perr_at(p, p->list_line[L_OFFLOAD_RATE],
+				       "offload-rate-limit: no %s \"%s\" among the vm blocks",
+				       rt->scope == VSX_OFL_SCOPE_VM ? "vm" : "tenant", rt->name);
+	}
+	/* the fast path finds a VM by VNI and MAC: two VMs cannot share both */
+	for (size_t i = 0; i < c->n_vms; i++) {
+		const struct vsxd_vm *a = &c->vms[i];
+
+		for (size_t j = 0; a->has_mac && a->has_vni && j < i; j++) {
+			const struct vsxd_vm *b = &c->vms[j];
+
+			if (b->has_mac && b->has_vni && a->vni == b->vni &&
+			    !memcmp(a->mac, b->mac, 6))
+				return perr_at(p, a->line,
+					       "vm \"%s\": mac and vni equal to vm \"%s\"'s (line %u)",
+					       a->name, b->name, b->line);
+		}
+	}
+	return 0;
 }
 
 static int parse_lines(struct parser *p, const char *buf, size_t len)
@@ -881,7 +1318,7 @@ static int parse_lines(struct parser *p, const char *buf, size_t len)
 		return perr_at(p, p->vm->line, "unterminated block (missing '}')");
 	if (!p->global_line[G_UPLINK])
 		return perr_at(p, 0, "'uplink' is required");
-	return 0;
+	return check_whole(p);
 }
 
 int vsxd_conf_parse_mem(const char *buf, size_t len, const char *name, struct vsxd_conf *conf,
@@ -1038,6 +1475,28 @@ int vsxd_conf_dump(const struct vsxd_conf *c, FILE *f)
 	fprintf(f, "xdp-mode %s\n", vsxd_xdp_mode_name(c->xdp_mode));
 	fprintf(f, "log-level %s\n", log_level_name(c->log_level));
 
+	if (c->metrics_listen[0])
+		put_kv(f, "", "metrics-listen", c->metrics_listen);
+	else
+		fputs("# metrics-listen not set\n", f);
+	for (size_t i = 0; i < c->n_of_controllers; i++)
+		put_kv(f, "", "controller", c->of_controllers[i]);
+	for (size_t i = 0; i < c->n_of_listen; i++)
+		put_kv(f, "", "openflow-listen", c->of_listen[i]);
+	if (c->has_datapath_id)
+		fprintf(f, "datapath-id %016llx\n", (unsigned long long)c->datapath_id);
+	else
+		fputs("# datapath-id not set\n", f);
+	if (c->ssl_key[0])
+		put_kv(f, "", "ssl-private-key", c->ssl_key);
+	if (c->ssl_cert[0])
+		put_kv(f, "", "ssl-certificate", c->ssl_cert);
+	if (c->ssl_ca[0])
+		put_kv(f, "", "ssl-ca-cert", c->ssl_ca);
+	fprintf(f, "openflow-echo-interval %u\n", c->of_echo_ms);
+	if (vsx_ofl_policy_dump(&c->offload, "offload-", f))
+		r = -EIO;
+
 	for (size_t i = 0; i < c->n_vms; i++) {
 		const struct vsxd_vm *vm = &c->vms[i];
 
@@ -1051,6 +1510,9 @@ int vsxd_conf_dump(const struct vsxd_conf *c, FILE *f)
 			fprintf(f, "\tvni %u\n", vm->vni);
 		if (vm->port[0])
 			put_kv(f, "\t", "port", vm->port);
+		if (vm->has_mac)
+			fprintf(f, "\tmac %02x:%02x:%02x:%02x:%02x:%02x\n", vm->mac[0], vm->mac[1],
+				vm->mac[2], vm->mac[3], vm->mac[4], vm->mac[5]);
 		switch (vm->pin) {
 		case VSXD_PIN_CPUS:
 			fputs("\tcpus ", f);
@@ -1088,6 +1550,8 @@ static bool vm_equal(const struct vsxd_vm *a, const struct vsxd_vm *b)
 		return false;
 	if (a->has_vni && a->vni != b->vni)
 		return false;
+	if (a->has_mac != b->has_mac || (a->has_mac && memcmp(a->mac, b->mac, 6)))
+		return false;
 	switch (a->pin) {
 	case VSXD_PIN_CPUS:
 		return vsx_cpuset_equal(&a->cpus, &b->cpus);
@@ -1114,8 +1578,21 @@ bool vsxd_conf_equal(const struct vsxd_conf *a, const struct vsxd_conf *b)
 	    a->flow_cache_slots != b->flow_cache_slots || strcmp(a->bpffs, b->bpffs) ||
 	    strcmp(a->socket_path, b->socket_path) || a->rss_cpus_all != b->rss_cpus_all ||
 	    a->xdp_mode != b->xdp_mode || a->log_level != b->log_level ||
-	    a->n_vms != b->n_vms || a->n_rules != b->n_rules)
+	    a->n_vms != b->n_vms || a->n_rules != b->n_rules ||
+	    strcmp(a->metrics_listen, b->metrics_listen) ||
+	    a->n_of_controllers != b->n_of_controllers || a->n_of_listen != b->n_of_listen ||
+	    a->has_datapath_id != b->has_datapath_id ||
+	    (a->has_datapath_id && a->datapath_id != b->datapath_id) ||
+	    strcmp(a->ssl_key, b->ssl_key) || strcmp(a->ssl_cert, b->ssl_cert) ||
+	    strcmp(a->ssl_ca, b->ssl_ca) || a->of_echo_ms != b->of_echo_ms ||
+	    !vsx_ofl_policy_equal(&a->offload, &b->offload))
 		return false;
+	for (size_t i = 0; i < a->n_of_controllers; i++)
+		if (strcmp(a->of_controllers[i], b->of_controllers[i]))
+			return false;
+	for (size_t i = 0; i < a->n_of_listen; i++)
+		if (strcmp(a->of_listen[i], b->of_listen[i]))
+			return false;
 	if (!a->rss_cpus_all && !vsx_cpuset_equal(&a->rss_cpus, &b->rss_cpus))
 		return false;
 	for (size_t i = 0; i < a->n_vms; i++)

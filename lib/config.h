@@ -29,6 +29,7 @@
 
 #include "core_load.h" /* struct vsx_cpuset, CPU lists */
 #include "log.h"
+#include "offload_policy.h" /* the offload-* keys are statements of the one policy parser */
 #include "rebalance.h" /* the planner's defaults */
 #include "vsx/datapath.h"
 #include "vsx/fcf.h"
@@ -75,6 +76,13 @@
 #define VSXD_DEFAULT_SOCKET "/run/vsx/vsxd.sock"
 #define VSXD_MAX_VNI 16777215u
 #define VSXD_MAX_PID 4194304u /* PID_MAX_LIMIT */
+/* OpenFlow (docs/openflow.md) */
+#define VSXD_METRICS_LISTEN_SIZE 64
+#define VSXD_OF_TARGET_SIZE 256 /* longest controller / openflow-listen target, with NUL */
+#define VSXD_MAX_OF_TARGETS 16	/* of each kind */
+#define VSXD_DEFAULT_OF_ECHO_MS 5000
+#define VSXD_MIN_OF_ECHO_MS 100
+#define VSXD_MAX_OF_ECHO_MS 3600000
 
 enum vsxd_xdp_mode {
 	VSXD_XDP_AUTO = 0, /* native, falling back to generic when the driver has no XDP */
@@ -101,6 +109,8 @@ struct vsxd_vm {
 	char tenant_name[VSXD_NAME_SIZE]; /* when has_tenant and the tenant was a name */
 	uint32_t vni;			  /* when has_vni: 0..VSXD_MAX_VNI */
 	char port[VSXD_IFNAME_SIZE];	  /* the VM's host-side interface; "" if not given */
+	bool has_mac;
+	uint8_t mac[6]; /* when has_mac: the VM's MAC (the fast path delivers only to it) */
 	enum vsxd_vm_pin pin;
 	struct vsx_cpuset cpus;	       /* VSXD_PIN_CPUS */
 	uint32_t pid;		       /* VSXD_PIN_PID */
@@ -138,6 +148,27 @@ struct vsxd_conf {
 	struct vsx_cpuset rss_cpus; /* otherwise over these */
 	enum vsxd_xdp_mode xdp_mode;
 	enum vsx_log_level log_level;
+
+	/* metrics (vsxd/metrics.c): "ADDR:PORT", "" = no endpoint */
+	char metrics_listen[VSXD_METRICS_LISTEN_SIZE];
+	/* OpenFlow (vsxd/openflow.c): targets in Open vSwitch's syntax (lib/ofp_conn.h) */
+	char **of_controllers; /* tcp:HOST:PORT, ssl:HOST:PORT, unix:PATH */
+	size_t n_of_controllers;
+	char **of_listen; /* ptcp:PORT[:ADDR], pssl:PORT[:ADDR], punix:PATH */
+	size_t n_of_listen;
+	uint64_t datapath_id;
+	bool has_datapath_id;
+	char ssl_key[VSXD_PATH_SIZE]; /* required by any ssl:/pssl: target, "" otherwise */
+	char ssl_cert[VSXD_PATH_SIZE];
+	char ssl_ca[VSXD_PATH_SIZE];
+	uint32_t of_echo_ms; /* VSXD_MIN..MAX_OF_ECHO_MS */
+
+	/*
+	 * FlexivOffload (docs/offload-policy.md): "offload on|off" and the "offload-*" keys are
+	 * statements of the policy language (lib/offload_policy.h), parsed by its parser; a vm
+	 * block's "rate-limit ..." is "rate-limit vm=NAME ..." there.
+	 */
+	struct vsx_ofl_policy offload;
 
 	struct vsxd_vm *vms;
 	size_t n_vms;
@@ -177,6 +208,15 @@ int vsxd_conf_dump(const struct vsxd_conf *conf, FILE *f);
 
 /* Same settings, VMs and rules (in order)? Ignores source names and line numbers. */
 bool vsxd_conf_equal(const struct vsxd_conf *a, const struct vsxd_conf *b);
+
+/* Syntax check of an OpenFlow target: active (tcp:, ssl:, unix:) or passive (ptcp:, pssl:,
+ * punix:). 0 or -EINVAL with a message. */
+int vsxd_conf_check_of_target(const char *target, bool passive, char *err, size_t errlen);
+
+/* The VM called name, or NULL. */
+const struct vsxd_vm *vsxd_conf_vm(const struct vsxd_conf *conf, const char *name);
+/* A VM's tenant as the policy names it (its name, or its number in decimal); "" if none. */
+void vsxd_vm_tenant(const struct vsxd_vm *vm, char *buf, size_t len);
 
 /* Keyword spellings, for messages and vsxctl. */
 const char *vsxd_mode_name(enum vsx_mode mode);

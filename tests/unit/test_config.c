@@ -689,6 +689,273 @@ static void test_contrib_example(void **state)
 	vsxd_conf_free(&conf);
 }
 
+
+/* ---- OpenFlow and metrics keys ---- */
+
+static const char openflow_conf[] = "uplink eth0\n"
+				    "metrics-listen 127.0.0.1:9477\n"
+				    "controller tcp:127.0.0.1:6653\n"
+				    "controller ssl:[::1]:6653\n"
+				    "controller unix:/run/vsx/ctl.sock\n"
+				    "openflow-listen ptcp:6634:127.0.0.1\n"
+				    "openflow-listen pssl:0\n"
+				    "openflow-listen punix:/run/vsx/of.sock\n"
+				    "datapath-id 0x00000000000000aB\n"
+				    "ssl-private-key /etc/vsx/key.pem\n"
+				    "ssl-certificate /etc/vsx/cert.pem\n"
+				    "ssl-ca-cert /etc/vsx/ca.pem\n"
+				    "openflow-echo-interval 2000ms\n";
+
+static void test_openflow_keys(void **state)
+{
+	struct vsxd_conf conf;
+
+	(void)state;
+	vsxd_conf_init(&conf);
+	assert_string_equal(conf.metrics_listen, "");
+	assert_int_equal(conf.n_of_controllers, 0);
+	assert_int_equal(conf.n_of_listen, 0);
+	assert_false(conf.has_datapath_id);
+	assert_int_equal(conf.of_echo_ms, 5000);
+	assert_string_equal(conf.ssl_key, "");
+	vsxd_conf_free(&conf);
+
+	parse_ok(openflow_conf, &conf);
+	assert_string_equal(conf.metrics_listen, "127.0.0.1:9477");
+	assert_int_equal(conf.n_of_controllers, 3);
+	assert_string_equal(conf.of_controllers[0], "tcp:127.0.0.1:6653");
+	assert_string_equal(conf.of_controllers[1], "ssl:[::1]:6653");
+	assert_string_equal(conf.of_controllers[2], "unix:/run/vsx/ctl.sock");
+	assert_int_equal(conf.n_of_listen, 3);
+	assert_string_equal(conf.of_listen[0], "ptcp:6634:127.0.0.1");
+	assert_string_equal(conf.of_listen[1], "pssl:0");
+	assert_string_equal(conf.of_listen[2], "punix:/run/vsx/of.sock");
+	assert_true(conf.has_datapath_id);
+	assert_int_equal(conf.datapath_id, 0xab);
+	assert_string_equal(conf.ssl_key, "/etc/vsx/key.pem");
+	assert_string_equal(conf.ssl_cert, "/etc/vsx/cert.pem");
+	assert_string_equal(conf.ssl_ca, "/etc/vsx/ca.pem");
+	assert_int_equal(conf.of_echo_ms, 2000);
+	vsxd_conf_free(&conf);
+
+	parse_ok("uplink e\ndatapath-id ffffffffffffffff\nmetrics-listen [::1]:1\n", &conf);
+	assert_int_equal(conf.datapath_id, UINT64_MAX);
+	assert_string_equal(conf.metrics_listen, "[::1]:1");
+	vsxd_conf_free(&conf);
+}
+
+static void test_errors_openflow(void **state)
+{
+	static const struct err_case cases[] = {
+		{"uplink e\ncontroller tcp:1.2.3.4\n",
+		 "vsxd.conf:2: controller: 'tcp:1.2.3.4': expected tcp:HOST:PORT (port 1..65535, "
+		 "IPv6 in brackets)"},
+		{"uplink e\ncontroller tcp:1.2.3.4:0\n",
+		 "vsxd.conf:2: controller: 'tcp:1.2.3.4:0': expected tcp:HOST:PORT (port 1..65535, "
+		 "IPv6 in brackets)"},
+		{"uplink e\ncontroller ssl:[::1:6653\n",
+		 "vsxd.conf:2: controller: 'ssl:[::1:6653': expected ssl:HOST:PORT (port 1..65535, "
+		 "IPv6 in brackets)"},
+		{"uplink e\ncontroller ptcp:6653\n",
+		 "vsxd.conf:2: controller: 'ptcp:6653': expected tcp:HOST:PORT, ssl:HOST:PORT or "
+		 "unix:PATH"},
+		{"uplink e\ncontroller unix:\n",
+		 "vsxd.conf:2: controller: 'unix:': socket path empty or too long (max 107 "
+		 "characters)"},
+		{"uplink e\ncontroller tcp:a:1\ncontroller tcp:a:1\n",
+		 "vsxd.conf:3: controller: duplicate target 'tcp:a:1'"},
+		{"uplink e\ncontroller tcp:a:1 tcp:b:2\n",
+		 "vsxd.conf:2: controller: unexpected 'tcp:b:2' after the value"},
+		{"uplink e\nopenflow-listen tcp:a:1\n",
+		 "vsxd.conf:2: openflow-listen: 'tcp:a:1': expected ptcp:PORT[:ADDR], "
+		 "pssl:PORT[:ADDR] or punix:PATH"},
+		{"uplink e\nopenflow-listen ptcp:65536\n",
+		 "vsxd.conf:2: openflow-listen: 'ptcp:65536': expected ptcp:PORT[:ADDR] (port "
+		 "0..65535, IPv6 in brackets)"},
+		{"uplink e\nopenflow-listen ptcp:1:\n",
+		 "vsxd.conf:2: openflow-listen: 'ptcp:1:': expected ptcp:PORT[:ADDR] (port "
+		 "0..65535, IPv6 in brackets)"},
+		{"uplink e\nopenflow-listen ptcp::1\n",
+		 "vsxd.conf:2: openflow-listen: 'ptcp::1': expected ptcp:PORT[:ADDR] (port "
+		 "0..65535, IPv6 in brackets)"},
+		{"uplink e\nopenflow-listen pssl:6653\nssl-private-key /k\nssl-certificate /c\n",
+		 "vsxd.conf: 'pssl:6653' needs ssl-private-key, ssl-certificate and ssl-ca-cert"},
+		{"uplink e\ncontroller ssl:h:1\n",
+		 "vsxd.conf: 'ssl:h:1' needs ssl-private-key, ssl-certificate and ssl-ca-cert"},
+		{"uplink e\nssl-ca-cert ca.pem\n", "vsxd.conf:2: ssl-ca-cert: path 'ca.pem' is not absolute"},
+		{"uplink e\ndatapath-id 0x\n",
+		 "vsxd.conf:2: datapath-id: expected 1 to 16 hex digits, got '0x'"},
+		{"uplink e\ndatapath-id 10000000000000000\n",
+		 "vsxd.conf:2: datapath-id: expected 1 to 16 hex digits, got '10000000000000000'"},
+		{"uplink e\ndatapath-id 12g\n",
+		 "vsxd.conf:2: datapath-id: expected 1 to 16 hex digits, got '12g'"},
+		{"uplink e\ndatapath-id 1\ndatapath-id 2\n",
+		 "vsxd.conf:3: duplicate 'datapath-id' (first on line 2)"},
+		{"uplink e\nopenflow-echo-interval 99\n",
+		 "vsxd.conf:2: openflow-echo-interval 99 out of range 100..3600000"},
+		{"uplink e\nopenflow-echo-interval 1s\n",
+		 "vsxd.conf:2: openflow-echo-interval: invalid number '1s'"},
+		{"uplink e\nmetrics-listen 9477\n",
+		 "vsxd.conf:2: metrics-listen: expected ADDR:PORT (127.0.0.1:9477, [::1]:9477), got "
+		 "'9477'"},
+		{"uplink e\nmetrics-listen :9477\n",
+		 "vsxd.conf:2: metrics-listen: expected ADDR:PORT (127.0.0.1:9477, [::1]:9477), got "
+		 "':9477'"},
+		{"uplink e\nvm a {\nvm-id 1\ncontroller tcp:a:1\n}\n",
+		 "vsxd.conf:4: vm \"a\": 'controller' is a global keyword, not allowed in a vm block"},
+	};
+
+	(void)state;
+	run_cases(cases, ARRAY_SIZE(cases));
+}
+
+/* ---- offload keys ---- */
+
+static const char offload_conf[] = "uplink eth0\n"
+				   "offload on\n"
+				   "offload-capacity 4\n"
+				   "offload-idle-timeout 500ms\n"
+				   "offload-demote pps=100 bps=0 for=2s\n" /* before promote: fine */
+				   "offload-promote pps=1k bps=0 for=500ms\n"
+				   "offload-header \"tcp,tp_dst=22\" never\n"
+				   "offload-header priority=100,udp auto\n"
+				   "offload-header any always\n"
+				   "offload-rate-limit tenant=red rate=1G burst=2ms\n"
+				   "offload-rate-limit default pps=100k burst-pkts=64\n"
+				   "vm a {\n"
+				   "\tvm-id 1\n"
+				   "\ttenant red\n"
+				   "\tvni 101\n"
+				   "\tmac 02:00:00:00:00:0A\n"
+				   "\tport veth-a\n"
+				   "\trate-limit rate=500M burst=64kB\n"
+				   "}\n";
+
+static void test_offload_keys(void **state)
+{
+	struct vsxd_conf conf;
+	const struct vsx_ofl_policy *p = &conf.offload;
+	struct vsx_rate_limit l;
+	static const uint8_t mac[6] = {2, 0, 0, 0, 0, 0xa};
+
+	(void)state;
+	vsxd_conf_init(&conf);
+	assert_false(p->enabled);
+	assert_int_equal(p->capacity, VSX_OFL_DEFAULT_CAPACITY);
+	assert_int_equal(p->n_headers, 0);
+	vsxd_conf_free(&conf);
+
+	parse_ok(offload_conf, &conf);
+	assert_true(p->enabled);
+	assert_int_equal(p->capacity, 4);
+	assert_int_equal(p->idle_timeout_ms, 500);
+	assert_int_equal(p->promote.pps, 1000);
+	assert_int_equal(p->promote.bps, 0);
+	assert_int_equal(p->promote.ms, 500);
+	assert_int_equal(p->demote.pps, 100);
+	assert_int_equal(p->demote.ms, 2000);
+	/* decision order: priority descending, then the order of the file */
+	assert_int_equal(p->n_headers, 3);
+	assert_int_equal(p->headers[0].action, VSX_OFL_NEVER);
+	assert_int_equal(p->headers[1].action, VSX_OFL_ALWAYS);
+	assert_int_equal(p->headers[2].action, VSX_OFL_AUTO);
+	assert_int_equal(p->headers[2].priority, 100);
+	assert_int_equal(p->n_rates, 3);
+	assert_int_equal(vsx_ofl_policy_rate(p, "a", "red", &l), VSX_OFL_SCOPE_VM);
+	assert_int_equal(l.bits_per_s, 500000000);
+	assert_int_equal(l.burst_bytes, 64000);
+	assert_int_equal(vsx_ofl_policy_rate(p, "b", "red", &l), VSX_OFL_SCOPE_TENANT);
+	assert_int_equal(l.bits_per_s, 1000000000);
+	assert_int_equal(l.burst_us, 2000);
+	assert_int_equal(vsx_ofl_policy_rate(p, "b", "blue", &l), VSX_OFL_SCOPE_DEFAULT);
+	assert_int_equal(l.pkts_per_s, 100000);
+	assert_int_equal(l.burst_pkts, 64);
+	assert_true(conf.vms[0].has_mac);
+	assert_memory_equal(conf.vms[0].mac, mac, 6);
+	assert_string_equal(conf.vms[0].port, "veth-a");
+	vsxd_conf_free(&conf);
+}
+
+static void test_errors_offload(void **state)
+{
+	static const struct err_case cases[] = {
+		{"uplink e\noffload maybe\n", "vsxd.conf:2: offload: expected on or off, got 'maybe'"},
+		{"uplink e\noffload-capacity 0\n",
+		 "vsxd.conf:2: offload-capacity: capacity 0 out of range 1..65535"},
+		{"uplink e\noffload-capacity 65536\n",
+		 "vsxd.conf:2: offload-capacity: capacity 65536 out of range 1..65535"},
+		{"uplink e\noffload-idle-timeout 10\n",
+		 "vsxd.conf:2: offload-idle-timeout: invalid duration '10' (500ms, 10s; 1ms..3600s)"},
+		{"uplink e\noffload-promote\n",
+		 "vsxd.conf:2: offload-promote: expected pps=N, bps=RATE or for=DUR"},
+		{"uplink e\noffload-promote pps=1x\n", "vsxd.conf:2: offload-promote: invalid pps '1x'"},
+		{"uplink e\noffload-promote pps=10 fast\n",
+		 "vsxd.conf:2: offload-promote: unknown word 'fast' (pps=, bps=, for=)"},
+		{"uplink e\noffload-promote pps=10\noffload-promote pps=20\n",
+		 "vsxd.conf:3: duplicate 'offload-promote' (first on line 2)"},
+		/* hysteresis: checked once the whole file is read, at the demote line */
+		{"uplink e\noffload-demote pps=500\noffload-promote pps=500\n",
+		 "vsxd.conf:2: offload policy: demote pps=500 must be below promote pps=500 "
+		 "(hysteresis)"},
+		{"uplink e\noffload-promote pps=0 bps=0\n",
+		 "vsxd.conf:2: offload policy: promote: pps and bps both 0 (use header policies to "
+		 "decide without statistics)"},
+		{"uplink e\noffload-header tcp\n",
+		 "vsxd.conf:2: offload-header: expected MATCH always|never|auto"},
+		{"uplink e\noffload-header tcp sometimes\n",
+		 "vsxd.conf:2: offload-header: expected always, never or auto, got 'sometimes'"},
+		{"uplink e\noffload-header tp_dst=80 never\n",
+		 "vsxd.conf:2: offload-header: tp_dst: requires nw_proto (tcp, udp, icmp or "
+		 "icmp6)"},
+		{"uplink e\noffload-header tcp,actions=irq:1 never\n",
+		 "vsxd.conf:2: offload-header: 'tcp,actions=irq:1': a header policy has no actions= "
+		 "(its decision follows the match)"},
+		{"uplink e\noffload-header tcp never\noffload-header tcp always\n",
+		 "vsxd.conf:3: offload-header: 'tcp' exists already (header 1)"},
+		{"uplink e\noffload-rate-limit vm=x rate=1G\n",
+		 "vsxd.conf:2: offload-rate-limit: no vm \"x\" among the vm blocks"},
+		{"uplink e\noffload-rate-limit tenant=t rate=1G\n",
+		 "vsxd.conf:2: offload-rate-limit: no tenant \"t\" among the vm blocks"},
+		{"uplink e\noffload-rate-limit default rate=1G\noffload-rate-limit default pps=1\n",
+		 "vsxd.conf:3: offload-rate-limit: default has a limit already"},
+		{"uplink e\noffload-rate-limit everyone rate=1G\n",
+		 "vsxd.conf:2: offload-rate-limit: expected default, vm=NAME or tenant=NAME, got "
+		 "'everyone'"},
+		{"uplink e\noffload-rate-limit default rate=fast\n",
+		 "vsxd.conf:2: offload-rate-limit: invalid rate 'fast' (bits per second, k/M/G/T "
+		 "suffix, at most 10T)"},
+		{"uplink e\noffload-rate-limit default burst=1ms\n",
+		 "vsxd.conf:2: offload-rate-limit: a burst needs rate= or pps="},
+		{"uplink e\noffload-rate-limit default rate=1G burst=1KB\n",
+		 "vsxd.conf:2: offload-rate-limit: invalid burst '1KB' (a time: 10ms; or a size: "
+		 "1500B, 64kB, 1MB up to 4294MB)"},
+		{"uplink e\nvm a {\nvm-id 1\nmac 02:00:00:00:00\n}\n",
+		 "vsxd.conf:4: vm \"a\": mac: invalid MAC address '02:00:00:00:00' "
+		 "(xx:xx:xx:xx:xx:xx)"},
+		{"uplink e\nvm a {\nvm-id 1\nmac 02-00-00-00-00-01\n}\n",
+		 "vsxd.conf:4: vm \"a\": mac: invalid MAC address '02-00-00-00-00-01' "
+		 "(xx:xx:xx:xx:xx:xx)"},
+		{"uplink e\nvm a {\nvm-id 1\nmac 01:00:5e:00:00:01\n}\n",
+		 "vsxd.conf:4: vm \"a\": mac: '01:00:5e:00:00:01' is not a unicast address"},
+		{"uplink e\nvm a {\nvm-id 1\nmac 00:00:00:00:00:00\n}\n",
+		 "vsxd.conf:4: vm \"a\": mac: '00:00:00:00:00:00' is not a unicast address"},
+		{"uplink e\nvm a {\nvm-id 1\nrate-limit rate=1G\nrate-limit rate=2G\n}\n",
+		 "vsxd.conf:5: vm \"a\": duplicate 'rate-limit' (first on line 4)"},
+		{"uplink e\nvm a {\nvm-id 1\nrate-limit vm=b rate=1G\n}\n",
+		 "vsxd.conf:4: vm \"a\": rate-limit: unknown word 'vm=b' (rate=, pps=, burst=, "
+		 "burst-pkts=)"},
+		{"uplink e\nvm a {\nvm-id 1\noffload on\n}\n",
+		 "vsxd.conf:4: vm \"a\": 'offload' is a global keyword, not allowed in a vm block"},
+		{"uplink e\nvm a {\nvm-id 1\nvni 5\nmac 02:00:00:00:00:01\n}\n"
+		 "vm b {\nvm-id 2\nvni 5\nmac 02:00:00:00:00:01\n}\n",
+		 "vsxd.conf:7: vm \"b\": mac and vni equal to vm \"a\"'s (line 2)"},
+		{"uplink e\nmac 02:00:00:00:00:01\n", "vsxd.conf:2: 'mac' is only allowed inside a vm block"},
+	};
+
+	(void)state;
+	run_cases(cases, ARRAY_SIZE(cases));
+}
+
 /* ---- dump ---- */
 
 static char *dump(const struct vsxd_conf *conf)
@@ -751,6 +1018,14 @@ static void test_dump(void **state)
 			       "rss-cpus all\n"
 			       "xdp-mode auto\n"
 			       "log-level info\n"
+			       "# metrics-listen not set\n"
+			       "# datapath-id not set\n"
+			       "openflow-echo-interval 5000\n"
+			       "offload off\n"
+			       "offload-capacity 1024\n"
+			       "offload-idle-timeout 10s\n"
+			       "offload-promote pps=10k bps=100M for=1s\n"
+			       "offload-demote pps=2k bps=20M for=3s\n"
 			       "\n"
 			       "vm web1 {\n"
 			       "\tvm-id 1\n"
@@ -793,6 +1068,11 @@ static void test_dump(void **state)
 		   "rule priority=5,vni=7,actions=irq:2\nrule \"\ttcp,tp_dst=80  actions=irq:3\"\n"
 		   "rule \"vni=1 actions=set_fcf:5/1\"\n");
 	round_trip("uplink e\nlog-level warning\n");
+	round_trip(openflow_conf);
+	round_trip(offload_conf);
+	round_trip("uplink e\noffload-promote bps=1500001 pps=0\noffload-demote pps=0 bps=7\n"
+		   "offload-header priority=7,vni=5,dl_dst=02:00:00:00:00:01 always\n"
+		   "offload-rate-limit default rate=1 pps=1 burst=1B burst-pkts=1\n");
 }
 
 static void test_equal(void **state)
@@ -848,6 +1128,8 @@ int main(void)
 		cmocka_unit_test(test_errors_global),  cmocka_unit_test(test_errors_vm),
 		cmocka_unit_test(test_limits),	       cmocka_unit_test(test_file),
 		cmocka_unit_test(test_contrib_example),
+		cmocka_unit_test(test_openflow_keys),  cmocka_unit_test(test_errors_openflow),
+		cmocka_unit_test(test_offload_keys),   cmocka_unit_test(test_errors_offload),
 		cmocka_unit_test(test_dump),	       cmocka_unit_test(test_equal),
 	};
 
