@@ -64,6 +64,8 @@ enum ofp_kind {
 	OFPK_TABLE_FEATURES_REPLY,	 /* 1.3 */
 	OFPK_EXPERIMENTER_STATS_REQUEST, /* vendor stats in 1.0 */
 	OFPK_EXPERIMENTER_STATS_REPLY,
+	OFPK_ROLE_REQUEST, /* 1.3 */
+	OFPK_ROLE_REPLY,   /* 1.3 */
 	OFPK_COUNT
 };
 
@@ -109,6 +111,19 @@ enum ofp_err {
 	OFP_ERR_TABLE_FEATURES_BAD_TABLE, /* TABLE_FEATURES_FAILED/..., 1.3 only */
 	OFP_ERR_TABLE_FEATURES_BAD_LEN,
 	OFP_ERR_NO_MEMORY, /* answered as BAD_REQUEST/EPERM: no better code exists */
+	/* The agent's (lib/ofp_rule.c, vsxd): */
+	OFP_ERR_BUFFER_UNKNOWN,		     /* BAD_REQUEST/BUFFER_UNKNOWN */
+	OFP_ERR_BAD_ACTION_EXP_TYPE,	     /* BAD_ACTION/BAD_EXPERIMENTER_TYPE */
+	OFP_ERR_BAD_ACTION_ARGUMENT,	     /* BAD_ACTION/BAD_ARGUMENT */
+	OFP_ERR_BAD_ACTION_EPERM,	     /* BAD_ACTION/EPERM */
+	OFP_ERR_BAD_ACTION_TOO_MANY,	     /* BAD_ACTION/TOO_MANY */
+	OFP_ERR_BAD_ACTION_MATCH_INCONSISTENT, /* 1.3; 1.0: BAD_ACTION/BAD_ARGUMENT */
+	OFP_ERR_BAD_INST_UNSUP,		     /* BAD_INSTRUCTION/UNSUP_INST, 1.3 only */
+	OFP_ERR_FLOW_MOD_EPERM,		     /* FLOW_MOD_FAILED/EPERM */
+	OFP_ERR_FLOW_MOD_UNKNOWN,	     /* 1.3 FLOW_MOD_FAILED/UNKNOWN; 1.0: EPERM */
+	OFP_ERR_ROLE_STALE,		     /* ROLE_REQUEST_FAILED/STALE, 1.3 only */
+	OFP_ERR_ROLE_BAD_ROLE,		     /* ROLE_REQUEST_FAILED/BAD_ROLE, 1.3 only */
+	OFP_ERR_SWITCH_CONFIG_BAD_FLAGS,     /* SWITCH_CONFIG_FAILED/BAD_FLAGS, 1.3 only */
 	OFP_ERR_COUNT
 };
 
@@ -219,8 +234,12 @@ enum {
 	OFPXMT_TCP_DST = 14,
 	OFPXMT_UDP_SRC = 15,
 	OFPXMT_UDP_DST = 16,
+	OFPXMT_ICMPV4_TYPE = 19,
+	OFPXMT_ICMPV4_CODE = 20,
 	OFPXMT_IPV6_SRC = 26,
 	OFPXMT_IPV6_DST = 27,
+	OFPXMT_ICMPV6_TYPE = 29,
+	OFPXMT_ICMPV6_CODE = 30,
 	OFPXMT_TUNNEL_ID = 38,
 };
 
@@ -301,6 +320,12 @@ struct ofp_flow_removed {
 	__u64 packet_count;
 	__u64 byte_count;
 	struct ofp_match match;
+};
+
+/* ROLE_REQUEST / ROLE_REPLY (1.3): OFPCR_ROLE_* and the generation id. */
+struct ofp_role {
+	__u32 role;
+	__u64 generation_id;
 };
 
 struct ofp_port_status {
@@ -434,6 +459,7 @@ struct ofp_msg {
 		struct ofp_port_stats_list port_stats;
 		struct ofp_port_list ports; /* PORT_DESC reply */
 		struct ofp_table_features_list table_features;
+		struct ofp_role role; /* ROLE_REQUEST, ROLE_REPLY */
 	};
 	struct ofp_arena *arena; /* owned by a decoded message; NULL for hand-built ones */
 };

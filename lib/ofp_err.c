@@ -56,6 +56,18 @@ static const struct {
     [OFP_ERR_TABLE_FEATURES_BAD_TABLE] = {"TABLE_FEATURES_BAD_TABLE", NONE, {13, 0}},
     [OFP_ERR_TABLE_FEATURES_BAD_LEN] = {"TABLE_FEATURES_BAD_LEN", NONE, {13, 3}},
     [OFP_ERR_NO_MEMORY] = {"NO_MEMORY", NONE, NONE},
+    [OFP_ERR_BUFFER_UNKNOWN] = {"BUFFER_UNKNOWN", {1, 8}, {1, 8}},
+    [OFP_ERR_BAD_ACTION_EXP_TYPE] = {"BAD_ACTION_EXP_TYPE", {2, 3}, {2, 3}},
+    [OFP_ERR_BAD_ACTION_ARGUMENT] = {"BAD_ACTION_ARGUMENT", {2, 5}, {2, 5}},
+    [OFP_ERR_BAD_ACTION_EPERM] = {"BAD_ACTION_EPERM", {2, 6}, {2, 6}},
+    [OFP_ERR_BAD_ACTION_TOO_MANY] = {"BAD_ACTION_TOO_MANY", {2, 7}, {2, 7}},
+    [OFP_ERR_BAD_ACTION_MATCH_INCONSISTENT] = {"BAD_ACTION_MATCH_INCONSISTENT", {2, 5}, {2, 10}},
+    [OFP_ERR_BAD_INST_UNSUP] = {"BAD_INST_UNSUP", NONE, {3, 1}},
+    [OFP_ERR_FLOW_MOD_EPERM] = {"FLOW_MOD_EPERM", {3, 2}, {5, 4}},
+    [OFP_ERR_FLOW_MOD_UNKNOWN] = {"FLOW_MOD_UNKNOWN", {3, 2}, {5, 0}},
+    [OFP_ERR_ROLE_STALE] = {"ROLE_STALE", NONE, {11, 0}},
+    [OFP_ERR_ROLE_BAD_ROLE] = {"ROLE_BAD_ROLE", NONE, {11, 2}},
+    [OFP_ERR_SWITCH_CONFIG_BAD_FLAGS] = {"SWITCH_CONFIG_BAD_FLAGS", NONE, {10, 0}},
 };
 
 const char *ofp_err_name(enum ofp_err err)
@@ -151,7 +163,8 @@ void ofp_error_print(const struct ofp_msg *m, struct strbuf *sb)
 		__u16 t, c;
 
 		if (!ofp_err_code(i, m->version, &t, &c) && t == e->type && c == e->code)
-			cn = errs[i].name;
+			if (!cn)
+				cn = errs[i].name;
 	}
 	if (tn)
 		strbuf_printf(sb, " type=%s", tn);

@@ -177,6 +177,7 @@ OFP_MSG_FUNCS(experimenter);
 OFP_MSG_FUNCS(features_reply);
 OFP_MSG_FUNCS(config);
 OFP_MSG_FUNCS(port_status);
+OFP_MSG_FUNCS(role);
 OFP_MSG_FUNCS(flow_mod); /* lib/ofp_flow.c */
 OFP_MSG_FUNCS(flow_removed);
 OFP_MSG_FUNCS(desc_reply); /* lib/ofp_stats.c */

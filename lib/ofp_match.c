@@ -30,12 +30,18 @@ static const struct oxm_def basic[] = {
     [OFPXMT_IP_PROTO] = {"ip_proto", 1, false, 0},
     [OFPXMT_IPV4_SRC] = {"ipv4_src", 4, true, 0},
     [OFPXMT_IPV4_DST] = {"ipv4_dst", 4, true, 0},
-    [OFPXMT_TCP_SRC] = {"tcp_src", 2, false, 0},
-    [OFPXMT_TCP_DST] = {"tcp_dst", 2, false, 0},
-    [OFPXMT_UDP_SRC] = {"udp_src", 2, false, 0},
-    [OFPXMT_UDP_DST] = {"udp_dst", 2, false, 0},
+    /* Ports are maskable as in OpenFlow 1.5 and Open vSwitch's 1.3 (1.3.x says no mask): a
+     * vsx rule's port mask must be sayable in a flow dump. */
+    [OFPXMT_TCP_SRC] = {"tcp_src", 2, true, 0},
+    [OFPXMT_TCP_DST] = {"tcp_dst", 2, true, 0},
+    [OFPXMT_UDP_SRC] = {"udp_src", 2, true, 0},
+    [OFPXMT_UDP_DST] = {"udp_dst", 2, true, 0},
+    [OFPXMT_ICMPV4_TYPE] = {"icmpv4_type", 1, false, 0},
+    [OFPXMT_ICMPV4_CODE] = {"icmpv4_code", 1, false, 0},
     [OFPXMT_IPV6_SRC] = {"ipv6_src", 16, true, 0},
     [OFPXMT_IPV6_DST] = {"ipv6_dst", 16, true, 0},
+    [OFPXMT_ICMPV6_TYPE] = {"icmpv6_type", 1, false, 0},
+    [OFPXMT_ICMPV6_CODE] = {"icmpv6_code", 1, false, 0},
     [OFPXMT_TUNNEL_ID] = {"tunnel_id", 8, true, 0},
 };
 

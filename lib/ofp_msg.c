@@ -97,6 +97,8 @@ static const struct ofp_msg_class classes[] = {
     ROW(V13, OFPT_FLOW_MOD, OFPK_FLOW_MOD, sizeof(struct ofp13_flow_mod) + 8, flow_mod),
     ROW(V13, OFPT13_BARRIER_REQUEST, OFPK_BARRIER_REQUEST, HDR, empty),
     ROW(V13, OFPT13_BARRIER_REPLY, OFPK_BARRIER_REPLY, HDR, empty),
+    ROW(V13, OFPT13_ROLE_REQUEST, OFPK_ROLE_REQUEST, sizeof(struct ofp13_role_msg), role),
+    ROW(V13, OFPT13_ROLE_REPLY, OFPK_ROLE_REPLY, sizeof(struct ofp13_role_msg), role),
     STAT(V13, OFPT13_MULTIPART_REQUEST, OFPMP_DESC, OFPK_DESC_REQUEST, ST13, empty),
     STAT(V13, OFPT13_MULTIPART_REPLY, OFPMP_DESC, OFPK_DESC_REPLY, ST13 + sizeof(struct ofp_desc),
 	 desc_reply),
@@ -158,6 +160,8 @@ static const char *const kind_names[OFPK_COUNT] = {
     [OFPK_TABLE_FEATURES_REPLY] = "TABLE_FEATURES_REPLY",
     [OFPK_EXPERIMENTER_STATS_REQUEST] = "EXPERIMENTER_STATS_REQUEST",
     [OFPK_EXPERIMENTER_STATS_REPLY] = "EXPERIMENTER_STATS_REPLY",
+    [OFPK_ROLE_REQUEST] = "ROLE_REQUEST",
+    [OFPK_ROLE_REPLY] = "ROLE_REPLY",
 };
 
 const char *ofp_kind_name(enum ofp_kind kind)

@@ -256,3 +256,34 @@ void ofp_port_status_print(const struct ofp_msg *m, struct strbuf *sb)
 		strbuf_printf(sb, " reason=%u ", r);
 	ofp_print_port(sb, m->version, &m->port_status.port);
 }
+
+int ofp_role_decode(struct ofp_rd *body, struct ofp_msg *m, struct ofp_status *st)
+{
+	struct ofp13_role_msg w;
+
+	OFP_RD_PULL_AFTER_HEADER(body, &w);
+	m->role.role = be32toh(w.role);
+	m->role.generation_id = be64toh(w.generation_id);
+	return 0;
+}
+
+int ofp_role_encode(const struct ofp_msg *m, struct ofp_buf *b, char *err, size_t errlen)
+{
+	struct ofp13_role_msg w = {0};
+
+	w.role = htobe32(m->role.role);
+	w.generation_id = htobe64(m->role.generation_id);
+	OFP_PUT_AFTER_HEADER(b, &w);
+	return 0;
+}
+
+void ofp_role_print(const struct ofp_msg *m, struct strbuf *sb)
+{
+	static const char *const names[] = {"nochange", "equal", "master", "slave"};
+
+	if (m->role.role < 4)
+		strbuf_printf(sb, " role=%s", names[m->role.role]);
+	else
+		strbuf_printf(sb, " role=%u", m->role.role);
+	strbuf_printf(sb, " generation_id=0x%llx", (unsigned long long)m->role.generation_id);
+}

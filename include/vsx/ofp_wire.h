@@ -37,6 +37,8 @@ enum {
 	OFPT13_MULTIPART_REPLY = 19,
 	OFPT13_BARRIER_REQUEST = 20,
 	OFPT13_BARRIER_REPLY = 21,
+	OFPT13_ROLE_REQUEST = 24,
+	OFPT13_ROLE_REPLY = 25,
 };
 
 /* Stats (1.0) / multipart (1.3) types. */
@@ -241,6 +243,19 @@ struct ofp_switch_config_msg {
 	__be16 miss_send_len;
 };
 VSX_ASSERT_SIZE(struct ofp_switch_config_msg, 12);
+
+/* 1.3 ROLE_REQUEST / ROLE_REPLY (OFPCR_ROLE_*: NOCHANGE 0, EQUAL 1, MASTER 2, SLAVE 3). */
+#define OFPCR_ROLE_NOCHANGE 0
+#define OFPCR_ROLE_EQUAL 1
+#define OFPCR_ROLE_MASTER 2
+#define OFPCR_ROLE_SLAVE 3
+struct ofp13_role_msg {
+	struct ofp_header h;
+	__be32 role;
+	__u8 pad[4];
+	__be64 generation_id;
+};
+VSX_ASSERT_SIZE(struct ofp13_role_msg, 24);
 
 struct ofp_port_status_msg {
 	struct ofp_header h;
