@@ -23,14 +23,19 @@ static __always_inline void vsx_key_mask(struct vsx_flow_key *out, const struct 
 		o[i] = k[i] & m[i];
 }
 
-/* Returns the winning rule, or NULL when no rule matches. bank: vsx_config.cls_bank. */
+/*
+ * Returns the winning rule, or NULL when no rule matches. bank: vsx_config.cls_bank. ck: where
+ * the masked key is built (104 bytes): a per-CPU map value where the caller's stack is short
+ * (the uplink's miss path), else the caller's stack (vsx_classify()).
+ */
 static __always_inline struct vsx_cls_val *
-vsx_classify(void *masks_map, void *rules_map, const struct vsx_flow_key *key, __u32 bank)
+vsx_classify_in(void *masks_map, void *rules_map, const struct vsx_flow_key *key, __u32 bank,
+		struct vsx_cls_key *ck)
 {
 	__u32 base = VSX_CLS_BANK_BASE(bank), n_masks = VSX_CLS_BANK_N(bank);
 	struct vsx_cls_val *best = NULL;
-	struct vsx_cls_key ck = {};
 
+	ck->_pad = 0;
 	for (__u32 i = 0; i < VSX_MAX_MASKS; i++) {
 		struct vsx_cls_mask *m;
 		struct vsx_cls_val *v;
@@ -43,13 +48,21 @@ vsx_classify(void *masks_map, void *rules_map, const struct vsx_flow_key *key, _
 			break;
 		if (best && best->priority >= m->max_priority)
 			break;
-		ck.mask_id = id;
-		vsx_key_mask(&ck.key, key, &m->mask);
-		v = bpf_map_lookup_elem(rules_map, &ck);
+		ck->mask_id = id;
+		vsx_key_mask(&ck->key, key, &m->mask);
+		v = bpf_map_lookup_elem(rules_map, ck);
 		if (v && (!best || v->priority > best->priority))
 			best = v;
 	}
 	return best;
+}
+
+static __always_inline struct vsx_cls_val *
+vsx_classify(void *masks_map, void *rules_map, const struct vsx_flow_key *key, __u32 bank)
+{
+	struct vsx_cls_key ck = {};
+
+	return vsx_classify_in(masks_map, rules_map, key, bank, &ck);
 }
 
 #endif

@@ -22,46 +22,12 @@ static __always_inline void vsx_csum_replace2(__sum16 *sum, __be16 old, __be16 n
 	*sum = bpf_htons(~c & 0xffff);
 }
 
-static __always_inline __u8 vsx_ipv6_tclass(const struct ipv6hdr *ip6)
-{
-	const __u8 *b = (const __u8 *)ip6;
-
-	return (__u8)((b[0] & 0x0f) << 4 | b[1] >> 4);
-}
-
 static __always_inline void vsx_ipv6_set_tclass(struct ipv6hdr *ip6, __u8 tc)
 {
 	__u8 *b = (__u8 *)ip6;
 
 	b[0] = (b[0] & 0xf0) | (tc >> 4);
 	b[1] = (b[1] & 0x0f) | ((tc & 0x0f) << 4);
-}
-
-/* The byte "tos inherit" derives from the inner packet: its ToS, or 0 for non-IP. */
-static __always_inline int vsx_inner_tos(void *data, void *data_end, const struct vsx_pkt *pkt,
-					 __u8 *tos)
-{
-	__u16 off = pkt->inner_l3_off;
-
-	*tos = 0;
-	if (!off)
-		return 0;
-	if (off > 512)
-		return -1;
-	if (pkt->key.dl_type == bpf_htons(ETH_P_IP)) {
-		struct iphdr *ip = data + off;
-
-		if ((void *)(ip + 1) > data_end)
-			return -1;
-		*tos = ip->tos;
-	} else if (pkt->key.dl_type == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6 = data + off;
-
-		if ((void *)(ip6 + 1) > data_end)
-			return -1;
-		*tos = vsx_ipv6_tclass(ip6);
-	}
-	return 0;
 }
 
 /*
@@ -98,21 +64,16 @@ static __always_inline int vsx_set_outer_tos(void *data, void *data_end, const s
 
 /*
  * Returns 1 when the outer byte was rewritten, 0 when it already matched, -1 on error. The
- * parser has read the inner ToS into the key (nw_tos, the byte vsx_inner_tos() reads: a
- * tunnelled packet's key describes the inner packet), so a packet with nothing to restore
- * costs one compare and no header read; the rewrite reads the inner header as before.
+ * byte "tos inherit" derives from the inner packet is its ToS / traffic class, which the
+ * parser has read into the key (nw_tos: a tunnelled packet's key describes the inner packet;
+ * the uplink program only restores parsed IP-in-VXLAN packets), so the restore reads no
+ * header but the outer one it rewrites, at the offset the parser recorded.
  */
 static __always_inline int vsx_fcf_restore(void *data, void *data_end, const struct vsx_pkt *pkt)
 {
-	__u8 tos;
-
 	if (pkt->key.nw_tos == pkt->outer_tos)
 		return 0;
-	if (pkt->outer_l3_off > 64 || vsx_inner_tos(data, data_end, pkt, &tos))
-		return -1;
-	if (tos == pkt->outer_tos)
-		return 0;
-	return vsx_set_outer_tos(data, data_end, pkt, tos) ? -1 : 1;
+	return vsx_set_outer_tos(data, data_end, pkt, pkt->key.nw_tos) ? -1 : 1;
 }
 
 #endif

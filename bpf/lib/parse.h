@@ -47,6 +47,15 @@
  *   the inner packet, facts has VSX_PKT_OUTER_FRAG and outer_frag_id the outer id, so the
  *   later outer fragments (keyed on the outer header) can be tied to it.
  * - outer_tos is the ToS / traffic class of the outer (or only) IP header, tunnel or not.
+ * - Facts for the later stages, so that none of them reads a header byte again: the IP
+ *   lengths as the headers state them (outer_ip_len, inner_ip_len: IPv4 tot_len, IPv6 40 +
+ *   payload_len; not compared with the frame here, see above), for a tunnel the outer UDP
+ *   header (outer_l4_off, outer_udp_len, outer_sport, VSX_PKT_OUTER_UDP_CSUM when its checksum
+ *   is not zero), the outer destination MAC, an outer VLAN tag (VSX_PKT_OUTER_VLAN), VXLAN
+ *   bits the kernel's vxlan_rcv refuses without extensions (VSX_PKT_VXLAN_RSVD: any flag but
+ *   I, or the reserved byte after the VNI); VSX_PKT_OUTER_CSUM_OK when the outer (or only)
+ *   IPv4 header has IHL 5 and a correct header checksum (not computed for options); the
+ *   TCP flags byte of the key's TCP header (tcp_flags).
  * - Fields are meaningful for OK and NON_IP only; on TRUNCATED/MALFORMED they are partial.
  *
  * This header also compiles in user space (types and parser alike), so tests and fuzzers
@@ -69,6 +78,10 @@ enum {
 	VSX_PKT_VXLAN_NO_I = 1 << 0, /* UDP to the VXLAN port without the I flag: not a tunnel */
 	VSX_PKT_INNER_NON_IP = 1 << 1, /* tunnelled frame whose inner packet is not IP */
 	VSX_PKT_OUTER_FRAG = 1 << 2,   /* tunnel in an outer first fragment: see outer_frag_id */
+	VSX_PKT_OUTER_VLAN = 1 << 3,   /* tunnel whose outer Ethernet header had a VLAN tag */
+	VSX_PKT_OUTER_CSUM_OK = 1 << 4, /* outer (or only) IPv4 header: IHL 5, checksum correct */
+	VSX_PKT_VXLAN_RSVD = 1 << 5,   /* tunnel: VXLAN flags other than I, or reserved bits set */
+	VSX_PKT_OUTER_UDP_CSUM = 1 << 6, /* tunnel: the outer UDP checksum is not zero */
 };
 
 struct vsx_pkt {
@@ -80,10 +93,18 @@ struct vsx_pkt {
 	__be32 frag_id;     /* IPv4 identification or IPv6 fragment id, when VSX_KEY_FRAG */
 	__u8 outer_tos;     /* outer ToS / traffic class byte as received */
 	__u8 facts;         /* VSX_PKT_* */
-	__u16 _pad;
+	__u16 outer_l4_off; /* offset of the outer UDP header of a tunnel; 0 when not tunnelled */
 	__be32 outer_frag_id; /* outer IP identification, when VSX_PKT_OUTER_FRAG */
+	/* the lengths headers state, host order; 0 when absent */
+	__u16 outer_ip_len; /* outer (or only) IP: IPv4 tot_len, IPv6 40 + payload_len */
+	__u16 inner_ip_len; /* inner IP of a tunnel, the same way */
+	__u16 outer_udp_len; /* tunnel: the outer UDP length field */
+	__be16 outer_sport;  /* tunnel: the outer UDP source port (the sender's flow entropy) */
+	__u8 outer_dl_dst[6]; /* tunnel: the outer Ethernet destination */
+	__u8 tcp_flags;      /* the key's TCP header: its flags byte (FIN 0x01, RST 0x04, ...) */
+	__u8 _pad;
 };
-VSX_ASSERT_SIZE(struct vsx_pkt, 116);
+VSX_ASSERT_SIZE(struct vsx_pkt, 132);
 
 /* Headers must start before this offset (see the decisions above). */
 #define VSX_PARSE_MAX_OFF 4096
@@ -209,8 +230,26 @@ VSX_PARSE_FN int vsx_parse_eth(void *data, void *data_end, __u64 *off, struct vs
 	return VSX_PARSE_OK;
 }
 
+/*
+ * Whether a 20-byte IPv4 header's checksum is right: the ones'-complement sum of its ten
+ * 16-bit words is 0xffff (RFC 1071), summed here as five 32-bit words (RFC 1071's "parallel
+ * summation"), as the kernel's ip_fast_csum() does.
+ */
+VSX_PARSE_FN int vsx_ipv4_csum_ok(const struct iphdr *iph)
+{
+	const __u32 *w = (const __u32 *)iph;
+	__u64 sum = (__u64)w[0] + w[1] + w[2] + w[3] + w[4];
+
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/* *ip_len: the length the header states (tot_len); *csum_ok: IHL 5 and a correct checksum. */
 VSX_PARSE_FN int vsx_parse_ipv4(void *data, void *data_end, __u64 *off, struct vsx_pkt *pkt,
-				__u8 *proto)
+				__u8 *proto, __u16 *ip_len, int *csum_ok)
 {
 	struct vsx_flow_key *key = &pkt->key;
 	struct iphdr *iph = vsx_hdr(data, data_end, *off, sizeof(*iph));
@@ -225,6 +264,8 @@ VSX_PARSE_FN int vsx_parse_ipv4(void *data, void *data_end, __u64 *off, struct v
 	if (data + *off + hlen > data_end) /* options */
 		return VSX_PARSE_TRUNCATED;
 
+	*ip_len = bpf_ntohs(iph->tot_len);
+	*csum_ok = hlen == sizeof(*iph) && vsx_ipv4_csum_ok(iph);
 	key->nw_tos = iph->tos;
 	key->nw_proto = iph->protocol;
 	key->nw_src[0] = iph->saddr;
@@ -248,7 +289,7 @@ VSX_PARSE_FN int vsx_ipv6_is_ext(__u8 nexthdr)
 }
 
 VSX_PARSE_FN int vsx_parse_ipv6(void *data, void *data_end, __u64 *off, struct vsx_pkt *pkt,
-				__u8 *proto)
+				__u8 *proto, __u16 *ip_len)
 {
 	struct vsx_flow_key *key = &pkt->key;
 	struct ipv6hdr *ip6 = vsx_hdr(data, data_end, *off, sizeof(*ip6));
@@ -264,6 +305,7 @@ VSX_PARSE_FN int vsx_parse_ipv6(void *data, void *data_end, __u64 *off, struct v
 	if (ip6->version != 6)
 		return VSX_PARSE_MALFORMED;
 
+	*ip_len = (__u16)(sizeof(*ip6) + bpf_ntohs(ip6->payload_len));
 	/* version (4 bits), traffic class (8 bits), flow label (20 bits) */
 	key->nw_tos = (__u8)(bpf_ntohs(*(__be16 *)ip6) >> 4);
 	__builtin_memcpy(key->nw_src, &ip6->saddr, sizeof(key->nw_src));
@@ -336,6 +378,7 @@ VSX_PARSE_FN int vsx_parse_l4(void *data, void *data_end, __u64 off, struct vsx_
 			return VSX_PARSE_TRUNCATED;
 		key->tp_src = th->source;
 		key->tp_dst = th->dest;
+		pkt->tcp_flags = ((__u8 *)th)[13];
 	} else if (proto == IPPROTO_UDP) {
 		uh = vsx_hdr(data, data_end, off, sizeof(*uh));
 		if (!uh)
@@ -363,15 +406,30 @@ VSX_PARSE_FN int vsx_parse_vxlan(void *data, void *data_end, __u64 off, struct v
 				 int fcf_enabled)
 {
 	struct vsx_flow_key *key = &pkt->key;
-	struct vxlanhdr *vx = vsx_hdr(data, data_end, off + sizeof(struct udphdr), sizeof(*vx));
+	struct udphdr *uh = vsx_hdr(data, data_end, off, sizeof(*uh) + sizeof(struct vxlanhdr));
+	struct vxlanhdr *vx;
 	int i;
 
-	if (!vx)
+	if (!uh)
 		return VSX_PARSE_TRUNCATED;
+	vx = (struct vxlanhdr *)(uh + 1);
 	if (!(vx->vx_flags & bpf_htonl(VSX_VXLAN_FLAG_I))) {
 		pkt->facts |= VSX_PKT_VXLAN_NO_I;
 		return VSX_PARSE_OK;
 	}
+
+	/* what the outer headers say that the key does not keep */
+	pkt->outer_l4_off = (__u16)off;
+	pkt->outer_udp_len = bpf_ntohs(uh->len);
+	pkt->outer_sport = uh->source;
+	if (uh->check)
+		pkt->facts |= VSX_PKT_OUTER_UDP_CSUM;
+	/* vxlan_rcv without GBP/GPE/RCO: the I flag alone, and the byte after the VNI zero */
+	if (vx->vx_flags != bpf_htonl(VSX_VXLAN_FLAG_I) || (vx->vx_vni & bpf_htonl(0xff)))
+		pkt->facts |= VSX_PKT_VXLAN_RSVD;
+	if (key->flags & VSX_KEY_VLAN)
+		pkt->facts |= VSX_PKT_OUTER_VLAN;
+	__builtin_memcpy(pkt->outer_dl_dst, key->dl_dst, ETH_ALEN);
 
 	if (key->flags & VSX_KEY_FRAG) {
 		pkt->facts |= VSX_PKT_OUTER_FRAG;
@@ -410,7 +468,8 @@ VSX_PARSE_FN int vsx_parse(void *data, void *data_end, __u32 in_port, __be16 vxl
 	__u64 off = 0, l3_off;
 	__be16 dl_type;
 	__u8 proto = 0;
-	int layer, ret, v6;
+	__u16 ip_len = 0;
+	int layer, ret, v6, csum_ok = 0;
 
 	__builtin_memset(pkt, 0, sizeof(*pkt));
 	/*
@@ -435,9 +494,9 @@ VSX_PARSE_FN int vsx_parse(void *data, void *data_end, __u32 in_port, __be16 vxl
 		l3_off = off;
 		v6 = dl_type == bpf_htons(ETH_P_IPV6);
 		if (dl_type == bpf_htons(ETH_P_IP)) {
-			ret = vsx_parse_ipv4(data, data_end, &off, pkt, &proto);
+			ret = vsx_parse_ipv4(data, data_end, &off, pkt, &proto, &ip_len, &csum_ok);
 		} else if (v6) {
-			ret = vsx_parse_ipv6(data, data_end, &off, pkt, &proto);
+			ret = vsx_parse_ipv6(data, data_end, &off, pkt, &proto, &ip_len);
 		} else {
 			if (layer)
 				pkt->facts |= VSX_PKT_INNER_NON_IP;
@@ -450,8 +509,12 @@ VSX_PARSE_FN int vsx_parse(void *data, void *data_end, __u32 in_port, __be16 vxl
 		if (layer == 0) {
 			pkt->outer_l3_off = (__u16)l3_off;
 			pkt->outer_tos = key->nw_tos;
+			pkt->outer_ip_len = ip_len;
+			if (csum_ok)
+				pkt->facts |= VSX_PKT_OUTER_CSUM_OK;
 		} else {
 			pkt->inner_l3_off = (__u16)l3_off;
+			pkt->inner_ip_len = ip_len;
 		}
 		if (key->flags & VSX_KEY_LATER_FRAG)
 			return VSX_PARSE_OK;

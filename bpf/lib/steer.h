@@ -21,8 +21,7 @@
 
 /* ---- rss ---- */
 
-static __always_inline int vsx_rss_core(const struct vsx_config *cfg, const struct vsx_pkt *pkt,
-					void *data, void *data_end)
+static __always_inline int vsx_rss_core(const struct vsx_config *cfg, const struct vsx_pkt *pkt)
 {
 	const struct vsx_flow_key *k = &pkt->key;
 	const __u64 mul = 0x9e3779b97f4a7c15ull;
@@ -32,16 +31,8 @@ static __always_inline int vsx_rss_core(const struct vsx_config *cfg, const stru
 	if (n == 0 || n > VSX_MAX_CPUS)
 		return VSX_CORE_NONE;
 	if (k->flags & VSX_KEY_TUNNEL) {
-		/* The outer UDP header sits right before the 8-byte VXLAN header. */
-		__u32 off = pkt->inner_l2_off - 16u;
-		struct udphdr *uh;
-
-		if (off > 256) /* also catches inner_l2_off < 16 */
-			return VSX_CORE_NONE;
-		uh = data + off;
-		if ((void *)(uh + 1) > data_end)
-			return VSX_CORE_NONE;
-		ports = ((__u32)uh->source << 16) | uh->dest;
+		/* The outer UDP ports, as the parser recorded them: destination is the VXLAN port. */
+		ports = ((__u32)pkt->outer_sport << 16) | cfg->vxlan_port;
 		h = (((__u64)k->outer_src[0] << 32) | k->outer_dst[0]) * mul;
 		h = (h ^ (((__u64)k->outer_src[3] << 32) | k->outer_dst[3])) * mul;
 		h = (h ^ (((__u64)ports << 8) | IPPROTO_UDP)) * mul;
@@ -101,7 +92,10 @@ static __always_inline int vsx_classify_flow(__u64 *stats, const struct vsx_conf
 					     const struct vsx_flow_key *key, __u32 rx_cpu,
 					     __u32 *rule_id, __u8 *flags)
 {
-	struct vsx_cls_val *v = vsx_classify(&vsx_masks, &vsx_rules, key, cfg->cls_bank);
+	__u32 zero = 0;
+	struct vsx_cls_key *ck = bpf_map_lookup_elem(&vsx_cls_scratch, &zero);
+	struct vsx_cls_val *v = ck ? vsx_classify_in(&vsx_masks, &vsx_rules, key, cfg->cls_bank, ck)
+				   : NULL;
 	__u32 vm_id = vsx_fcf_vm_id(key->fcf);
 	__u32 *vm_prio = bpf_map_lookup_elem(&vsx_vm_prio, &vm_id);
 	int prio = vsx_fcf_prio(key->fcf) || (vm_id && vm_prio && *vm_prio);

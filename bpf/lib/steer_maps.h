@@ -96,6 +96,18 @@ struct {
 	__type(value, struct vsx_frag_scratch);
 } vsx_frag_scratch SEC(".maps");
 
+/*
+ * Per-CPU scratch "vsx_cls_scratch": where the miss path's classifier builds its masked keys
+ * (classify.h), for the same reason as vsx_frag_scratch: the stack of the uplink's deepest
+ * call chain.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vsx_cls_key);
+} vsx_cls_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_CPUMAP);
 	__uint(max_entries, VSX_MAX_CPUS);

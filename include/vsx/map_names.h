@@ -26,6 +26,7 @@
 #define VSX_MAP_FLOW_STATS "vsx_flow_stats"
 #define VSX_MAP_FRAGS "vsx_frags"
 #define VSX_MAP_FRAG_SCRATCH "vsx_frag_scratch"
+#define VSX_MAP_CLS_SCRATCH "vsx_cls_scratch"
 #define VSX_MAP_CPU_MAP "vsx_cpu_map"
 #define VSX_MAP_VM_PRIO "vsx_vm_prio"
 

@@ -396,6 +396,33 @@ static const struct fixture fixtures[] = {
 	  .exp = { OK, OUT4, IN4, .flags = T, .vni = 100, .dl_type = ETH_IP, .nw_proto = 17,
 		   .nw_tos = 0x28, .tp_src = 1000, .tp_dst = 2000, .outer_l3_off = 14,
 		   .inner_l2_off = 50, .inner_l3_off = 64, .l4_off = 84 } },
+	/* facts for the fast path's checks (expect_facts() reads what they should be) */
+	{ "VXLAN/IPv4, outer IPv4 checksum wrong: no OUTER_CSUM_OK",
+	  { PB_TUNNEL(.vni = 100), PB_ETH(), PB_IPV4(.tos = 0x28), PB_UDP(1000, 2000),
+	    PB_PAD_TO(64), PB_END },
+	  .poke = { .off = 24, .val = 0x5a, .set = true },
+	  .exp = { OK, OUT4, IN4, .flags = T, .vni = 100, .dl_type = ETH_IP, .nw_proto = 17,
+		   .nw_tos = 0x28, .tp_src = 1000, .tp_dst = 2000, .outer_l3_off = 14,
+		   .inner_l2_off = 50, .inner_l3_off = 64, .l4_off = 84 } },
+	{ "VXLAN/IPv4, a reserved VXLAN flag: VXLAN_RSVD",
+	  { PB_TUNNEL(.vni = 100), PB_ETH(), PB_IPV4(), PB_UDP(1000, 2000), PB_END },
+	  .poke = { .off = 43, .val = 0x01, .set = true },
+	  .exp = { OK, OUT4, IN4, .flags = T, .vni = 100, .dl_type = ETH_IP, .nw_proto = 17,
+		   .tp_src = 1000, .tp_dst = 2000, .outer_l3_off = 14, .inner_l2_off = 50,
+		   .inner_l3_off = 64, .l4_off = 84 } },
+	{ "VXLAN/IPv4, the byte after the VNI set: VXLAN_RSVD",
+	  { PB_TUNNEL(.vni = 100), PB_ETH(), PB_IPV4(), PB_UDP(1000, 2000), PB_END },
+	  .poke = { .off = 49, .val = 0x80, .set = true },
+	  .exp = { OK, OUT4, IN4, .flags = T, .vni = 100, .dl_type = ETH_IP, .nw_proto = 17,
+		   .tp_src = 1000, .tp_dst = 2000, .outer_l3_off = 14, .inner_l2_off = 50,
+		   .inner_l3_off = 64, .l4_off = 84 } },
+	{ "VXLAN/IPv4, outer UDP checksum set: OUTER_UDP_CSUM",
+	  { PB_TUNNEL(.vni = 100), PB_ETH(), PB_IPV4(), PB_TCP(5, 6, PB_TCP_FIN | PB_TCP_ACK),
+	    PB_END },
+	  .poke = { .off = 41, .val = 0x77, .set = true },
+	  .exp = { OK, OUT4, IN4, .flags = T, .vni = 100, .dl_type = ETH_IP, .nw_proto = 6,
+		   .tp_src = 5, .tp_dst = 6, .outer_l3_off = 14, .inner_l2_off = 50,
+		   .inner_l3_off = 64, .l4_off = 84 } },
 	{ "VXLAN/IPv4, FCF on: fcf = outer ToS",
 	  { PB_TUNNEL(.ip.tos = 0x85, .vni = 100), PB_ETH(), PB_IPV4(.tos = 0x04),
 	    PB_UDP(1000, 2000), PB_END },
@@ -760,6 +787,52 @@ static void mac(const char *s, const char *def, __u8 m[6])
 		fail_msg("bad MAC in a fixture: %s", s);
 }
 
+static uint16_t csum(const uint8_t *p, size_t n, uint32_t sum);
+
+static uint16_t be16_at(const uint8_t *d, size_t off)
+{
+	return (uint16_t)(d[off] << 8 | d[off + 1]);
+}
+
+/*
+ * The facts the parser records for the later stages (lengths the headers state, the outer
+ * UDP and VXLAN header, TCP flags), read here straight from the packet bytes at the offsets
+ * the fixture states: an oracle independent of the parser's code.
+ */
+static void expect_facts(struct vsx_pkt *p, const uint8_t *d)
+{
+	uint16_t l3 = p->outer_l3_off, l2i = p->inner_l2_off, l3i = p->inner_l3_off;
+
+	if (l3 && d[l3] >> 4 == 4) {
+		p->outer_ip_len = be16_at(d, l3 + 2);
+		if ((d[l3] & 0x0f) == 5 && csum(d + l3, 20, 0) == 0xffff)
+			p->facts |= VSX_PKT_OUTER_CSUM_OK;
+	} else if (l3) {
+		p->outer_ip_len = (uint16_t)(40 + be16_at(d, l3 + 4));
+	}
+	if (p->key.flags & VSX_KEY_TUNNEL) {
+		uint16_t l4 = (uint16_t)(l2i - 16);
+		static const uint8_t vxlan_i[4] = { 0x08, 0, 0, 0 };
+
+		p->outer_l4_off = l4;
+		p->outer_udp_len = be16_at(d, l4 + 4);
+		memcpy(&p->outer_sport, d + l4, 2);
+		if (be16_at(d, l4 + 6))
+			p->facts |= VSX_PKT_OUTER_UDP_CSUM;
+		if (memcmp(d + l4 + 8, vxlan_i, 4) || d[l4 + 15])
+			p->facts |= VSX_PKT_VXLAN_RSVD;
+		if (l3 > 14)
+			p->facts |= VSX_PKT_OUTER_VLAN;
+		memcpy(p->outer_dl_dst, d, 6);
+		if (l3i && d[l3i] >> 4 == 4)
+			p->inner_ip_len = be16_at(d, l3i + 2);
+		else if (l3i)
+			p->inner_ip_len = (uint16_t)(40 + be16_at(d, l3i + 4));
+	}
+	if (p->key.nw_proto == 6 && p->l4_off)
+		p->tcp_flags = d[p->l4_off + 13];
+}
+
 static void expect_to_pkt(const struct expect *e, struct vsx_pkt *p)
 {
 	bool tun = e->flags & VSX_KEY_TUNNEL;
@@ -857,6 +930,13 @@ static int diff_pkt(const struct vsx_pkt *want, const struct vsx_pkt *got)
 	DIFF_NUM("outer_frag_id", ntohl(want->outer_frag_id), ntohl(got->outer_frag_id));
 	DIFF_NUM("outer_tos", want->outer_tos, got->outer_tos);
 	DIFF_NUM("facts", want->facts, got->facts);
+	DIFF_NUM("outer_l4_off", want->outer_l4_off, got->outer_l4_off);
+	DIFF_NUM("outer_ip_len", want->outer_ip_len, got->outer_ip_len);
+	DIFF_NUM("inner_ip_len", want->inner_ip_len, got->inner_ip_len);
+	DIFF_NUM("outer_udp_len", want->outer_udp_len, got->outer_udp_len);
+	DIFF_NUM("outer_sport", ntohs(want->outer_sport), ntohs(got->outer_sport));
+	DIFF_MAC("outer_dl_dst", want->outer_dl_dst, got->outer_dl_dst);
+	DIFF_NUM("tcp_flags", want->tcp_flags, got->tcp_flags);
 	if (!n && memcmp(want, got, sizeof(*want))) {
 		print_error("  padding differs\n");
 		n++;
@@ -890,6 +970,17 @@ static void test_fixture(void **state)
 	if (!passes(f->exp.status))
 		return; /* fields are partial; run_all() compared them across XDP, tc, native */
 	expect_to_pkt(&f->exp, &want);
+	expect_facts(&want, p.data);
+	/* the oracle itself, on the fixtures made for it */
+	if (strstr(f->desc, "checksum wrong"))
+		assert_false(want.facts & VSX_PKT_OUTER_CSUM_OK);
+	else if (want.outer_l3_off == 14 && !f->poke.set && want.key.dl_type == htons(0x0800) &&
+		 (want.key.flags & VSX_KEY_TUNNEL) && !(want.key.flags & VSX_KEY_OUTER_V6))
+		assert_true(want.facts & VSX_PKT_OUTER_CSUM_OK);
+	if (strstr(f->desc, "VXLAN_RSVD"))
+		assert_true(want.facts & VSX_PKT_VXLAN_RSVD);
+	if (strstr(f->desc, "OUTER_UDP_CSUM"))
+		assert_true((want.facts & VSX_PKT_OUTER_UDP_CSUM) && want.tcp_flags == 0x11);
 	if (diff_pkt(&want, &res.r.pkt)) {
 		pb_hexdump(stderr, p.data, p.len);
 		fail_msg("%s: fields differ", f->desc);
@@ -1022,6 +1113,7 @@ static void test_fuzz(void **state)
 		if (pk->outer_l3_off >= p.len || pk->inner_l2_off + 14 > (int)p.len ||
 		    pk->inner_l3_off >= p.len || l4_need(pk, p.data) > p.len ||
 		    (pk->inner_l2_off && !(pk->key.flags & VSX_KEY_TUNNEL)) ||
+		    (pk->inner_l2_off && pk->outer_l4_off + 16 != pk->inner_l2_off) ||
 		    (pk->inner_l3_off && pk->inner_l3_off < pk->inner_l2_off + 14) ||
 		    (pk->l4_off && pk->l4_off < (pk->inner_l3_off ? pk->inner_l3_off
 								    : pk->outer_l3_off) + 20)) {

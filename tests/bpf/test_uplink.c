@@ -746,10 +746,21 @@ static __u64 outcomes(struct fixture *f)
 	       stat(f, VSX_STAT_LOCAL) + stat(f, VSX_STAT_REDIRECT) + stat(f, VSX_STAT_REDIRECT_FAIL);
 }
 
+static __u64 path_packets(struct fixture *f)
+{
+	const struct vsx_stat_block *blocks = stat_blocks(f);
+	__u64 total = 0;
+
+	for (int c = 0; c < f->ncpus; c++)
+		for (int p = 0; p < VSX_PATH_COUNT; p++)
+			total += blocks[c].path[p].packets;
+	return total;
+}
+
 /*
  * rx counts every packet once, whatever its fate (the uplink counts it where the parse outcome
- * is decided), and equals the sum of the outcomes; the per-core counters have every packet
- * that was not cut short.
+ * is decided), and equals the sum of the outcomes; the per-core and the per-path counters
+ * have every packet too (the one exit counts both), parse failures included.
  */
 static void test_rx_counts_every_packet(void **state)
 {
@@ -768,16 +779,22 @@ static void test_rx_counts_every_packet(void **state)
 	cut.len = 14 + 10; /* inside the outer IPv4 header */
 
 	__u64 rx = stat(f, VSX_STAT_RX), out = outcomes(f);
-	__u64 cores = core_packets(f, 0) + core_packets(f, 1);
+	__u64 cores = core_packets(f, 0) + core_packets(f, 1), paths = path_packets(f);
+	struct pb bad;
+
+	vxlan_udp(&bad, 901, 0, 5201, NULL);
+	bad.data[14] = 0x44; /* outer IHL 4: MALFORMED */
 
 	assert_int_equal(run(f, &hit, NULL, NULL), XDP_REDIRECT); /* miss */
 	assert_int_equal(run(f, &hit, NULL, NULL), XDP_REDIRECT); /* hit */
 	assert_int_equal(run(f, &local, NULL, NULL), XDP_PASS);
 	assert_int_equal(run(f, &arp, NULL, NULL), XDP_PASS);
 	assert_int_equal(run(f, &cut, NULL, NULL), XDP_PASS);
-	assert_int_equal(stat(f, VSX_STAT_RX), rx + 5);
-	assert_int_equal(outcomes(f), out + 5);
-	assert_int_equal(core_packets(f, 0) + core_packets(f, 1), cores + 4);
+	assert_int_equal(run(f, &bad, NULL, NULL), XDP_PASS);
+	assert_int_equal(stat(f, VSX_STAT_RX), rx + 6);
+	assert_int_equal(outcomes(f), out + 6);
+	assert_int_equal(core_packets(f, 0) + core_packets(f, 1), cores + 6);
+	assert_int_equal(path_packets(f), paths + 6);
 }
 
 /* UDP 1000 -> dport in VXLAN (VNI 950) over `outer6` IPv6 or IPv4, inner IPv6 (or IPv4). */
