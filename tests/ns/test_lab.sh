@@ -82,7 +82,7 @@ test_help() {
 	for opt in --hosts --vms --pin --topology --name --fabric --irq-cpu; do
 		"$VSXLAB" up --help | grep -q -- "$opt" || t_fail "'up --help' does not document $opt"
 	done
-	for opt in --pair --udp --size --rate --burst --time --json --sockbuf --flush-frags; do
+	for opt in --pair --udp --size --rate --burst --time --json --sockbuf --flush-frags --cport; do
 		"$VSXLAB" iperf --help | grep -q -- "$opt" || t_fail "'iperf --help' does not document $opt"
 	done
 }
@@ -470,6 +470,17 @@ EOF
 		t_fail "table row: $(cat "$TMP/f.txt")"
 }
 
+# --cport: the client's data stream comes from the given port (two runs, one flow).
+test_iperf_cport() {
+	need_a
+	local peer
+	"$VSXLAB" -q -n "$A" iperf --udp --rate 1M --time 2 --cport 40011 --pair h1-vm1:h2-vm1 >"$TMP/cport.txt" 2>&1 &
+	sleep 1.2
+	peer=$(lab -n "$A" exec --no-pin h2-vm1 ss -Hun | awk '{print $NF}')
+	wait $! || t_fail "iperf --cport failed: $(cat "$TMP/cport.txt")"
+	case $peer in *:40011) ;; *) t_fail "server's peer is '$peer', not port 40011" ;; esac
+}
+
 test_flush_frags() {
 	need_d
 	local mem
@@ -631,6 +642,7 @@ t_run "iperf helper: TCP table output" test_iperf_tcp
 t_run "iperf helper: --burst sends bursts with idle gaps between them; out_of_order in the JSON" test_iperf_burst
 t_run "irq: the interrupt core of a host is set, moves its receive work, changes and goes" test_irq
 t_run "iperf helper: offered rate, RcvbufErrors, ReasmFails, limit, socket buffers" test_iperf_fields
+t_run "iperf helper: --cport fixes the client's data port" test_iperf_cport
 t_run "flush-frags empties a VM's reassembly memory and leaves the VM whole" test_flush_frags
 t_run "up refuses a lab that is already up" test_already_up
 t_run "a second lab from a topology file (3 hosts, fabric) coexists" test_topology_second_lab
