@@ -9,12 +9,16 @@
  *
  * Losing a cached flow never moves it: decisions belong to rules (vsx_rule_state), so a
  * re-classified flow finds the same core. Only its counters restart.
+ *
+ * The maps are parameters (cache: an array of struct vsx_flow_slot; stats: the per-CPU array
+ * of struct vsx_flow_stats indexed like it), as the classifier's are: steer.h passes the
+ * uplink's vsx_flow_cache and vsx_flow_stats.
  */
 #ifndef VSX_BPF_FLOW_CACHE_H
 #define VSX_BPF_FLOW_CACHE_H
 
 #include <vsx/datapath.h>
-#include "steer_maps.h"
+#include <bpf/bpf_helpers.h>
 
 /*
  * Multiplicative hash over the fields that tell flows apart: ports and VNI, the inner addresses
@@ -87,26 +91,27 @@ static __always_inline int vsx_slot_live(const struct vsx_flow_slot *s, __u32 ge
  * key lives on the stack, and an index passed by value was stored there once more.
  */
 static __always_inline struct vsx_flow_slot *
-vsx_cache_lookup(const struct vsx_flow_key *key, __u32 *index, __u32 gen)
+vsx_cache_lookup(void *cache, const struct vsx_flow_key *key, __u32 *index, __u32 gen)
 {
 	struct vsx_flow_slot *s;
 
-	s = bpf_map_lookup_elem(&vsx_flow_cache, index);
+	s = bpf_map_lookup_elem(cache, index);
 	if (s && vsx_slot_live(s, gen) && vsx_key_equal(&s->key, key))
 		return s;
 	*index += 1;
-	s = bpf_map_lookup_elem(&vsx_flow_cache, index);
+	s = bpf_map_lookup_elem(cache, index);
 	if (s && vsx_slot_live(s, gen) && vsx_key_equal(&s->key, key))
 		return s;
 	return NULL;
 }
 
 /* The way of a set a new flow takes: a free or stale one, else the least recently seen. */
-static __always_inline struct vsx_flow_slot *vsx_cache_victim(__u32 set, __u32 gen, __u32 *index)
+static __always_inline struct vsx_flow_slot *vsx_cache_victim(void *cache, __u32 set, __u32 gen,
+							       __u32 *index)
 {
 	__u32 other = set + 1;
-	struct vsx_flow_slot *a = bpf_map_lookup_elem(&vsx_flow_cache, &set);
-	struct vsx_flow_slot *b = bpf_map_lookup_elem(&vsx_flow_cache, &other);
+	struct vsx_flow_slot *a = bpf_map_lookup_elem(cache, &set);
+	struct vsx_flow_slot *b = bpf_map_lookup_elem(cache, &other);
 
 	if (!a || !b)
 		return NULL;
@@ -122,9 +127,9 @@ static __always_inline struct vsx_flow_slot *vsx_cache_victim(__u32 set, __u32 g
  * Counts a packet against a slot's flow; a CPU's counters restart when the flow changed.
  * index points at the slot's index (on the stack, see vsx_cache_lookup()).
  */
-static __always_inline void vsx_flow_count(__u32 *index, __u32 tag, __u32 bytes)
+static __always_inline void vsx_flow_count(void *stats, __u32 *index, __u32 tag, __u32 bytes)
 {
-	struct vsx_flow_stats *fs = bpf_map_lookup_elem(&vsx_flow_stats, index);
+	struct vsx_flow_stats *fs = bpf_map_lookup_elem(stats, index);
 
 	if (!fs)
 		return;

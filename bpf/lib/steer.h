@@ -231,7 +231,7 @@ static __noinline int vsx_steer_miss(__u64 *stats, struct vsx_pkt *pkt, struct v
 	core = vsx_classify_flow(stats, cfg, key, bpf_get_smp_processor_id(), &rule_id, &flags);
 	if (rule_id)
 		vsx_counter_add(&vsx_rule_stats, rule_id, bytes);
-	s = retry ? retry : vsx_cache_victim(*index & ~1u, gen, index);
+	s = retry ? retry : vsx_cache_victim(&vsx_flow_cache, *index & ~1u, gen, index);
 	if (s) {
 		__u64 now = bpf_jiffies64();
 
@@ -245,7 +245,7 @@ static __noinline int vsx_steer_miss(__u64 *stats, struct vsx_pkt *pkt, struct v
 		s->first_jiffies = now;
 		s->last_jiffies = now;
 		s->flags = flags;
-		vsx_flow_count(index, s->tag, bytes);
+		vsx_flow_count(&vsx_flow_stats, index, s->tag, bytes);
 	} else {
 		*index = 0;
 	}
@@ -281,7 +281,7 @@ static __noinline int vsx_steer_later_frag(__u64 *stats, struct vsx_pkt *pkt, __
 		/* the flow's latest packet: a flowlet move measures its idle gap from here */
 		if (s->last_jiffies != now)
 			s->last_jiffies = now;
-		vsx_flow_count(&fv->slot, s->tag, bytes);
+		vsx_flow_count(&vsx_flow_stats, &fv->slot, s->tag, bytes);
 	}
 	/* an inner later fragment in an outer first fragment: the outer datagram follows too */
 	if (pkt->facts & VSX_PKT_OUTER_FRAG)
@@ -337,7 +337,7 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 			return core;
 	}
 
-	s = vsx_cache_lookup(key, &index, cfg->rules_gen);
+	s = vsx_cache_lookup(&vsx_flow_cache, key, &index, cfg->rules_gen);
 	if (__builtin_expect(s != NULL, 1)) {
 		/*
 		 * One clock read serves the retry check and the slot's last_jiffies; the retry flag
@@ -361,7 +361,7 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 				vsx_flowlet_check(stats, s, now);
 			s->last_jiffies = now;
 		}
-		vsx_flow_count(&index, s->tag, bytes);
+		vsx_flow_count(&vsx_flow_stats, &index, s->tag, bytes);
 		if (s->rule_id)
 			vsx_counter_add(&vsx_rule_stats, s->rule_id, bytes);
 		/*
