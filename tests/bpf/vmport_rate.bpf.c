@@ -7,8 +7,8 @@
  * Configuration in .bss/.data: `bucket` (index in rate_buckets), `fake_now` (ns; 0: use
  * bpf_ktime_get_ns()), `drop_all` (bench: drop admitted packets too, so the stack does no
  * work). Verdict: XDP_PASS admitted, XDP_DROP over the limit (or drop_all).
- * Every admitted packet is logged (time given to the bucket, length) in rate_log, mmapable,
- * until it is full; counters count everything.
+ * Every admitted packet (every packet with `log_all`) is logged (time given to the bucket,
+ * length, verdict) in rate_log, mmapable, until it is full; counters count everything.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -20,6 +20,7 @@
 __u32 bucket;
 __u64 fake_now;
 __u32 drop_all;
+__u32 log_all;
 __u32 len_override; /* test: account this many bytes instead of the frame's (0: the frame) */
 
 __u64 n_admitted, n_over, n_nobucket, bytes_admitted;
@@ -56,19 +57,24 @@ int rate_probe(struct xdp_md *ctx)
 		__sync_fetch_and_add(&n_nobucket, 1);
 		return XDP_ABORTED;
 	}
-	if (r != VSX_RATE_PASS) {
+	if (r == VSX_RATE_PASS) {
+		__sync_fetch_and_add(&n_admitted, 1);
+		__sync_fetch_and_add(&bytes_admitted, len);
+	} else {
 		__sync_fetch_and_add(&n_over, 1);
+	}
+	if (r == VSX_RATE_PASS || log_all) {
+		i = __sync_fetch_and_add(&log_next, 1);
+		rec = bpf_map_lookup_elem(&rate_log, &i);
+		if (rec) {
+			rec->ns = now;
+			rec->len = len;
+			rec->cpu = (__u16)bpf_get_smp_processor_id();
+			rec->admitted = r == VSX_RATE_PASS;
+		}
+	}
+	if (r != VSX_RATE_PASS)
 		return XDP_DROP;
-	}
-	__sync_fetch_and_add(&n_admitted, 1);
-	__sync_fetch_and_add(&bytes_admitted, len);
-	i = __sync_fetch_and_add(&log_next, 1);
-	rec = bpf_map_lookup_elem(&rate_log, &i);
-	if (rec) {
-		rec->ns = now;
-		rec->len = len;
-		rec->cpu = bpf_get_smp_processor_id();
-	}
 	return drop_all ? XDP_DROP : XDP_PASS;
 }
 

@@ -7,11 +7,12 @@
 
 #define RATE_LOG_DEFAULT 4096
 
-/* One admitted packet. */
+/* One packet the bucket saw (with log_all) or admitted. */
 struct rate_log_rec {
-	__u64 ns;  /* the `now` the bucket admitted it at */
+	__u64 ns;  /* the `now` the bucket was asked at */
 	__u32 len; /* bytes accounted */
-	__u32 cpu;
+	__u16 cpu;
+	__u16 admitted; /* 1: admitted, 0: over the limit */
 };
 
 #endif
