@@ -16,6 +16,7 @@
 
 #include "uplink.skel.h"
 
+#include "classifier.h"
 #include "rule.h"
 #include <vsx/cpumap_stats.h>
 
@@ -91,6 +92,8 @@ static int xdp_install_classifier(void *ctx, int dir, const struct vsx_classifie
 	enum vsxd_dir d;
 	int err = dir_of(dir, &d);
 
+	if (!err && c->dir != dir)
+		err = -EINVAL; /* built for the other direction */
 	return err ? err : vsxd_dp_install_classifier(dp_of(ctx), d, c);
 }
 
