@@ -16,6 +16,7 @@
 #include "log.h"
 #include "cpumap_stats.skel.h"
 #include <vsx/cpumap_stats.h>
+#include <vsx/map_names.h>
 
 void vsxd_cpumap_acct_open(struct vsxd_datapath *dp)
 {
@@ -29,11 +30,16 @@ void vsxd_cpumap_acct_open(struct vsxd_datapath *dp)
 		return;
 	}
 	acct->rodata->vsx_cpumap_id = dp->cpumap_id;
-	/* Only the counters are pinned: the map id in .rodata is this load's. */
-	if (snprintf(path, sizeof(path), "%s/vsx_cpumap_stats", dp->pin_dir) >= (int)sizeof(path))
+	acct->rodata->vsx_devmap_id = dp->devmap_id;
+	/* Only the counters are pinned: the map ids in .rodata are this load's. */
+	if (snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, VSX_MAP_CPUMAP_STATS) >= (int)sizeof(path))
 		err = -ENAMETOOLONG;
 	else
 		err = bpf_map__set_pin_path(acct->maps.vsx_cpumap_stats, path);
+	if (!err && snprintf(path, sizeof(path), "%s/%s", dp->pin_dir, VSX_MAP_PORT_XMIT) >= (int)sizeof(path))
+		err = -ENAMETOOLONG;
+	else if (!err)
+		err = bpf_map__set_pin_path(acct->maps.vsx_port_xmit, path);
 	if (!err)
 		err = cpumap_stats__load(acct);
 	if (!err)

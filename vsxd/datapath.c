@@ -21,6 +21,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <vsx/map_names.h>
+
 #include "log.h"
 #include "classifier.h"
 #include "cls_install.h"
@@ -204,6 +206,10 @@ static int read_cpumap_id(struct vsxd_datapath *dp)
 		return err;
 	}
 	dp->cpumap_id = info.id;
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(bpf_map__fd(dp->up->maps.vsx_vm_ports), &info, &len) == 0)
+		dp->devmap_id = info.id;
 	return 0;
 }
 
@@ -266,8 +272,8 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 	err = lock_pin_dir(dp);
 	if (err)
 		return err;
-	err = check_pinned_size(dp->pin_dir, "vsx_flow_cache", conf->flow_cache_slots);
-	if (!err && pin_path(path, sizeof(path), dp->pin_dir, "vsx_config"))
+	err = check_pinned_size(dp->pin_dir, VSX_MAP_FLOW_CACHE, conf->flow_cache_slots);
+	if (!err && pin_path(path, sizeof(path), dp->pin_dir, VSX_MAP_CONFIG))
 		err = -ENAMETOOLONG;
 	if (err) {
 		close(dp->lock_fd);
@@ -311,7 +317,9 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 	dp->core_assign = map_mmap(dp->up->maps.vsx_core_assign, &dp->assign_map_len);
 	dp->flows = map_mmap(dp->up->maps.vsx_flow_cache, &dp->flows_map_len);
 	dp->eg_bank = map_mmap(dp->eg->maps.vsx_eg_bank, &dp->eg_bank_len);
-	if (!dp->cfg || !dp->core_table || !dp->core_assign || !dp->flows || !dp->eg_bank) {
+	dp->ofl_cfg = map_mmap(dp->up->maps.vsx_offload_cfg, &dp->ofl_cfg_len);
+	if (!dp->cfg || !dp->core_table || !dp->core_assign || !dp->flows || !dp->eg_bank ||
+	    !dp->ofl_cfg) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -320,6 +328,11 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 	else
 		init_config(dp, conf);
 	apply_file_settings(dp, conf);
+	/* The fast path's host facts, at every start (the uplink's addresses may have changed). */
+	err = vsxd_dp_offload_host_facts(dp);
+	if (err)
+		log_warn("the RX fast path takes nothing until the uplink's MAC and addresses are known: "
+			 "%s", strerror(-err));
 	err = vsxd_dp_set_vm_prio(dp, conf);
 	if (err)
 		goto fail;
@@ -353,6 +366,8 @@ void vsxd_dp_close(struct vsxd_datapath *dp, bool keep)
 	unmap(dp->core_assign, dp->assign_map_len);
 	unmap(dp->flows, dp->flows_map_len);
 	unmap(dp->eg_bank, dp->eg_bank_len);
+	unmap(dp->ofl_cfg, dp->ofl_cfg_len);
+	dp->ofl_cfg = NULL;
 	dp->cfg = NULL;
 	dp->core_table = NULL;
 	dp->core_assign = NULL;
@@ -380,17 +395,45 @@ void vsxd_dp_close(struct vsxd_datapath *dp, bool keep)
 	dp->lock_fd = -1;
 }
 
+/* The id of the cpumap program, for telling whether an entry already runs this load's. */
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/*
+ * Every entry runs vsx_uplink_cpumap on its core: the RX fast path of the flows steering put
+ * there (bpf/uplink.bpf.c). An entry a previous vsxd made is rewritten to this load's program
+ * (the same maps, pinned). A kernel that refuses programs on cpumap entries gets plain
+ * entries: the fast path then runs on the receiving core only (dp->cpumap_prog false).
+ */
 int vsxd_dp_sync_cpumap(struct vsxd_datapath *dp, const struct vsx_core_table *t)
 {
 	int fd = bpf_map__fd(dp->up->maps.vsx_cpu_map);
+	int prog_fd = bpf_program__fd(dp->up->progs.vsx_uplink_cpumap);
+	__u32 id = prog_id(prog_fd);
 
+	dp->cpumap_prog = id != 0;
 	for (__u32 cpu = 0; cpu < dp->n_cpus; cpu++) {
 		struct bpf_cpumap_val have = {}, want = { .qsize = CPUMAP_QSIZE };
 		bool present = bpf_map_lookup_elem(fd, &cpu, &have) == 0 && have.qsize;
 		bool online = cpu < t->n_cpus && (t->cores[cpu].flags & VSX_CORE_ONLINE);
 
-		if (online && !present) {
-			if (bpf_map_update_elem(fd, &cpu, &want, BPF_ANY)) {
+		want.bpf_prog.fd = id ? prog_fd : 0;
+		if (online && (!present || have.bpf_prog.id != id)) {
+			if (bpf_map_update_elem(fd, &cpu, &want, BPF_ANY) && id) {
+				log_warn("cpumap entry for CPU %u with the fast path's program: %s; "
+					 "without it, the fast path runs on receiving cores only",
+					 cpu, strerror(errno));
+				dp->cpumap_prog = false;
+				want.bpf_prog.fd = 0;
+				if (bpf_map_update_elem(fd, &cpu, &want, BPF_ANY) == 0)
+					continue;
+			}
+			if (bpf_map_lookup_elem(fd, &cpu, &have) || !have.qsize) {
 				log_warn("cpumap entry for CPU %u: %s", cpu, strerror(errno));
 				continue;
 			}

@@ -155,12 +155,15 @@ int vsxd_dp_offload_enable(struct vsxd_datapath *dp, bool on);
  * uplink's own addresses and MAC; this replaces the addresses.
  */
 int vsxd_dp_offload_set_vteps(struct vsxd_datapath *dp, const __be32 *addrs, size_t n);
+/* The uplink's MAC and (up to VSX_OFL_MAX_VTEPS) IPv4 addresses, as vsxd_dp_open() sets them. */
+int vsxd_dp_offload_host_facts(struct vsxd_datapath *dp);
 
 /*
  * Whether ifindex can take frames redirected by XDP: 0, or -EOPNOTSUPP when it cannot (a
  * veth whose peer has neither an XDP program nor GRO, i.e. no NAPI to receive them; a device
- * without ndo_xdp_xmit), -ENODEV when there is no such device. Reads the device's XDP
- * features (netlink, NETDEV_XDP_ACT_NDO_XMIT) and, for veth, the peer.
+ * without ndo_xdp_xmit; a kernel that cannot say, before 6.3), -ENODEV when there is no such
+ * device. Reads the device's XDP features (netdev netlink, NETDEV_XDP_ACT_NDO_XMIT), which for
+ * a veth the kernel keeps in step with its peer (vsxd/xdp_features.c).
  */
 int vsxd_dp_port_check(struct vsxd_datapath *dp, __u32 ifindex);
 
