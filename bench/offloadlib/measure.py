@@ -126,7 +126,7 @@ def main():
     rec["rx_pps"] = rec["received_dgrams"] / secs
     rec["offered_pps"] = rec["sent_dgrams"] / secs
     rec["rx_gbps"] = recv_bytes * 8 / secs / 1e9  # UDP payload
-    rec["loss_pct"] = 100.0 * (sent_bytes - recv_bytes) / sent_bytes if sent_bytes else None
+    rec["loss_pct"] = max(0.0, 100.0 * (sent_bytes - recv_bytes) / sent_bytes) if sent_bytes else None
     rec["delivered_frames"] = sum(rx1[ns] - rx0[ns] for ns in a.dst_ns)
     rec["tasks_s"] = {n: (s1[n] - s0[n]) / 1e9 for n in tasks}
     cpu_s = sum(rec["tasks_s"].values())
