@@ -268,6 +268,34 @@ static void render_cpumap(const struct vsxd_q_stats *q, bool json, struct json *
 		json_arr_end(j);
 }
 
+/* Where received packets went, after the named counters. */
+static void render_paths(const struct vsxd_q_stats *q, bool json, struct json *j,
+			 struct strbuf *out)
+{
+	if (json) {
+		json_key(j, "paths");
+		json_obj_begin(j);
+	} else {
+		strbuf_printf(out, "\npaths (every received packet on one; they add up to rx):\n"
+				   "%-8s %14s %16s\n",
+			      "path", "packets", "bytes");
+	}
+	for (int p = 0; p < VSX_PATH_COUNT; p++) {
+		if (json) {
+			json_key(j, vsx_path_names[p]);
+			json_obj_begin(j);
+			json_kv_u64(j, "packets", q->path[p].packets);
+			json_kv_u64(j, "bytes", q->path[p].bytes);
+			json_obj_end(j);
+		} else {
+			strbuf_printf(out, "%-8s %14" PRIu64 " %16" PRIu64 "\n", vsx_path_names[p],
+				      (uint64_t)q->path[p].packets, (uint64_t)q->path[p].bytes);
+		}
+	}
+	if (json)
+		json_obj_end(j);
+}
+
 void vsxd_render_stats(const struct vsxd_q_stats *q, bool json, struct strbuf *out)
 {
 	struct json j;
@@ -283,6 +311,7 @@ void vsxd_render_stats(const struct vsxd_q_stats *q, bool json, struct strbuf *o
 			strbuf_printf(out, "%-18s %" PRIu64 "\n", vsx_stat_names[i],
 				      (uint64_t)q->v[i]);
 	}
+	render_paths(q, json, &j, out);
 	render_cpumap(q, json, &j, out);
 	if (json) {
 		json_obj_end(&j);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jiffies.h"
+#include "uplink.skel.h"
 
 void vsxd_query_show(const struct vsxd *d, struct vsxd_q_show *q)
 {
@@ -87,9 +88,27 @@ void vsxd_query_cores(struct vsxd *d, struct vsxd_q_cores *q)
 	}
 }
 
+/* The named and per-path counters from one read of the per-CPU stats block. */
+static int read_stat_block(struct vsxd *d, struct vsxd_q_stats *q)
+{
+	struct vsx_stat_block *b = malloc(sizeof(*b)); /* 4 kB of per-core counters */
+	int err;
+
+	if (!b)
+		return -ENOMEM;
+	err = vsxd_dp_percpu_sum(bpf_map__fd(d->dp.up->maps.vsx_stats), 0, sizeof(*b),
+				 (__u64 *)b, sizeof(*b) / sizeof(__u64));
+	if (!err) {
+		memcpy(q->v, b->v, sizeof(q->v));
+		memcpy(q->path, b->path, sizeof(q->path));
+	}
+	free(b);
+	return err;
+}
+
 int vsxd_query_stats(struct vsxd *d, struct vsxd_q_stats *q)
 {
-	int err = vsxd_dp_stats(&d->dp, q->v);
+	int err = read_stat_block(d, q);
 
 	if (err)
 		return err;

@@ -59,6 +59,8 @@ struct vsxd_q_cpumap {
 
 struct vsxd_q_stats {
 	__u64 v[VSX_STAT_COUNT];
+	/* Where received packets went (the uplink program's one exit): they add up to v[rx]. */
+	struct vsx_counter path[VSX_PATH_COUNT];
 	bool cpumap_available; /* the accounting programs are loaded */
 	size_t n_cpumap;       /* target cores with any traffic */
 	struct vsxd_q_cpumap cpumap[VSX_MAX_CPUS];

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Namespace tests of vsxd's Prometheus endpoint (vsxd/metrics.c, `metrics-listen`):
+#
+#   scrape    vsxd in a lab with metrics-listen on the host namespace's loopback, UDP traffic
+#             through it; a real Prometheus (Debian's, private configuration and data
+#             directory, scrape interval 1 s) scrapes it, and the values read back through
+#             Prometheus's HTTP API (/api/v1/query) equal vsxctl's: datapath counters, paths,
+#             per-core, per-rule and per-flow packets. promtool check metrics passes on the
+#             endpoint's output; other paths are 404, POST 405, HEAD has no body.
+#   refused   a metrics-listen address vsxd cannot bind (in use) stops it at start-up with an
+#             error naming the address, rather than running without the endpoint.
+# Each test builds its own lab (named after this process) and removes it, Prometheus
+# included, on exit.
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=tests/lib/tap.sh
+. tests/lib/tap.sh
+# shellcheck source=tests/lib/ns.sh
+. tests/lib/ns.sh
+ns_init mt 2 ip jq curl python3 prometheus promtool iperf3 # lab names: mt<PID><letter>
+
+# in_h2 CMD...: CMD in h2's namespace, where vsxd and Prometheus listen on 127.0.0.1.
+in_h2() { ip netns exec "$LAB-h2" "$@"; }
+
+# free_port: a TCP port nothing listens on in h2's namespace.
+free_port() {
+	in_h2 python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# prom_start TARGET: Prometheus in h2's namespace scraping TARGET every second; its API at
+# http://$PROM/ once ready (15 s).
+prom_start() {
+	local port i
+	port=$(free_port)
+	PROM=127.0.0.1:$port
+	mkdir -p "$TD/prom-data"
+	cat >"$TD/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+scrape_configs:
+  - job_name: vsxd
+    static_configs:
+      - targets: ['$1']
+EOF
+	in_h2 prometheus --config.file="$TD/prometheus.yml" --storage.tsdb.path="$TD/prom-data" \
+		--web.listen-address="$PROM" --log.level=warn >"$TD/prometheus.log" 2>&1 &
+	echo $! >"$TD/prometheus.pid"
+	for ((i = 0; i < 150; i++)); do
+		in_h2 curl -sf "http://$PROM/-/ready" >/dev/null 2>&1 && return 0
+		kill -0 "$(cat "$TD/prometheus.pid")" 2>/dev/null || break
+		sleep 0.1
+	done
+	t_fail "prometheus did not come up: $(tail -n 20 "$TD/prometheus.log")"
+}
+
+# prom_value QUERY: the value of QUERY's single series now, "" when there is none.
+prom_value() {
+	in_h2 curl -sf --get "http://$PROM/api/v1/query" --data-urlencode "query=$1" |
+		jq -r 'if .status == "success" and (.data.result | length) == 1
+		       then .data.result[0].value[1] else "" end'
+}
+
+# same QUERY WHAT CMD...: waits (10 s) until Prometheus's value of QUERY equals what CMD
+# prints (vsxctl's number, read again each round), and fails with both otherwise.
+same() {
+	local query=$1 what=$2 want got i
+	shift 2
+	for ((i = 0; i < 50; i++)); do
+		want=$("$@")
+		got=$(prom_value "$query")
+		if [ -n "$got" ] && [ "$got" = "$want" ]; then
+			diag "$what: prometheus $got = vsxctl $want"
+			return 0
+		fi
+		sleep 0.2
+	done
+	t_fail "$what: prometheus has '$got' for $query, vsxctl says '$want'"
+}
+
+test_scrape() {
+	need_env
+	local port flow code body n
+	lab_up a --pin h2-vm1=0 --pin h1-vm1=0
+	port=$(free_port)
+	write_conf h2 vsx "$(pinned_vm h2-vm1 0)" 'rule "vni=101 actions=irq:auto"' \
+		"metrics-listen 127.0.0.1:$port"
+	start_vsxd h2
+	grep -q "metrics on http://127.0.0.1:$port/metrics" "$TD/h2.log" ||
+		t_fail "no metrics line in vsxd's log: $(cat "$TD/h2.log")"
+	prom_start "127.0.0.1:$port"
+
+	iperf_udp 1400 20M 2
+	diag "iperf: $(iperf_field received_packets) packets received"
+
+	# The endpoint's own output: what promtool says of it, and that it carries the flow.
+	in_h2 curl -sf "http://127.0.0.1:$port/metrics" >"$TD/metrics.txt" ||
+		t_fail "GET /metrics failed"
+	promtool check metrics <"$TD/metrics.txt" >"$TD/promtool.out" 2>&1 ||
+		t_fail "promtool check metrics: $(cat "$TD/promtool.out")"
+	diag "promtool check metrics: passed on $(wc -l <"$TD/metrics.txt") lines"
+	in_h2 curl -sI "http://127.0.0.1:$port/metrics" | tr -d '\r' >"$TD/head.txt"
+	grep -qi '^content-type: text/plain; version=0.0.4' "$TD/head.txt" ||
+		t_fail "content type: $(cat "$TD/head.txt")"
+
+	# Back through Prometheus: the same numbers as vsxctl's.
+	same 'vsx_datapath_packets_total{counter="rx"}' "datapath rx" dp_stat h2 rx
+	same 'vsx_datapath_packets_total{counter="cache_hit"}' "datapath cache_hit" dp_stat h2 cache_hit
+	same 'vsx_path_packets_total{path="normal"}' "normal path packets" \
+		eval 'ctl h2 stats --json | jq -r .paths.normal.packets'
+	same 'vsx_path_bytes_total{path="normal"}' "normal path bytes" \
+		eval 'ctl h2 stats --json | jq -r .paths.normal.bytes'
+	same 'vsx_core_packets_total{core="1"}' "core 1 packets" \
+		eval 'ctl h2 cores --json | jq -r ".cores[1].packets"'
+	same 'vsx_rule_packets_total{rule="1"}' "rule 1 packets" \
+		eval 'ctl h2 dump-rules --json | jq -r ".[0].packets"'
+	n=$(ctl h2 dump-rules --json | jq -r '.[0].packets')
+	ge "$n" 1000 "rule 1 packets (the iperf flow)"
+	# The iperf flow: the flow cache entry with the most packets.
+	flow=$(ctl h2 dump-flows --json | jq -r '.flows | max_by(.packets) | .flow')
+	diag "flow: $flow"
+	same "vsx_steer_flow_packets_total{flow=\"$flow\"}" "flow packets" \
+		eval "ctl h2 dump-flows --json | jq -r --arg f '$flow' '.flows[] | select(.flow == \$f) | .packets'"
+	same 'vsx_metrics_query_ok{part="flows"}' "flows part readable" echo 1
+	# Prometheus saw the target up and scraping.
+	same 'up{job="vsxd"}' "target up" echo 1
+
+	# Only GET/HEAD /metrics.
+	code=$(in_h2 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nope")
+	[ "$code" = 404 ] || t_fail "GET /nope: $code, not 404"
+	code=$(in_h2 curl -s -o /dev/null -w '%{http_code}' -X POST --data x "http://127.0.0.1:$port/metrics")
+	[ "$code" = 405 ] || t_fail "POST /metrics: $code, not 405"
+	body=$(in_h2 curl -s --head "http://127.0.0.1:$port/metrics" -o /dev/null -w '%{size_download}')
+	[ "$body" = 0 ] || t_fail "HEAD /metrics sent $body body bytes"
+	ctl h2 show >/dev/null || t_fail "vsxctl show after the scrapes"
+}
+
+test_refused() {
+	need_env
+	local port pid i
+	lab_up b
+	port=$(free_port)
+	# Something holds the port in h2's namespace.
+	in_h2 python3 -c "import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $port)); s.listen(); time.sleep(30)" &
+	echo $! >"$TD/holder.pid"
+	for ((i = 0; i < 50; i++)); do
+		in_h2 python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null && break
+		sleep 0.1
+	done
+	write_conf h2 default "metrics-listen 127.0.0.1:$port"
+	in_h2 "$BIN/vsxd" -c "$TD/h2.conf" >"$TD/h2.log" 2>&1 &
+	pid=$!
+	echo "$pid" >"$TD/h2.pid"
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && t_fail "vsxd runs although its metrics address is taken"
+	rm -f "$TD/h2.pid"
+	grep -q "metrics-listen 127.0.0.1 port $port: Address already in use" "$TD/h2.log" ||
+		t_fail "log: $(cat "$TD/h2.log")"
+	diag "vsxd: $(grep metrics-listen "$TD/h2.log")"
+}
+
+t_run "a real Prometheus scrapes vsxd and reads back vsxctl's counters; promtool accepts the output" test_scrape
+t_run "an address in use stops vsxd at start-up with an error naming it" test_refused
+t_done
