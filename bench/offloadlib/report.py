@@ -10,7 +10,8 @@ VMs (measure.py). Ratios are ratios of the medians:
 64-byte datagrams because the ratios are per packet: the packet rate is highest there and a
 per-packet cost shows undiluted; every size is in the tables and in summary.json.
 Fig. 6 (part 'fig6'): per case and number of VMs, the host CPU (% of the measured core over the
-sending time) and the aggregate received Mb/s, medians [min-max].
+sending time) and the aggregate received Mb/s, medians [min-max]; and Fig. 7's per-VM view: the
+mean, min and max Mb/s any one VM received.
 """
 import json
 import os
@@ -117,9 +118,10 @@ def main():
         ns = sorted({int(r["nvms"]) for r in f6})
         f6cases = [c for c in ("kernel", "vsx") if any(r["case"] == c for r in f6)]
         print()
-        print("Fig. 6: VMs added one by one, each %s b/s of %d-byte UDP (medians [min-max]):"
+        print("Fig. 6: VMs added one by one, each %s bit/s of %d-byte UDP (medians [min-max]):"
               % (f6[0].get("rate"), f6[0]["size"]))
-        print("%-4s " % "VMs" + " ".join("%-20s %-22s" % (c + " host CPU %", c + " Mb/s") for c in f6cases))
+        print("%-4s " % "VMs" + " ".join("%-20s %-22s %-18s" % (c + " host CPU %", c + " Mb/s", c + " per VM")
+                                         for c in f6cases))
         rows = []
         for n in ns:
             line, row = "%-4d " % n, [n]
@@ -128,14 +130,19 @@ def main():
                 for r in rs:
                     r["rx_mbps"] = r["rx_gbps"] * 1000
                 cpu, mbps = agg(rs, "host_cpu_pct"), agg(rs, "rx_mbps")
-                summary["fig6"].setdefault(c, {})[str(n)] = {"host_cpu_pct": cpu, "rx_mbps": mbps}
-                line += "%-20s %-22s " % (cell(cpu, "%.1f"), cell(mbps))
+                # Fig. 7: what each VM got (every VM of every repetition).
+                vm = [p["received_mbps"] for r in rs for p in r["pairs"] if p.get("received_mbps") is not None]
+                pvm = {"mean": statistics.mean(vm) if vm else None, "min": min(vm) if vm else None,
+                       "max": max(vm) if vm else None}
+                summary["fig6"].setdefault(c, {})[str(n)] = {"host_cpu_pct": cpu, "rx_mbps": mbps, "per_vm_mbps": pvm}
+                line += "%-20s %-22s %-18s " % (cell(cpu, "%.1f"), cell(mbps), "%s [%s-%s]" % (
+                    fmt(pvm["mean"]), fmt(pvm["min"]), fmt(pvm["max"])))
                 row += [cpu["median"], cpu["min"], cpu["max"], mbps["median"], mbps["min"], mbps["max"],
-                        mbps["median"] / n if mbps["median"] is not None else None]
+                        pvm["mean"], pvm["min"], pvm["max"]]
             print(line)
             rows.append(row)
         cols = ["vms"] + [c + "_" + k for c in f6cases for k in ("cpu", "cpu_min", "cpu_max", "mbps", "mbps_min",
-                                                                  "mbps_max", "mbps_per_vm")]
+                                                                  "mbps_max", "vm_mbps", "vm_min", "vm_max")]
         with open(os.path.join(out, "fig6.dat"), "w") as f:
             f.write("# " + " ".join(cols) + "\n")
             for row in rows:
@@ -156,27 +163,33 @@ def plot_fig6(out, cases, r0):
         return
     gp = os.path.join(out, "fig6.gp")
     dat = os.path.join(out, "fig6.dat")
-    col = {c: 2 + 7 * i for i, c in enumerate(cases)}
+    col = {c: 2 + 9 * i for i, c in enumerate(cases)}
     label = {"kernel": "offload off (kernel VXLAN + bridge)", "vsx": "offload on (vsx fast path)"}
     cpu = ", ".join("'%s' u 1:%d:%d:%d w yerrorlines lw 2 title '%s'" % (dat, col[c], col[c] + 1, col[c] + 2, label[c])
                     for c in cases)
     mb = ", ".join("'%s' u 1:%d:%d:%d w yerrorlines lw 2 title '%s'" % (dat, col[c] + 3, col[c] + 4, col[c] + 5, label[c])
                    for c in cases)
+    vm = ", ".join("'%s' u 1:%d:%d:%d w yerrorlines lw 2 title '%s'" % (dat, col[c] + 6, col[c] + 7, col[c] + 8, label[c])
+                   for c in cases)
     with open(gp, "w") as f:
-        f.write("""set terminal pngcairo size 1100,420 font ',10'
+        f.write("""set terminal pngcairo size 1500,420 font ',10'
 set output '%s'
-set multiplot layout 1,2 title 'VMs added one by one, %s b/s of %d-byte UDP each (medians, min-max bars)'
+set multiplot layout 1,3 title 'VMs added one by one, %s bit/s of %d-byte UDP each (medians, min-max bars)'
 set xlabel 'VMs receiving on the host'
 set key top left
 set grid
 set xrange [0.5:*]
+set xtics 1
 set yrange [0:*]
 set ylabel 'host CPU (%% of the measured core)'
 plot %s
 set ylabel 'aggregate received Mb/s'
 plot %s
+set ylabel 'received Mb/s per VM (mean, min-max over the VMs)'
+set key bottom right
+plot %s
 unset multiplot
-""" % (os.path.join(out, "fig6.png"), r0.get("rate"), r0["size"], cpu, mb))
+""" % (os.path.join(out, "fig6.png"), r0.get("rate"), r0["size"], cpu, mb, vm))
     subprocess.run(["gnuplot", gp], capture_output=True, timeout=60)
 
 
