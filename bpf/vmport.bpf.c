@@ -127,6 +127,7 @@ struct {
 
 #ifdef VSX_VMPORT_TEST_HASH
 __u32 test_hash; /* 0: as if the driver had no hash */
+int test_fib_rc; /* the last bpf_fib_lookup() result */
 #else
 /* The kernel's enum (include/net/xdp.h, not in the UAPI); only its size matters here. */
 enum xdp_rss_hash_type { XDP_RSS_TYPE_NONE = 0 };
@@ -377,7 +378,14 @@ int vsx_vmport(struct xdp_md *ctx)
 	sport = tx_src_port(tx_flow_hash(ctx, &pkt.key), r->port_min, r->port_max);
 	udp_len = 8 + 8 + frame_len;
 
-	/* The route the VXLAN device's vxlan_get_route() takes: from local, out of its dev. */
+	/*
+	 * The route the VXLAN device's vxlan_get_route() takes, from its local address, and the
+	 * next hop's MAC from the neighbour table. An input lookup as if the packet came in on
+	 * the VM port: bpf_fib_lookup() wants IPv4 forwarding on the device it is given, and the
+	 * VM port is a bridge port, which never routes, so vsxd enables it there and not on the
+	 * uplink (where it would make the host a router). The route must leave by the device's
+	 * "dev" (its uplink), as the device's output lookup with that oif would.
+	 */
 	fib.family = AF_INET;
 	fib.tos = tos;
 	fib.l4_protocol = IPPROTO_UDP;
@@ -386,8 +394,11 @@ int vsx_vmport(struct xdp_md *ctx)
 	fib.tot_len = (__u16)(20 + udp_len);
 	fib.ipv4_src = r->local;
 	fib.ipv4_dst = r->remote;
-	fib.ifindex = r->uplink;
-	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), BPF_FIB_LOOKUP_OUTPUT);
+	fib.ifindex = ifindex;
+	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
+#ifdef VSX_VMPORT_TEST_HASH
+	test_fib_rc = rc;
+#endif
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
 		return tx_refuse(st, VSX_TX_STAT_MTU);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
