@@ -29,6 +29,8 @@
 #include <bpf/libbpf.h>
 
 #include "uplink.skel.h"
+#include "offload_sink.skel.h"
+#include "offload_sink.h"
 #include "parse_fixtures.h"
 #include <vsx/datapath.h>
 #include <vsx/offload.h>
@@ -141,8 +143,18 @@ static int setup(void **state)
 	return 0;
 }
 
+static char live_veth[IFNAMSIZ]; /* the live test's veth, removed here even if it failed */
+
 static int teardown(void **state)
 {
+	char cmd[64];
+
+	if (live_veth[0]) {
+		snprintf(cmd, sizeof(cmd), "ip link del %s 2>/dev/null", live_veth);
+		if (system(cmd)) {
+			/* gone already */
+		}
+	}
 	uplink__destroy(skel);
 	return 0;
 }
@@ -622,6 +634,139 @@ static void test_map_names(void **state)
 	assert_non_null(bpf_object__find_program_by_name(skel->obj, VSX_PROG_UPLINK_CPUMAP));
 }
 
+/* ---- live frames: the real redirect into a veth pair ---- */
+
+struct veth {
+	char a[IFNAMSIZ], b[IFNAMSIZ]; /* a: the VM port (host side); b: the VM's end */
+	int ifa, ifb;
+	struct offload_sink *sink;
+};
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static bool veth_up(struct veth *v)
+{
+	snprintf(v->a, sizeof(v->a), "vdpa%d", (int)getpid() % 100000);
+	snprintf(v->b, sizeof(v->b), "vdpb%d", (int)getpid() % 100000);
+	if (sh("ip link add %s type veth peer name %s && ip link set %s up && ip link set %s up",
+	       v->a, v->b, v->a, v->b))
+		return false;
+	snprintf(live_veth, sizeof(live_veth), "%s", v->a);
+	v->ifa = (int)if_nametoindex(v->a);
+	v->ifb = (int)if_nametoindex(v->b);
+	v->sink = offload_sink__open_and_load();
+	assert_non_null(v->sink);
+	/* native XDP on the VM's end: its NAPI takes the redirected frames */
+	assert_int_equal(bpf_xdp_attach(v->ifb, bpf_program__fd(v->sink->progs.offload_sink), 0, NULL), 0);
+	return true;
+}
+
+static void veth_down(struct veth *v)
+{
+	bpf_xdp_detach(v->ifb, 0, NULL);
+	offload_sink__destroy(v->sink);
+	sh("ip link del %s 2>/dev/null", v->a);
+	live_veth[0] = 0;
+}
+
+static struct sink_rec sink_rec(struct veth *v, __u32 cpu)
+{
+	struct sink_rec r;
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(v->sink->maps.sink), &cpu, &r), 0);
+	return r;
+}
+
+static int run_live(const struct pb *p, __u32 repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = p->data, .data_size_in = (__u32)p->len,
+		    .repeat = repeat, .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+
+	return bpf_prog_test_run_opts(bpf_program__fd(skel->progs.vsx_uplink), &t);
+}
+
+/* The per-CPU count of a named counter. */
+static __u64 stat_on(__u32 cpu, __u32 s)
+{
+	return blocks()[cpu].v[s];
+}
+
+/*
+ * Live: on the receiving core (mode default) the uplink program decapsulates and redirects
+ * itself; with steering to another core (mode rss over CPU 1 only) the cpumap program does it
+ * there, and the VM's end receives the frames on that core. The frames arriving are the inner
+ * frames, byte for byte. Which CPU did the decapsulation is the per-CPU OFFLOAD_HIT counter.
+ */
+static void test_live_redirect(void **state)
+{
+	struct vsx_config c = { .mode = VSX_MODE_RSS, .vxlan_port = htons(4789), .rules_gen = 1,
+				.flow_slots_mask = 1023, .rss_n_cpus = 1, .rss_cpus = { 1 } };
+	struct bpf_cpumap_val cv = { .qsize = 256 };
+	struct pb inner, p;
+	struct pkt_opts o;
+	struct veth v;
+	cpu_set_t set;
+	__u32 zero = 0, one = 1;
+	const __u32 n = 64;
+
+	if (!veth_up(&v))
+		skip();
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	default_state();
+	set_port((__u32)v.ifa, VNI, PB_MAC_IN_DST, 1500, VSX_PORT_F_VALID);
+	default_opts(&o);
+	o.inner_len = 128;
+	build(&o, &inner, &p);
+
+	/* on the receiving core */
+	__u64 hit0 = stat_on(0, VSX_STAT_OFFLOAD_HIT);
+	assert_int_equal(run_live(&p, n), 0);
+	usleep(100 * 1000);
+	struct sink_rec r0 = sink_rec(&v, 0);
+	assert_int_equal(r0.frames, n);
+	assert_int_equal(r0.len, inner.len);
+	assert_memory_equal(r0.data, inner.data, inner.len);
+	assert_int_equal(stat_on(0, VSX_STAT_OFFLOAD_HIT), hit0 + n);
+	assert_sums();
+
+	/* steered to CPU 1: its cpumap program does the fast path there */
+	if (ncpus < 2) {
+		veth_down(&v);
+		skip();
+	}
+	cv.bpf_prog.fd = bpf_program__fd(skel->progs.vsx_uplink_cpumap);
+	assert_int_equal(bpf_map_update_elem(fd_of(skel->maps.vsx_cpu_map), &one, &cv, 0), 0);
+	assert_int_equal(bpf_map_update_elem(fd_of(skel->maps.vsx_config), &zero, &c, 0), 0);
+	__u64 hit1 = stat_on(1, VSX_STAT_OFFLOAD_HIT), hit0b = stat_on(0, VSX_STAT_OFFLOAD_HIT);
+	__u64 f1 = sink_rec(&v, 1).frames, f0 = sink_rec(&v, 0).frames;
+	assert_int_equal(run_live(&p, n), 0);
+	for (int i = 0; i < 50 && sink_rec(&v, 1).frames < f1 + n; i++)
+		usleep(20 * 1000);
+	struct sink_rec r1 = sink_rec(&v, 1);
+	assert_int_equal(r1.frames, f1 + n);
+	assert_int_equal(sink_rec(&v, 0).frames, f0);
+	assert_int_equal(r1.len, inner.len);
+	assert_memory_equal(r1.data, inner.data, inner.len);
+	assert_int_equal(stat_on(1, VSX_STAT_OFFLOAD_HIT), hit1 + n);
+	assert_int_equal(stat_on(0, VSX_STAT_OFFLOAD_HIT), hit0b);
+	print_message("# decap+redirect: receiving CPU 0 then steered CPU 1, %u frames each, "
+		      "VM end received them on CPU 0 / CPU 1\n", n);
+	assert_sums();
+	bpf_map_delete_elem(fd_of(skel->maps.vsx_cpu_map), &one);
+	veth_down(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -634,6 +779,7 @@ int main(void)
 		cmocka_unit_test(test_parser_fixtures),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_redirect_fail),
+		cmocka_unit_test(test_live_redirect),
 	};
 
 	if (geteuid() != 0) {
