@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vsxd.h"
+#include "cores.h"
 #include "core_load.h"
 #include "log.h"
 
@@ -65,7 +66,7 @@ static void resolve_pins(struct vsxd *d)
 void vsxd_cores_tick(struct vsxd *d)
 {
 	struct vsxd_cores *c = d->cores;
-	struct vsx_core_table *t = &d->core_table;
+	struct vsx_core_table table, *t = &table; /* d->core_table once the datapath has it */
 	struct vsx_core_assign *a = vsx_dp_call(&d->dpp, core_assign);
 	struct vsx_dp_caps caps = {0};
 	int err = vsx_core_load_sample(c->load);
@@ -89,6 +90,7 @@ void vsxd_cores_tick(struct vsxd *d)
 		log_rl(VSX_LOG_WARN, "writing the core table: %s", strerror(-err));
 		return;
 	}
+	d->core_table = table;
 	/*
 	 * The new loads show the decisions taken until now: they stop counting as recent. An
 	 * exchange, since the datapath adds to recent[] concurrently (a decision that lands
@@ -113,14 +115,22 @@ void vsxd_cores_tick(struct vsxd *d)
 				avail.cores[cpu].flags = VSX_CORE_ONLINE;
 		}
 		err = vsx_dp_call(&d->dpp, sync_cores, &avail);
-		if (err)
-			log_warn("the per-core queues: %s", strerror(-err));
+		if (err) {
+			log_rl(VSX_LOG_WARN, "the per-core queues: %s (again at the next tick)",
+			       strerror(-err));
+			return;
+		}
 		vsxd_cpumap_kthreads_tune(d);
 		c->online = *online;
 	}
 }
 
 int vsxd_cores_init(struct vsxd *d)
+{
+	return vsxd_cores_init_at(d, NULL);
+}
+
+int vsxd_cores_init_at(struct vsxd *d, const char *root)
 {
 	int err;
 
@@ -130,7 +140,7 @@ int vsxd_cores_init(struct vsxd *d)
 	d->cores->pins = calloc(d->conf.n_vms ? d->conf.n_vms : 1, sizeof(*d->cores->pins));
 	if (!d->cores->pins)
 		return -ENOMEM;
-	err = vsx_core_load_new(NULL, &d->cores->load);
+	err = vsx_core_load_new(root, &d->cores->load);
 	if (err)
 		log_err("CPU load sampling: %s", strerror(-err));
 	return err;
