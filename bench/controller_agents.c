@@ -7,11 +7,12 @@
  * mask), BARRIER, ECHO, and the vsx experimenter reports (HOST_INFO after connecting,
  * VM_PORT_STATUS when a VM starts, VM_PORTS_REPLY on request) of lib/ofp_vsx.h.
  *
- *   controller_agents --controller TARGET --hosts N [--socket PATH] [--rounds R]
- *                     [--cores C] [--timeout-ms MS]
+ *   controller_agents --controller TARGET --hosts N [--socket PATH | --settle-ms MS]
+ *                     [--rounds R] [--cores C] [--timeout-ms MS]
  *
- * It waits until the controller shows every host synced (`show --json` on its control
- * socket), then R times: host (r % N) reports a new VM (VM ID r+1, a MAC of its own) and every
+ * It waits until the controller shows every host synced (`show --json` on vsx-controller's
+ * control socket; with --settle-ms, for a controller without one: every host negotiated and
+ * MS more), then R times: host (r % N) reports a new VM (VM ID r+1, a MAC of its own) and every
  * host records when the BARRIER arrives that closes the FLOW_MOD naming that VM's rule (the
  * steering rule on the VM's host, the FCF rule on every other). A round's convergence is the
  * last such time minus the time the report was sent: one clock, one process. Output: one line
@@ -276,7 +277,7 @@ static int cmp_d(const void *a, const void *b)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: controller_agents --controller TARGET --hosts N [--socket PATH] "
-		   "[--rounds R] [--cores C] [--timeout-ms MS]\n");
+		   "[--settle-ms MS] [--rounds R] [--cores C] [--timeout-ms MS]\n");
 }
 
 int main(int argc, char **argv)
@@ -285,10 +286,11 @@ int main(int argc, char **argv)
 	    {"controller", required_argument, NULL, 'c'}, {"hosts", required_argument, NULL, 'n'},
 	    {"socket", required_argument, NULL, 's'},	  {"rounds", required_argument, NULL, 'r'},
 	    {"cores", required_argument, NULL, 'C'},	  {"timeout-ms", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},		  {NULL, 0, NULL, 0},
+	    {"settle-ms", required_argument, NULL, 'S'},  {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *target = NULL, *sock = "/run/vsx-controller.sock";
-	int rounds = 5, opt;
+	int rounds = 5, opt, settle_ms = -1;
 	unsigned int timeout_ms = 20000;
 	struct vsx_ofconn_conf conf = {.versions = 1u << OFP13_VERSION,
 				       .echo_interval_ms = 0,
@@ -320,6 +322,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			timeout_ms = (unsigned int)atoi(optarg);
+			break;
+		case 'S':
+			settle_ms = atoi(optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -355,7 +360,24 @@ int main(int argc, char **argv)
 		vsx_ofconn_set_user(agents[i].conn, &agents[i]);
 	}
 	t_end = vsx_loop_now_ms() + timeout_ms;
-	while (synced_hosts(sock) < n_agents) {
+	/* A controller without vsx-controller's socket (os-ken): every host up, then a pause. */
+	while (settle_ms >= 0) {
+		int up = 0;
+
+		for (int i = 0; i < n_agents; i++)
+			up += agents[i].up;
+		if (up == n_agents) {
+			run_ms(loop, (unsigned int)settle_ms);
+			break;
+		}
+		if (vsx_loop_now_ms() > t_end) {
+			fprintf(stderr, "controller_agents: only %d of %d hosts up after %u ms\n", up,
+				n_agents, timeout_ms);
+			return 1;
+		}
+		run_ms(loop, 50);
+	}
+	while (settle_ms < 0 && synced_hosts(sock) < n_agents) {
 		if (vsx_loop_now_ms() > t_end) {
 			fprintf(stderr, "controller_agents: only %d of %d hosts synced after %u ms\n",
 				synced_hosts(sock), n_agents, timeout_ms);
