@@ -384,7 +384,7 @@ int vsx_vmport(struct xdp_md *ctx)
 	 * the VM port: bpf_fib_lookup() wants IPv4 forwarding on the device it is given, and the
 	 * VM port is a bridge port, which never routes, so vsxd enables it there and not on the
 	 * uplink (where it would make the host a router). The route must leave by the device's
-	 * "dev" (its uplink), as the device's output lookup with that oif would.
+	 * "dev" (its uplink, when it has one), as the device's output lookup with that oif would.
 	 */
 	fib.family = AF_INET;
 	fib.tos = tos;
@@ -403,7 +403,7 @@ int vsx_vmport(struct xdp_md *ctx)
 		return tx_refuse(st, VSX_TX_STAT_MTU);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return tx_refuse(st, VSX_TX_STAT_FIB_MISS);
-	if (fib.ifindex != r->uplink)
+	if (r->uplink && fib.ifindex != r->uplink)
 		return tx_refuse(st, VSX_TX_STAT_FIB_UPLINK);
 
 	if ((e->flags & VSX_TX_F_RATE) &&

@@ -102,7 +102,7 @@ enum {
 struct vsx_tx_remote {
 	__be32 local;	  /* outer source: the device's "local" */
 	__be32 remote;	  /* outer destination: the remote VTEP */
-	__u32 uplink;	  /* ifindex the route must leave by (else the normal path) */
+	__u32 uplink;	  /* the device's "dev": the route must leave by it (0: any) */
 	__be16 dport;	  /* the device's dstport */
 	__u16 port_min;	  /* source port range, host order: "srcport MIN MAX", or */
 	__u16 port_max;	  /* net.ipv4.ip_local_port_range when the device has 0 0 */
