@@ -76,6 +76,15 @@ def ovs_pmd(ctl):
     return proc, pkts, hz
 
 
+def dp_stats(a):
+    """h2's datapath counters: the named ones and, per path, packets (vsxctl stats --json)."""
+    st = json.loads(run([a.vsxctl, "-s", a.sock, "stats", "--json"]))
+    out = {k: v for k, v in st.items() if isinstance(v, int)}
+    for path, v in (st.get("paths") or {}).items():
+        out["path_" + path] = v.get("packets", 0)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--inject", required=True, help="lab/vsx-inject")
@@ -84,6 +93,8 @@ def main():
     ap.add_argument("--task", action="append", default=[], help="NAME=PID to account (repeatable)")
     ap.add_argument("--ovs", help="ovs-vswitchd's unixctl socket (case ovs)")
     ap.add_argument("--dst-ns", action="append", default=[], help="destination VM namespaces")
+    ap.add_argument("--vsxctl", help="vsxctl, with --sock: h2's datapath counters around the run")
+    ap.add_argument("--sock", help="h2's vsxd control socket")
     ap.add_argument("--out", required=True, help="runs.jsonl to append to")
     ap.add_argument("--meta", action="append", default=[], help="KEY=VALUE recorded with the run")
     ap.add_argument("inject_args", nargs=argparse.REMAINDER)
@@ -97,6 +108,7 @@ def main():
 
     if a.ovs:
         ovs_appctl(a.ovs, "dpif-netdev/pmd-stats-clear")
+    d0 = dp_stats(a) if a.vsxctl else None
     s0 = {n: schedstat_ns(p) for n, p in tasks.items()}
     b0, t0 = cpu_busy(a.cpu)
     rx0 = {ns: vm_rx(ns) for ns in a.dst_ns}
@@ -107,6 +119,7 @@ def main():
     s1 = {n: schedstat_ns(p_) for n, p_ in tasks.items()}
     b1, t1 = cpu_busy(a.cpu)
     rx1 = {ns: vm_rx(ns) for ns in a.dst_ns}
+    d1 = dp_stats(a) if a.vsxctl else None
     if p.returncode != 0:
         sys.stderr.write(p.stderr + p.stdout)
         raise SystemExit("vsx-inject failed (exit %d)" % p.returncode)
@@ -136,6 +149,9 @@ def main():
         rec["ovs_pmd_packets"] = pkts
         rec["tsc_hz"] = hz
         cpu_s += rec["ovs_pmd_s"]
+    if d0 and d1:
+        # Where vsx's datapath put the packets: the fast path, the normal path, dropped.
+        rec["dp"] = {k: d1.get(k, 0) - d0.get(k, 0) for k in d1}
     rec["host_cpu_s"] = cpu_s
     rec["wall_s"] = wall
     hz_j = 100.0  # USER_HZ of /proc/stat
@@ -148,10 +164,13 @@ def main():
     rec["host_cpu_pct"] = 100.0 * cpu_s / secs
     with open(a.out, "a") as f:
         f.write(json.dumps(rec) + "\n")
-    print("rx %.0f pps %.3f Gb/s (offered %.0f pps, loss %.1f %%), host CPU %.3f s = %s s/Mpkt (core busy %.0f %%)"
+    fp = ""
+    if rec.get("dp") and rec["dp"].get("rx"):
+        fp = ", fast path %.0f %% of rx" % (100.0 * rec["dp"].get("path_offload", 0) / rec["dp"]["rx"])
+    print("rx %.0f pps %.3f Gb/s (offered %.0f pps, loss %.1f %%), host CPU %.3f s = %s s/Mpkt (core busy %.0f %%%s)"
           % (rec["rx_pps"], rec["rx_gbps"], rec["offered_pps"], rec["loss_pct"] or 0, cpu_s,
              "%.3f" % rec["cpu_s_per_mpkt"] if rec["cpu_s_per_mpkt"] is not None else "na",
-             rec["core_busy_pct"] or 0))
+             rec["core_busy_pct"] or 0, fp))
 
 
 if __name__ == "__main__":

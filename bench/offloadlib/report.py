@@ -81,6 +81,13 @@ def main():
                 print("%-7s %5d  %-26s %-22s %-20s %-22s %-22s" % (
                     c, s, cell(d["rx_pps"]), cell(d["rx_gbps"], "%.3f"), cell(d["loss_pct"], "%.1f"),
                     cell(d["cpu_s_per_mpkt"], "%.3f"), cell(d["core_busy_pct"])))
+        for c in cases:
+            rs = [r for r in tput if r["case"] == c and r.get("dp") and r["dp"].get("rx")]
+            if rs:
+                share = [100.0 * r["dp"].get("path_offload", 0) / r["dp"]["rx"] for r in rs]
+                summary.setdefault("fast_path_pct", {})[c] = {"min": min(share), "max": max(share)}
+                print("%s: vsx's datapath put %.1f-%.1f %% of the received packets on the fast path (per run)"
+                      % (c, min(share), max(share)))
         print("(CPU s/Mpkt: the measured core's cpumap kthread + ksoftirqd (kernel, vsx) or OVS's pmd processing")
         print(" cycles + ksoftirqd (ovs), per million frames delivered into the VMs; core busy: /proc/stat of that")
         print(" core, everything that ran there)")
