@@ -133,6 +133,39 @@ int vsxd_dp_set_pin_paths(struct bpf_object *obj, const char *dir)
 	return 0;
 }
 
+/*
+ * The devmap of VM ports is re-used by fd, not through libbpf's pin path: the kernel adds
+ * BPF_F_RDONLY_PROG to a devmap's flags, and libbpf 1.1's check of a pinned map against the
+ * definition then refuses it ("parameter mismatch"). Before load: take the pinned map if
+ * there is one. After load (vsxd_dp_devmap_pin): pin a new one.
+ */
+int vsxd_dp_devmap_reuse(struct bpf_map *m, const char *dir)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (pin_path(path, sizeof(path), dir, bpf_map__name(m)))
+		return -ENAMETOOLONG;
+	bpf_map__set_pin_path(m, NULL);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	err = bpf_map__reuse_fd(m, fd);
+	close(fd);
+	return err;
+}
+
+int vsxd_dp_devmap_pin(struct bpf_map *m, const char *dir)
+{
+	char path[PATH_MAX];
+
+	if (pin_path(path, sizeof(path), dir, bpf_map__name(m)))
+		return -ENAMETOOLONG;
+	if (access(path, F_OK) == 0)
+		return bpf_map__set_pin_path(m, path); /* re-used: unpinned with the others */
+	return bpf_map__pin(m, path);
+}
+
 /* A pinned flow cache of another size cannot be re-used: say so instead of libbpf's EINVAL. */
 static int check_pinned_size(const char *dir, const char *name, __u32 want)
 {
@@ -294,12 +327,19 @@ int vsxd_dp_open(struct vsxd_datapath *dp, const struct vsxd_conf *conf)
 	bpf_map__set_max_entries(dp->up->maps.vsx_flow_stats, (__u32)dp->flow_slots);
 	err = vsxd_dp_set_pin_paths(dp->up->obj, dp->pin_dir);
 	if (!err)
+		err = vsxd_dp_devmap_reuse(dp->up->maps.vsx_vm_ports, dp->pin_dir);
+	if (!err)
 		err = vsxd_dp_set_pin_paths(dp->eg->obj, dp->pin_dir);
 	if (err)
 		goto fail;
 	err = uplink__load(dp->up);
 	if (err) {
 		log_err("loading the uplink program: %s", strerror(-err));
+		goto fail;
+	}
+	err = vsxd_dp_devmap_pin(dp->up->maps.vsx_vm_ports, dp->pin_dir);
+	if (err) {
+		log_err("pinning %s: %s", VSX_MAP_VM_PORTS, strerror(-err));
 		goto fail;
 	}
 	err = egress__load(dp->eg);

@@ -82,6 +82,11 @@ void vsxd_xdp_detach(struct vsxd_datapath *dp);
 struct bpf_object;
 int vsxd_dp_set_pin_paths(struct bpf_object *obj, const char *dir);
 
+/* The VM ports' devmap, re-used and pinned by hand (datapath.c says why): before, after load. */
+struct bpf_map;
+int vsxd_dp_devmap_reuse(struct bpf_map *m, const char *dir);
+int vsxd_dp_devmap_pin(struct bpf_map *m, const char *dir);
+
 /* Creates the cpumap entry of every online CPU in the table, removes the others. */
 int vsxd_dp_sync_cpumap(struct vsxd_datapath *dp, const struct vsx_core_table *t);
 

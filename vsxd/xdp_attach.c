@@ -260,8 +260,16 @@ static int add_to_dispatcher(struct vsxd_datapath *dp, enum xdp_attach_mode mode
 	bpf_map__set_max_entries(inst->maps.vsx_flow_cache, (__u32)dp->flow_slots);
 	bpf_map__set_max_entries(inst->maps.vsx_flow_stats, (__u32)dp->flow_slots);
 	err = vsxd_dp_set_pin_paths(inst->obj, dp->pin_dir);
+	if (!err)
+		err = vsxd_dp_devmap_reuse(inst->maps.vsx_vm_ports, dp->pin_dir);
 	if (err)
 		goto out;
+	/*
+	 * The component is the uplink program alone: the cpumap program (BPF_XDP_CPUMAP) runs
+	 * from dp->up's instance, and libxdp's single-program fallback cannot load an object
+	 * with a second XDP program of another attach type (EINVAL).
+	 */
+	bpf_program__set_autoload(inst->progs.vsx_uplink_cpumap, false);
 	prog = xdp_program__from_bpf_obj(inst->obj, "xdp");
 	err = (int)libxdp_get_error(prog);
 	if (err) {

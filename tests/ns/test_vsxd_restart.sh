@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Namespace tests of vsxd's life cycle around a running datapath:
 #
-#   restart   under continuous UDP traffic (iperf3, 300 Mb/s, 12 s) h2's vsxd, started with
+#   restart   under continuous UDP traffic (iperf3, 300 Mb/s, 20 s) h2's vsxd, started with
 #             --keep-datapath, is stopped with SIGTERM and a new one started with the same
 #             configuration: steering goes on while no vsxd runs (the kernel's cpumap kthread
 #             on the decided core keeps working), the new vsxd says it took the state over,
@@ -58,7 +58,7 @@ test_restart() {
 
 	read -r u0 e0 r0 < <(vm_udp)
 	s0=$(core_pkts | tr '\t' ' ')
-	"$VSXLAB" -q -n "$LAB" iperf --json --udp --size 1400 --rate 300M --time 12 \
+	"$VSXLAB" -q -n "$LAB" iperf --json --udp --size 1400 --rate 300M --time 20 \
 		--pair h1-vm1:h2-vm1 >"$TD/iperf.json" 2>"$TD/iperf.err" &
 	echo $! >"$TD/iperf.pid"
 	sleep 3
