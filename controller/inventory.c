@@ -120,15 +120,15 @@ static bool cpu_isset(const __u64 *set, unsigned int i)
 	return set[i / 64] >> (i % 64) & 1;
 }
 
-/* The cores VMs other than `self` are pinned to on h. */
-static void pinned_by_others(struct ctrl *c, struct ctrl_host *h, const struct ctrl_vm *self,
-			     __u64 out[VSX_EXP_CPU_WORDS])
+/* The cores VMs are pinned to on h, the VM's own included: VS-extend's point is to keep a
+ * flow's receive work off the cores where VMs run, its own VM's first of all. */
+static void pinned_cores(struct ctrl *c, struct ctrl_host *h, __u64 out[VSX_EXP_CPU_WORDS])
 {
 	memset(out, 0, VSX_EXP_CPU_WORDS * sizeof(*out));
 	for (size_t i = 0; i < c->n_vms; i++) {
 		const struct ctrl_vm *v = c->vms[i];
 
-		if (v == self || v->host != h || !(v->info.flags & VSX_VMF_PINNED))
+		if (v->host != h || !(v->info.flags & VSX_VMF_PINNED))
 			continue;
 		for (int w = 0; w < VSX_EXP_CPU_WORDS; w++)
 			out[w] |= v->info.cpus[w];
@@ -136,7 +136,7 @@ static void pinned_by_others(struct ctrl *c, struct ctrl_host *h, const struct c
 }
 
 /* The core for vm on its host: its current one while it still qualifies, else the candidate
- * with the fewest controller-placed VMs (not pinned to another VM if any such is left),
+ * with the fewest controller-placed VMs (not pinned to any VM if such a core is left),
  * lowest number first. -1 when the host has not said how many cores it has. */
 static int pick_core(struct ctrl *c, struct ctrl_vm *vm, int hint)
 {
@@ -149,7 +149,7 @@ static int pick_core(struct ctrl *c, struct ctrl_vm *vm, int hint)
 		return -1;
 	if (n > CTRL_MAX_CORES)
 		n = CTRL_MAX_CORES;
-	pinned_by_others(c, h, vm, pinned);
+	pinned_cores(c, h, pinned);
 	for (pass = 0; pass < 2 && best < 0; pass++) {
 		for (unsigned int i = 0; i < n; i++) {
 			if (vm->pol.cores == CTRL_CORES_LIST && !cpu_isset(vm->pol.core_set, i))
@@ -191,6 +191,13 @@ void ctrl_vm_refresh(struct ctrl *c, struct ctrl_vm *vm)
 		core_release(vm);
 		rule_clear(&vm->steer, "steer=none");
 		rule_clear(&vm->fcf, "steer=none");
+		return;
+	}
+	if (!(in->flags & VSX_VMF_PORT_UP)) {
+		/* Configured but not running (no port, or the port is down): nothing to steer. */
+		core_release(vm);
+		rule_clear(&vm->steer, "port not up");
+		rule_clear(&vm->fcf, "port not up");
 		return;
 	}
 	if (!in->vm_id || in->vm_id > VSX_FCF_MAX_VM_ID) {
@@ -294,7 +301,7 @@ static void vm_remove(struct ctrl *c, struct ctrl_vm *vm)
 	vm_free(vm);
 }
 
-/* VMs on h whose picked core another VM is now pinned to get a new one. */
+/* VMs on h whose picked core a VM is now pinned to get a new one. */
 static void host_recheck(struct ctrl *c, struct ctrl_host *h, unsigned long long chg)
 {
 	for (size_t i = 0; i < c->n_vms; i++) {
@@ -303,7 +310,7 @@ static void host_recheck(struct ctrl *c, struct ctrl_host *h, unsigned long long
 
 		if (vm->host != h || vm->core < 0)
 			continue;
-		pinned_by_others(c, h, vm, pinned);
+		pinned_cores(c, h, pinned);
 		if (!cpu_isset(pinned, (unsigned int)vm->core))
 			continue;
 		ctrl_vm_refresh(c, vm);

@@ -45,7 +45,7 @@ VSX_EXPERIMENTER = 0x00025658  # lib/ofp_vsx.h VSX_OFP_EXPERIMENTER
 # exp_type (lib/ofp_vsx.h enum vsx_exp_type)
 HOST_INFO, HOST_INFO_REQUEST, VM_PORT_STATUS, VM_PORTS_REQUEST, VM_PORTS_REPLY = 1, 2, 3, 4, 5
 VM_ADD, VM_DELETE, VM_MODIFY, VM_PRESENT = 0, 1, 2, 3
-VMF_PINNED, VMF_HAS_TENANT, VMF_HAS_VNI = 1 << 4, 1 << 2, 1 << 3
+VMF_PORT_UP, VMF_PINNED, VMF_HAS_TENANT, VMF_HAS_VNI = 1 << 1, 1 << 4, 1 << 2, 1 << 3
 ACT_IRQ_AUTO, ACT_SET_FCF = 1, 2  # lib/ofp_rule.h enum vsx_act_subtype
 
 HOST_INFO_FMT = '!QIIIIBBHI16s16s'  # 64 bytes
@@ -271,8 +271,8 @@ class VsxApp(app_manager.OSKenApp):
         if not n:
             return None
         pinned = set()
-        for o in self.vms.values():
-            if o is not vm and o.host is h and o.info['flags'] & VMF_PINNED:
+        for o in self.vms.values():  # the VM's own pinned cores too (ctrl_policy.h)
+            if o.host is h and o.info['flags'] & VMF_PINNED:
                 pinned |= o.info['cpus']
         cand = [c for c in range(min(n, 256))
                 if vm.pol['cores'] == 'pick' or c in vm.pol['cores']]
@@ -293,7 +293,8 @@ class VsxApp(app_manager.OSKenApp):
         vm.rules = {KIND_STEER: None, KIND_FCF: None}
         hint = vm.core
         self._release_core(vm)
-        if vm.pol['steer'] == 'none' or not 1 <= info['vm_id'] <= 127:
+        if vm.pol['steer'] == 'none' or not 1 <= info['vm_id'] <= 127 or \
+                not info['flags'] & VMF_PORT_UP:  # configured, not running
             return
         base = {}
         if info['flags'] & VMF_HAS_VNI:
