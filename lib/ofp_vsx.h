@@ -87,8 +87,8 @@ struct vsx_host_info {
 	__u8 steer_mode;   /* VSX_MODE_* (include/vsx/datapath.h) */
 	__u16 vxlan_port;  /* UDP port of the VXLAN underlay */
 	__u32 max_rules;   /* flow table capacity */
-	char uplink[VSX_EXP_NAME_LEN];
-	char driver[VSX_EXP_NAME_LEN]; /* the uplink's driver, "" if unknown */
+	char uplink[VSX_EXP_NAME_LEN + 1];
+	char driver[VSX_EXP_NAME_LEN + 1]; /* the uplink's driver, "" if unknown */
 };
 
 /* VM_PORT_STATUS.reason, VM_PORTS_REPLY entries. */
@@ -116,9 +116,10 @@ struct vsx_vm_port_info {
 	__u32 tenant_id; /* numeric tenant, 0 when the tenant has a name */
 	__u8 hw_addr[6]; /* the port's MAC, zero if unknown */
 	__u64 cpus[VSX_EXP_CPU_WORDS]; /* bit c of word c/64: pinned to core c */
-	char name[VSX_EXP_VMNAME_LEN];
-	char tenant[VSX_EXP_VMNAME_LEN];
-	char port[VSX_EXP_NAME_LEN]; /* the host-side interface */
+	/* host strings: the wire's fixed fields (NUL padded, maybe full) plus a terminator */
+	char name[VSX_EXP_VMNAME_LEN + 1];
+	char tenant[VSX_EXP_VMNAME_LEN + 1];
+	char port[VSX_EXP_NAME_LEN + 1]; /* the host-side interface */
 };
 
 enum vsx_exp_core_flag {
