@@ -763,6 +763,23 @@ static void test_live_redirect(void **state)
 	print_message("# decap+redirect: receiving CPU 0 then steered CPU 1, %u frames each, "
 		      "VM end received them on CPU 0 / CPU 1\n", n);
 	assert_sums();
+
+	/*
+	 * The port's devmap entry gone after the decision (the cpumap program's redirect cannot
+	 * start): the frames go the normal path on CPU 1, counted as such there.
+	 */
+	__u32 port = PORT;
+	__u64 normal = path(VSX_PATH_NORMAL), ofl = path(VSX_PATH_OFFLOAD);
+	__u64 rf = flow_stats(FLOW_ID).redirect_fail, f1b = sink_rec(&v, 1).frames;
+	assert_int_equal(bpf_map_delete_elem(fd_of(skel->maps.vsx_vm_ports), &port), 0);
+	assert_int_equal(run_live(&p, n), 0);
+	for (int i = 0; i < 50 && flow_stats(FLOW_ID).redirect_fail < rf + n; i++)
+		usleep(20 * 1000);
+	assert_int_equal(flow_stats(FLOW_ID).redirect_fail, rf + n);
+	assert_int_equal(path(VSX_PATH_NORMAL), normal + n);
+	assert_int_equal(path(VSX_PATH_OFFLOAD), ofl);
+	assert_int_equal(sink_rec(&v, 1).frames, f1b);
+	assert_sums();
 	bpf_map_delete_elem(fd_of(skel->maps.vsx_cpu_map), &one);
 	veth_down(&v);
 }
