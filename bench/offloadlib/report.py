@@ -156,6 +156,13 @@ def main():
                 f.write(" ".join("nan" if x is None else ("%g" % x) for x in row) + "\n")
         plot_fig6(out, f6cases, f6[0])
 
+    fp = summary.get("fast_path_pct", {}).get("vsx")
+    if fp is not None and fp["min"] < 90:
+        print()
+        print("WARNING: in %s of the vsx runs the fast path took less than 90 %% of the packets (%.1f-%.1f %%): "
+              "those runs measured mostly the normal path, and the vsx ratios say little about the fast path"
+              % ("all" if fp["max"] < 90 else "some", fp["min"], fp["max"]))
+        summary["warning"] = "vsx fast path share %.1f-%.1f %%" % (fp["min"], fp["max"])
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
     print()
