@@ -857,8 +857,7 @@ static void tls_step(struct vsx_ofconn *c)
 	int r = vsx_tls_handshake(c->tls, &want, err, sizeof(err));
 
 	if (r < 0) {
-		log_warn("%s %s: TLS handshake failed: %s", c->name, c->peer, err);
-		conn_down(c, "TLS handshake failed: %s", err);
+		conn_down(c, "TLS handshake failed: %s", err); /* logged there, once */
 		return;
 	}
 	if (r == 0) {
