@@ -165,6 +165,11 @@ struct vsx_offload_counters {
 struct vsx_offload_ops {
 	int (*caps)(void *ctx, struct vsx_offload_caps *out);
 	/*
+	 * The fast path takes packets only while enabled (off after open: the agent turns it on
+	 * when its policy says so); off, entries and ports stay and match nothing.
+	 */
+	int (*set_enabled)(void *ctx, bool on);
+	/*
 	 * Makes a VM port usable, after checking it can take redirected frames (-EOPNOTSUPP with
 	 * no change if not: a veth whose peer has no NAPI, a tap no process has open; -ENODEV: no
 	 * such interface). Replacing a port's ifindex, VNI or MAC invalidates every entry that

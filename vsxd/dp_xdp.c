@@ -14,8 +14,6 @@
 
 #include <bpf/libbpf.h>
 
-#include "uplink.skel.h"
-
 #include "classifier.h"
 #include "rule.h"
 #include <vsx/cpumap_stats.h>
@@ -167,20 +165,9 @@ static int xdp_core_counters(void *ctx, struct vsx_counter out[VSX_MAX_CPUS])
 	return vsxd_dp_core_counters(dp_of(ctx), out);
 }
 
-/* The path counters are in the same per-CPU block as the named and per-core ones. */
 static int xdp_path_counters(void *ctx, struct vsx_counter out[VSX_PATH_COUNT])
 {
-	enum { WORDS = sizeof(struct vsx_stat_block) / sizeof(__u64) };
-	const size_t at = offsetof(struct vsx_stat_block, path) / sizeof(__u64);
-	__u64 s[WORDS] = {0};
-	int err = vsxd_dp_percpu_sum(bpf_map__fd(dp_of(ctx)->up->maps.vsx_stats), 0,
-				     sizeof(struct vsx_stat_block), s, WORDS);
-
-	for (unsigned int p = 0; p < VSX_PATH_COUNT; p++) {
-		out[p].packets = err ? 0 : s[at + 2 * p];
-		out[p].bytes = err ? 0 : s[at + 2 * p + 1];
-	}
-	return err;
+	return vsxd_dp_path_counters(dp_of(ctx), out);
 }
 
 static int xdp_stats(void *ctx, __u64 out[VSX_STAT_COUNT])

@@ -363,6 +363,16 @@ static int ofl_caps(void *ctx, struct vsx_offload_caps *out)
 	return err;
 }
 
+static int ofl_set_enabled(void *ctx, bool on)
+{
+	struct vsx_dp_double *d = dbl(ctx);
+	int err = enter(d, DPD_OFL_SET_ENABLED);
+
+	if (!err)
+		d->ofl_enabled = on;
+	return err;
+}
+
 static int ofl_port_set(void *ctx, const struct vsx_offload_port *p)
 {
 	struct vsx_dp_double *d = dbl(ctx);
@@ -487,6 +497,7 @@ static int ofl_counters(void *ctx, __u32 flow_id, struct vsx_offload_counters *o
 
 static const struct vsx_offload_ops dpd_ofl_ops = {
     .caps = ofl_caps,
+    .set_enabled = ofl_set_enabled,
     .port_set = ofl_port_set,
     .port_del = ofl_port_del,
     .put = ofl_put,
@@ -518,8 +529,10 @@ struct vsx_dp_double *dpd_new(unsigned int n_cpus, size_t flow_slots, size_t tab
 		goto fail;
 	d->dp = (struct vsx_dp){.ops = &dpd_ops, .ctx = d};
 	if (table_size) {
-		d->ocaps = (struct vsx_offload_caps){
-		    .table_size = table_size, .max_ports = VSX_MAX_VM_PORTS, .stats = true};
+		d->ocaps = (struct vsx_offload_caps){.table_size = table_size,
+						     .max_ports = VSX_MAX_VM_PORTS,
+						     .rate_limit = true,
+						     .stats = true};
 		d->entries = calloc(table_size, sizeof(*d->entries));
 		d->ofl_cnt = calloc(table_size + 1, sizeof(*d->ofl_cnt));
 		if (!d->entries || !d->ofl_cnt)

@@ -43,6 +43,7 @@ enum dpd_op {
 	DPD_FLOW_DUMP,
 	/* offload */
 	DPD_OFL_CAPS,
+	DPD_OFL_SET_ENABLED,
 	DPD_OFL_PORT_SET,
 	DPD_OFL_PORT_DEL,
 	DPD_OFL_PUT,
@@ -95,6 +96,7 @@ struct vsx_dp_double {
 	struct vsx_counter *slot_cnt;
 
 	/* offload state */
+	bool ofl_enabled;
 	struct dpd_iface ifaces[DPD_MAX_IFACES]; /* interfaces that exist; the rest do not */
 	struct vsx_offload_port ports[VSX_MAX_VM_PORTS];
 	bool port_valid[VSX_MAX_VM_PORTS];
