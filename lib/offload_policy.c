@@ -306,11 +306,16 @@ static int parse_header_match(const char *match, __u16 *prio, struct vsx_flow_ke
 		return fail(err, errlen, "header: '%s': a header policy has no actions= (its "
 					 "decision follows the match)",
 			    match);
+	/* "any" matches every flow: alone, or after a priority ("priority=5,any") */
+	size_t n = strlen(match);
+
 	if (!strcmp(match, "any"))
-		snprintf(text, sizeof(text), "%s", MATCH_ACTION);
-	else if ((size_t)snprintf(text, sizeof(text), "%s %s", match, MATCH_ACTION) >=
-		 sizeof(text))
+		n = 0;
+	else if (n > 4 && !strcmp(match + n - 4, ",any"))
+		n -= 4;
+	if (n + sizeof(MATCH_ACTION) + 1 > sizeof(text))
 		return fail(err, errlen, "header: match too long");
+	snprintf(text, sizeof(text), "%.*s%s%s", (int)n, match, n ? " " : "", MATCH_ACTION);
 	msg[0] = '\0';
 	if (vsx_rule_parse(text, &r, msg, sizeof(msg)))
 		return fail(err, errlen, "header: %s", msg[0] ? msg : "invalid match");
