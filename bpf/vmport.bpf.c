@@ -139,6 +139,11 @@ extern int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, __u32 *hash,
 #define VSX_TX_ENCAP_LEN (14 + 20 + 8 + 8)
 /* Inner frames the fast path takes (XDP without multi-buffer sees less than a page). */
 #define VSX_TX_MAX_FRAME 4096
+/*
+ * Offsets below VSX_TX_MAX_FRAME + VSX_TX_ENCAP_LEN, masked with this where they make a packet
+ * pointer: a no-op for an offset checked against the bound, and the bound the verifier can see.
+ */
+#define VSX_TX_OFF_MASK 0x1fff
 
 static __always_inline void tx_count(__u32 stat)
 {
@@ -203,41 +208,50 @@ static __always_inline __u16 csum_fold64(__u64 s)
 }
 
 /*
- * The ones'-complement sum of the packet from off to its end, as words in memory order (the
+ * The ones'-complement sum of the packet's bytes [off, end), as words in memory order (the
  * representation the kernel's csum_partial() sums in). Big chunks through bpf_csum_diff,
- * the tail word by word.
+ * the tail word by word. end is at most the packet's length.
+ *
+ * A global function: the verifier checks it once, for any off and end, instead of once per
+ * call site with the offsets the caller knows (which multiplied the loops' states past the
+ * verifier's limit).
  */
-static __always_inline __u64 csum_to_end(struct xdp_md *ctx, __u32 off)
+__noinline __u64 csum_range(struct xdp_md *ctx, __u32 off, __u32 end)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 sum = 0;
 	__u32 i;
 
-	for (i = 0; i < VSX_TX_MAX_FRAME / 256; i++) {
-		void *p = data + off;
+	if (end > VSX_TX_MAX_FRAME + VSX_TX_ENCAP_LEN)
+		return 0;
+	for (i = 0; i < (VSX_TX_MAX_FRAME + VSX_TX_ENCAP_LEN) / 256; i++) {
+		void *p = data + (off & VSX_TX_OFF_MASK);
 
-		if (off > VSX_TX_MAX_FRAME + VSX_TX_ENCAP_LEN || p + 256 > data_end)
+		if (off + 256 > end || off > VSX_TX_MAX_FRAME + VSX_TX_ENCAP_LEN ||
+		    p + 256 > data_end)
 			break;
 		sum += (__u32)bpf_csum_diff(NULL, 0, p, 256, 0);
 		off += 256;
 	}
 	for (i = 0; i < 256 / 4; i++) {
-		__u32 *w = data + off;
+		__u32 *w = data + (off & VSX_TX_OFF_MASK);
 
-		if (off > VSX_TX_MAX_FRAME + VSX_TX_ENCAP_LEN || (void *)(w + 1) > data_end)
+		if (off + 4 > end || off > VSX_TX_MAX_FRAME + VSX_TX_ENCAP_LEN ||
+		    (void *)(w + 1) > data_end)
 			break;
 		sum += *w;
 		off += 4;
 	}
 	if (off <= VSX_TX_MAX_FRAME + VSX_TX_ENCAP_LEN) {
-		__u8 *b = data + off;
+		__u8 *b = data + (off & VSX_TX_OFF_MASK);
 
-		if ((void *)(b + 2) <= data_end) {
+		if (off + 2 <= end && (void *)(b + 2) <= data_end) {
 			sum += *(__u16 *)b;
 			b += 2;
+			off += 2;
 		}
-		if ((void *)(b + 1) <= data_end) {
+		if (off + 1 <= end && (void *)(b + 1) <= data_end) {
 			/* the last odd byte is the first byte of a zero-padded word */
 			__u8 pad[2] = { *b, 0 };
 
@@ -245,6 +259,48 @@ static __always_inline __u64 csum_to_end(struct xdp_md *ctx, __u32 off)
 		}
 	}
 	return sum;
+}
+
+/*
+ * Whether the VM's TCP/UDP checksum is right as the bytes stand. The fast path sends frames as
+ * they are, while the normal path finishes a checksum the VM left to offload
+ * (CHECKSUM_PARTIAL, which XDP cannot see): a frame whose checksum does not verify goes the
+ * normal path, which sends it as the kernel would, finished or (if the VM sent it wrong)
+ * wrong. A zero UDP checksum over IPv4 means none. Other protocols are not offloaded to the
+ * NIC by the stack and are not checked. Returns 1 when the frame may take the fast path.
+ */
+static __always_inline int tx_l4_csum_ok(struct xdp_md *ctx, const struct vsx_pkt *pkt,
+					 __u32 frame_len)
+{
+	__u32 l3 = pkt->outer_l3_off, l4 = pkt->l4_off, ip_end = l3 + pkt->outer_ip_len, l4_len;
+	int v6 = pkt->key.dl_type == bpf_htons(ETH_P_IPV6);
+	__u64 sum;
+
+	if (pkt->key.nw_proto != IPPROTO_TCP && pkt->key.nw_proto != IPPROTO_UDP)
+		return 1;
+	if (!l4 || ip_end > frame_len || l4 >= ip_end || (v6 && l4 != l3 + 40))
+		return 0; /* a length that lies, or IPv6 extension headers: the kernel decides */
+	l4_len = ip_end - l4;
+	if (pkt->key.nw_proto == IPPROTO_UDP && !v6) {
+		void *data = (void *)(long)ctx->data;
+		void *data_end = (void *)(long)ctx->data_end;
+		__u16 *check = data + (l4 & 0xfff) + 6;
+
+		if ((void *)(check + 1) > data_end)
+			return 0;
+		if (!*check)
+			return 1;
+	}
+	sum = csum_range(ctx, l4, ip_end);
+	if (v6) {
+		for (int i = 0; i < 4; i++)
+			sum += (__u64)pkt->key.nw_src[i] + pkt->key.nw_dst[i];
+		sum += (__u64)bpf_htonl(l4_len) + bpf_htonl(pkt->key.nw_proto);
+	} else {
+		sum += (__u64)pkt->key.nw_src[0] + pkt->key.nw_dst[0] + bpf_htons(pkt->key.nw_proto) +
+		       bpf_htons((__u16)l4_len);
+	}
+	return csum_fold64(sum) == 0xffff;
 }
 
 static __always_inline void ip_csum_set(struct iphdr *ip)
@@ -372,6 +428,8 @@ int vsx_vmport(struct xdp_md *ctx)
 		return tx_refuse(st, VSX_TX_STAT_NO_REMOTE);
 	if (frame_len > VSX_TX_MAX_FRAME)
 		return tx_refuse(st, VSX_TX_STAT_MTU);
+	if (!tx_l4_csum_ok(ctx, &pkt, frame_len))
+		return tx_refuse(st, VSX_TX_STAT_L4_CSUM);
 
 	tos = tx_outer_tos(r, pkt.key.nw_tos);
 	ttl = r->ttl;
@@ -452,7 +510,7 @@ int vsx_vmport(struct xdp_md *ctx)
 		vx->vx_vni = bpf_htonl(bpf_ntohl(vp->vni) << 8);
 		if (r->flags & VSX_TX_R_UDP_CSUM) {
 			/* udp_set_csum(): over the datagram and the pseudo header, 0 sent as 0xffff */
-			sum = csum_to_end(ctx, 34);
+			sum = csum_range(ctx, 34, (__u32)(data_end - data));
 			sum += (__u64)r->local + r->remote + bpf_htons(IPPROTO_UDP) +
 			       bpf_htons((__u16)udp_len);
 			c = (__u16)~csum_fold64(sum);

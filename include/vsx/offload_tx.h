@@ -133,6 +133,7 @@ enum vsx_tx_stat {
 	VSX_TX_STAT_RATE_DROP,	    /* over the entry's rate limit: dropped */
 	VSX_TX_STAT_HASH_FALLBACK,  /* no skb hash from the driver: source port from our hash */
 	VSX_TX_STAT_FCF_WRITTEN,    /* an egress rule's FCF written into the outer ToS */
+	VSX_TX_STAT_L4_CSUM,	    /* TCP/UDP checksum not right as sent (left to offload): normal path */
 	VSX_TX_STAT_COUNT
 };
 

@@ -19,7 +19,8 @@
  * (bpf/egress.bpf.c, run on the kernel's reference frame) makes of it. Then everything that
  * must not take the fast path, each with its counter: a spoofed source MAC, a foreign VNI, a
  * frame on another device, FIB miss (no neighbour, no route), a route out of another device,
- * over the MTU, multicast, VLAN-tagged, ARP, fragments, TCP FIN/RST, no entry; and the rate limit.
+ * over the MTU, multicast, VLAN-tagged, ARP, fragments, an inner checksum left to offload, TCP
+ * FIN/RST, no entry; and the rate limit.
  *
  * Needs root (namespaces, BPF); exits 77 otherwise.
  */
@@ -620,6 +621,31 @@ static void test_normal_path_cases(void **state)
 	pb_pad_to(&p, 300);
 	assert_true(pb_finish(&p) > 0);
 	expect_pass(&p, VSX_TX_STAT_FRAG);
+
+	/*
+	 * An inner checksum that does not verify (a VM leaving it to offload: CHECKSUM_PARTIAL,
+	 * which XDP cannot see) goes the normal path, which finishes it; UDP/IPv4 without a
+	 * checksum (0) is fine as it is.
+	 */
+	udp4(&p, VM_MAC, PEER_MAC, 0, 100);
+	p.data[40] ^= 0x5a; /* the UDP checksum */
+	expect_pass(&p, VSX_TX_STAT_L4_CSUM);
+	pb_init(&p);
+	pb_eth(&p, &(struct pb_eth){ .src = VM_MAC, .dst = PEER_MAC });
+	pb_ipv6(&p, &(struct pb_ip){ .src = "fd00::1", .dst = "fd00::2" });
+	pb_tcp(&p, 40000, 80, PB_TCP_ACK);
+	pb_pad_to(&p, 301);
+	assert_true(pb_finish(&p) > 0);
+	p.data[14 + 40 + 16] ^= 0x01; /* the TCP checksum */
+	expect_pass(&p, VSX_TX_STAT_L4_CSUM);
+	{
+		static struct out o;
+
+		udp4(&p, VM_MAC, PEER_MAC, 0, 100);
+		p.data[40] = p.data[41] = 0;
+		run(&p, &o);
+		assert_int_equal(o.verdict, XDP_REDIRECT);
+	}
 
 	/* TCP FIN and RST: the normal path, and the flow's flags say so */
 	for (int i = 0; i < 2; i++) {

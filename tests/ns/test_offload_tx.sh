@@ -10,6 +10,7 @@
 #     driver's skb hash through bpf_xdp_metadata_rx_hash), and the TTL and ToS are the same;
 #   - a TCP connection works across the fast path, its FIN takes the normal path;
 #   - a spoofed source MAC takes the normal path;
+#   - frames whose checksum the VM left to offload take the normal path (which finishes it);
 #   - the rate limit drops what is over it, and everything it admits arrives.
 # Own namespaces (prefix txo<PID>), removed on exit. About 10 s.
 set -u
@@ -213,6 +214,20 @@ test_fast_path_udp() {
 	[ "$(flow 1 packets)" -ge 301 ]
 }
 
+test_checksum_offload() {
+	[ -z "$SKIP" ] || t_skip "$SKIP"
+	ctl put-dst 1 $VM2_MAC 1 100 1
+	local cs0 hit0 got
+	cs0=$(stat l4_csum) hit0=$(stat hit)
+	# the VM leaves its UDP checksums to offload (CHECKSUM_PARTIAL)
+	ip netns exec "$V1" ethtool -K eth0 tx on >/dev/null
+	got=$(udp_run 100 500)
+	ip netns exec "$V1" ethtool -K eth0 tx off >/dev/null
+	echo "# tx checksum offload on in vm1: received $got of 100; l4_csum +$(($(stat l4_csum) - cs0)); hit +$(($(stat hit) - hit0))"
+	[ "$got" -eq 100 ]
+	[ $(($(stat l4_csum) - cs0)) -ge 100 ]
+}
+
 test_same_outer_as_kernel() {
 	[ -z "$SKIP" ] || t_skip "$SKIP"
 	local fb0 pid
@@ -285,6 +300,7 @@ if [ -z "$SKIP" ]; then
 	setup || SKIP="cannot build the namespaces (veth, vxlan, bridge)"
 fi
 t_run "TX fast path: UDP accepted by the receiving host's kernel VXLAN device, reaches the VM" test_fast_path_udp
+t_run "TX fast path: frames with checksums left to offload take the normal path and arrive" test_checksum_offload
 t_run "TX fast path: outer source port, TTL, ToS as the kernel's VXLAN device for the same socket" test_same_outer_as_kernel
 t_run "TX fast path: a TCP connection across it, FIN on the normal path" test_tcp_and_fin
 t_run "TX fast path: a spoofed source MAC takes the normal path" test_spoofed_mac
