@@ -121,7 +121,9 @@ t_steer() {
 	setup a
 	local core mac
 	core=$(vm_field h2-vm1 core)
-	mac=$(vm_field h2-vm1 mac)
+	mac=$("$VSXLAB" -q -n "$LAB" vms | awk '$1 == "h2-vm1" {print $6}')
+	[ "$(vm_field h2-vm1 mac)" = "$mac" ] ||
+		t_fail "h2 reported h2-vm1's MAC as $(vm_field h2-vm1 mac), not $mac"
 	diag "controller chose core $core for h2-vm1; rules: $(vm_field h2-vm1 steer_rule) / $(vm_field h2-vm1 fcf_rule)"
 	[ "$core" = 1 ] || t_fail "core $core: h2 has cores 0 and 1 and h2-vm1 is pinned to 0"
 	wait_for 5 "h2 has the steering rule" rule_with h2 "vm_id=3" "actions=irq:$core"
