@@ -150,11 +150,15 @@ static void sync_enabled(struct vsxd *d)
 {
 	struct vsxd_offload *o = d->offload;
 	bool on = o->pol.enabled && d->ofl.ops;
+	int r;
 
-	if (on == o->fast_on)
+	if (on == o->fast_on || !d->ofl.ops)
 		return;
-	/* a provider without the switch (the double) answers -EOPNOTSUPP: nothing to switch */
-	vsxd_dp_offload_enable(&d->dp, on);
+	r = vsx_offload_call(&d->ofl, set_enabled, on);
+	if (r) {
+		log_warn("offload: cannot turn the fast path %s: %s", on ? "on" : "off", strerror(-r));
+		return; /* tried again at the next tick */
+	}
 	o->fast_on = on;
 }
 
@@ -283,10 +287,15 @@ void vsxd_offload_free(struct vsxd *d)
 
 	if (!o)
 		return;
-	/* a kept datapath keeps its fast path: the next vsxd finds the flows and takes them */
-	vsx_fm_free(o->fm, d->keep_datapath);
-	if (!d->keep_datapath && o->fast_on)
-		vsxd_dp_offload_enable(&d->dp, false);
+	/*
+	 * Entries go even with a kept datapath: the next vsxd cannot list them (the provider has
+	 * no dump), so one left behind would stay on the fast path unmanaged. Their flows take
+	 * the normal path meanwhile (nothing is lost, the kernel delivers them) and are promoted
+	 * again by the next vsxd's flow manager.
+	 */
+	vsx_fm_free(o->fm, false);
+	if (o->fast_on && !d->keep_datapath)
+		vsx_offload_call(&d->ofl, set_enabled, false);
 	vsx_ofl_policy_free(&o->pol);
 	free(o);
 	d->offload = NULL;

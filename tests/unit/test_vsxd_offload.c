@@ -67,6 +67,7 @@ static void stop(struct fixture *f)
 {
 	vsxd_offload_free(&f->d);
 	assert_null(f->d.offload);
+	assert_int_equal(dpd_offload_count(f->dbl), 0);
 	vsxd_conf_free(&f->d.conf);
 	dpd_free(f->dbl);
 }
@@ -170,6 +171,7 @@ static void test_promote_and_policy(void **state)
 	assert_int_equal(ps.port[1], 2);
 	assert_int_equal(ps.port[2], 0);
 	assert_true(f.dbl->port_valid[1] && f.dbl->port_valid[2]);
+	assert_true(f.dbl->ofl_enabled); /* offload on: the provider's switch too */
 	assert_int_equal(f.dbl->ports[1].vni, htonl(101));
 	assert_int_equal(f.dbl->ports[1].mac[5], 0x0a);
 
@@ -240,6 +242,15 @@ static void test_promote_and_policy(void **state)
 	tick(&f, 20000);
 	assert_null(dpd_offload_find(f.dbl, &ok));
 	assert_int_equal(dpd_offload_count(f.dbl), 0);
+	assert_false(f.dbl->ofl_enabled);
+	/* on again; a stop deletes every entry it made, even over a kept datapath */
+	assert_int_equal(vsxd_offload_policy_apply(&f.d, "offload on", 0, NULL, err, sizeof(err)),
+			 0);
+	assert_true(f.dbl->ofl_enabled);
+	for (int i = 0; i < 4; i++)
+		tick(&f, 20000);
+	assert_int_equal(dpd_offload_count(f.dbl), 1);
+	f.d.keep_datapath = true;
 	stop(&f);
 }
 
