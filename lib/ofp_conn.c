@@ -30,6 +30,7 @@
 #include "errmsg.h"
 #include "evloop.h"
 #include "log.h"
+#include "ofconn_int.h"
 #include "ofp_tls.h"
 
 #define DEFAULT_BACKOFF_MIN 1000
@@ -37,228 +38,6 @@
 #define NEGOTIATE_TIMEOUT_NO_ECHO 10000
 #define RBUF_MIN 4096
 #define READ_BUDGET (256u << 10) /* bytes per readiness event: others get their turn */
-#define ACCEPT_BUDGET 64
-
-enum target_kind { TK_TCP, TK_SSL, TK_UNIX };
-
-struct target {
-	enum target_kind kind;
-	bool passive;
-	char host[256]; /* tcp/ssl: host (active) or bind address (passive, "" = any) */
-	char port[8];
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-};
-
-enum conn_state {
-	CS_BACKOFF,    /* active: waiting to reconnect */
-	CS_CONNECTING, /* active: connect() in progress */
-	CS_TLS,	       /* TLS handshake */
-	CS_HELLO,      /* our HELLO sent, waiting for the peer's */
-	CS_UP,	       /* negotiated */
-};
-
-struct vsx_ofconn {
-	struct vsx_loop *loop;
-	bool active;
-	struct target tgt;
-	char name[32];
-	char peer[300];
-	__u32 versions;
-	unsigned int echo_ms, backoff_min, backoff_max, backoff_cur;
-	size_t max_queued;
-	struct vsx_tls_ctx *tls_ctx; /* active ssl: ours */
-	struct vsx_ofconn_cbs cbs;
-	void *ctx, *user;
-
-	enum conn_state st;
-	int fd;
-	short events; /* registered with the loop; 0: not registered */
-	struct vsx_tls *tls;
-	bool tls_read_wants_out;
-	bool established; /* transport up: on_down owed */
-	__u8 version;
-	unsigned long session; /* bumped at every teardown: stale stream processing stops */
-
-	__u8 *rbuf;
-	size_t rlen, rcap;
-	struct ofp_buf wbuf;
-	size_t woff;
-	bool corked;
-
-	struct vsx_timer *timer;
-	unsigned long long t_state; /* when st was entered */
-	unsigned long long last_rx;
-	bool echo_sent;
-	unsigned long long retry_at;
-	unsigned int failures; /* consecutive failed attempts (log thinning) */
-	char down_why[160];    /* an error found while sending: taken down from the timer */
-	bool down_pending;
-
-	int busy;
-	bool closed;
-	__u32 xid;
-};
-
-struct vsx_oflistener {
-	struct vsx_loop *loop;
-	struct target tgt;
-	int fd;
-	int port;
-	struct vsx_ofconn_conf conf;
-	char name[32];
-	struct vsx_tls_ctx *tls_ctx;
-	struct vsx_ofconn_cbs cbs;
-	vsx_oflistener_accept_cb on_accept;
-	void *ctx;
-	struct vsx_timer *pause; /* out of descriptors: stop accepting for a while */
-};
-
-/* ---- targets ---- */
-
-static int split_host_port(const char *s, char *host, size_t hostlen, char *port, char *err,
-			   size_t errlen, const char *target)
-{
-	const char *colon;
-	size_t hl;
-
-	if (*s == '[') {
-		const char *end = strchr(s, ']');
-
-		if (!end)
-			return vsx_errf(err, errlen, -EINVAL, "%s: '[' without ']'", target);
-		hl = (size_t)(end - s - 1);
-		if (hl >= hostlen)
-			return vsx_errf(err, errlen, -EINVAL, "%s: host too long", target);
-		memcpy(host, s + 1, hl);
-		host[hl] = 0;
-		colon = end[1] == ':' ? end + 1 : NULL;
-		if (end[1] && !colon)
-			return vsx_errf(err, errlen, -EINVAL, "%s: junk after ']'", target);
-	} else {
-		colon = strrchr(s, ':');
-		hl = colon ? (size_t)(colon - s) : strlen(s);
-		if (hl >= hostlen)
-			return vsx_errf(err, errlen, -EINVAL, "%s: host too long", target);
-		memcpy(host, s, hl);
-		host[hl] = 0;
-		if (colon && strchr(host, ':'))
-			return vsx_errf(err, errlen, -EINVAL,
-					"%s: an IPv6 address goes in brackets ([::1]:6653)",
-					target);
-	}
-	if (colon) {
-		char *end;
-		unsigned long p = strtoul(colon + 1, &end, 10);
-
-		if (!colon[1] || *end || p > 65535)
-			return vsx_errf(err, errlen, -EINVAL, "%s: bad port '%s'", target,
-					colon + 1);
-		snprintf(port, 8, "%lu", p);
-	} else {
-		snprintf(port, 8, "%d", VSX_OFCONN_DEFAULT_PORT);
-	}
-	return 0;
-}
-
-static int parse_target(const char *s, bool passive, struct target *t, char *err, size_t errlen)
-{
-	static const struct {
-		const char *prefix;
-		enum target_kind kind;
-		bool passive;
-	} kinds[] = {
-	    {"tcp:", TK_TCP, false},   {"ssl:", TK_SSL, false},	 {"unix:", TK_UNIX, false},
-	    {"ptcp:", TK_TCP, true},   {"pssl:", TK_SSL, true},	 {"punix:", TK_UNIX, true},
-	};
-	const char *rest = NULL;
-
-	memset(t, 0, sizeof(*t));
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		size_t n = strlen(kinds[i].prefix);
-
-		if (!strncmp(s, kinds[i].prefix, n)) {
-			if (kinds[i].passive != passive)
-				return vsx_errf(err, errlen, -EINVAL,
-						"%s: %s target where %s one is expected", s,
-						kinds[i].passive ? "a passive" : "an active",
-						passive ? "a passive (ptcp:, pssl:, punix:)"
-							: "an active (tcp:, ssl:, unix:)");
-			t->kind = kinds[i].kind;
-			t->passive = passive;
-			rest = s + n;
-			break;
-		}
-	}
-	if (!rest)
-		return vsx_errf(err, errlen, -EINVAL, "%s: unknown target (expected %s)", s,
-				passive ? "ptcp:[PORT][:ADDR], pssl:[PORT][:ADDR] or punix:PATH"
-					: "tcp:HOST[:PORT], ssl:HOST[:PORT] or unix:PATH");
-	if (t->kind == TK_UNIX) {
-		if (!*rest)
-			return vsx_errf(err, errlen, -EINVAL, "%s: no path", s);
-		if (strlen(rest) >= sizeof(t->path))
-			return vsx_errf(err, errlen, -EINVAL, "%s: path longer than %zu bytes", s,
-					sizeof(t->path) - 1);
-		strcpy(t->path, rest);
-		return 0;
-	}
-	if (!passive) {
-		if (!*rest || *rest == ':')
-			return vsx_errf(err, errlen, -EINVAL, "%s: no host", s);
-		return split_host_port(rest, t->host, sizeof(t->host), t->port, err, errlen, s);
-	}
-	/* ptcp:[PORT][:ADDR] */
-	{
-		char *end;
-		unsigned long p = VSX_OFCONN_DEFAULT_PORT;
-
-		if (*rest && *rest != ':') {
-			p = strtoul(rest, &end, 10);
-			if (end == rest || (*end && *end != ':') || p > 65535)
-				return vsx_errf(err, errlen, -EINVAL, "%s: bad port", s);
-			rest = end;
-		}
-		snprintf(t->port, sizeof(t->port), "%lu", p);
-		if (*rest == ':') {
-			const char *a = rest + 1;
-			size_t n = strlen(a);
-
-			if (n && a[0] == '[') {
-				if (a[n - 1] != ']')
-					return vsx_errf(err, errlen, -EINVAL, "%s: bad address", s);
-				a++;
-				n -= 2;
-			}
-			if (n >= sizeof(t->host))
-				return vsx_errf(err, errlen, -EINVAL, "%s: address too long", s);
-			memcpy(t->host, a, n);
-			t->host[n] = 0;
-		}
-	}
-	return 0;
-}
-
-static void sockaddr_text(const struct sockaddr *sa, const char *prefix, char *buf, size_t len)
-{
-	char ip[INET6_ADDRSTRLEN] = "?";
-	int port = 0;
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-		port = ntohs(in->sin_port);
-		snprintf(buf, len, "%s:%s:%d", prefix, ip, port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-		port = ntohs(in6->sin6_port);
-		snprintf(buf, len, "%s:[%s]:%d", prefix, ip, port);
-	} else {
-		snprintf(buf, len, "%s:?", prefix);
-	}
-}
 
 /* ---- connection life ---- */
 
@@ -370,12 +149,12 @@ static void conn_free(struct vsx_ofconn *c)
 	free(c);
 }
 
-static void enter(struct vsx_ofconn *c)
+void vsx_ofconn_enter(struct vsx_ofconn *c)
 {
 	c->busy++;
 }
 
-static void leave(struct vsx_ofconn *c)
+void vsx_ofconn_leave(struct vsx_ofconn *c)
 {
 	if (--c->busy == 0 && c->closed)
 		conn_free(c);
@@ -421,10 +200,10 @@ static void conn_down(struct vsx_ofconn *c, const char *fmt, ...)
 	if (!was_up)
 		c->failures++;
 	if (was_established && c->cbs.on_down) {
-		enter(c);
+		vsx_ofconn_enter(c);
 		c->cbs.on_down(c, why, c->ctx);
 		if (c->closed) {
-			leave(c);
+			vsx_ofconn_leave(c);
 			return;
 		}
 		c->busy--;
@@ -882,11 +661,11 @@ static void tls_step(struct vsx_ofconn *c)
 }
 
 /* The transport is there (connected or accepted). */
-static void established(struct vsx_ofconn *c, struct vsx_tls_ctx *tls_ctx)
+void vsx_ofconn_established(struct vsx_ofconn *c, struct vsx_tls_ctx *tls_ctx)
 {
 	c->established = true;
 	c->last_rx = vsx_loop_now_ms();
-	if (c->tgt.kind == TK_TCP || c->tgt.kind == TK_SSL) {
+	if (c->tgt.kind == VSX_OFT_TCP || c->tgt.kind == VSX_OFT_SSL) {
 		int one = 1;
 
 		/* Small control messages must not wait for Nagle. */
@@ -914,7 +693,7 @@ static void start_connect(struct vsx_ofconn *c)
 	socklen_t salen;
 	int fd, gai;
 
-	if (c->tgt.kind == TK_UNIX) {
+	if (c->tgt.kind == VSX_OFT_UNIX) {
 		strcpy(sun.sun_path, c->tgt.path);
 		sa = (const void *)&sun;
 		salen = sizeof(sun);
@@ -940,7 +719,7 @@ static void start_connect(struct vsx_ofconn *c)
 		if (ai)
 			freeaddrinfo(ai);
 		set_state(c, CS_CONNECTING);
-		established(c, c->tls_ctx);
+		vsx_ofconn_established(c, c->tls_ctx);
 		return;
 	}
 	if (ai)
@@ -965,7 +744,7 @@ static void connect_done(struct vsx_ofconn *c)
 		attempt_failed(c, strerror(soerr));
 		return;
 	}
-	established(c, c->tls_ctx);
+	vsx_ofconn_established(c, c->tls_ctx);
 }
 
 static void conn_io(struct vsx_loop *loop, int fd, short revents, void *ctx)
@@ -974,7 +753,7 @@ static void conn_io(struct vsx_loop *loop, int fd, short revents, void *ctx)
 
 	(void)loop;
 	(void)fd;
-	enter(c);
+	vsx_ofconn_enter(c);
 	switch (c->st) {
 	case CS_CONNECTING:
 		connect_done(c);
@@ -1000,7 +779,7 @@ static void conn_io(struct vsx_loop *loop, int fd, short revents, void *ctx)
 	case CS_BACKOFF:
 		break;
 	}
-	leave(c);
+	vsx_ofconn_leave(c);
 }
 
 static void conn_tick(struct vsx_loop *loop, struct vsx_timer *t, void *ctx)
@@ -1010,7 +789,7 @@ static void conn_tick(struct vsx_loop *loop, struct vsx_timer *t, void *ctx)
 
 	(void)loop;
 	(void)t;
-	enter(c);
+	vsx_ofconn_enter(c);
 	if (c->down_pending) {
 		char why[sizeof(c->down_why)];
 
@@ -1056,11 +835,11 @@ static void conn_tick(struct vsx_loop *loop, struct vsx_timer *t, void *ctx)
 		break;
 	}
 out:
-	leave(c);
+	vsx_ofconn_leave(c);
 }
 
-static struct vsx_ofconn *conn_new(struct vsx_loop *loop, const struct vsx_ofconn_conf *conf,
-				   const struct vsx_ofconn_cbs *cbs, void *ctx)
+struct vsx_ofconn *vsx_ofconn_new(struct vsx_loop *loop, const struct vsx_ofconn_conf *conf,
+				  const struct vsx_ofconn_cbs *cbs, void *ctx)
 {
 	struct vsx_ofconn *c = calloc(1, sizeof(*c));
 
@@ -1096,19 +875,19 @@ int vsx_ofconn_connect(struct vsx_loop *loop, const char *target,
 		       void *ctx, struct vsx_ofconn **out, char *err, size_t errlen)
 {
 	struct vsx_ofconn *c;
-	struct target t;
-	int ret = parse_target(target, false, &t, err, errlen);
+	struct vsx_oftarget t;
+	int ret = vsx_oftarget_parse(target, false, &t, err, errlen);
 
 	if (ret)
 		return ret;
-	if (t.kind == TK_SSL && !conf->tls)
+	if (t.kind == VSX_OFT_SSL && !conf->tls)
 		return vsx_errf(err, errlen, -EINVAL,
 				"%s: ssl: needs a private key, a certificate and a CA certificate",
 				target);
-	c = conn_new(loop, conf, cbs, ctx);
+	c = vsx_ofconn_new(loop, conf, cbs, ctx);
 	if (!c)
 		return vsx_errf(err, errlen, -ENOMEM, "%s: out of memory", target);
-	if (t.kind == TK_SSL) {
+	if (t.kind == VSX_OFT_SSL) {
 		ret = vsx_tls_ctx_new(conf->tls, false, &c->tls_ctx, err, errlen);
 		if (ret) {
 			conn_free(c);
@@ -1119,9 +898,9 @@ int vsx_ofconn_connect(struct vsx_loop *loop, const char *target,
 	c->tgt = t;
 	snprintf(c->peer, sizeof(c->peer), "%s", target);
 	*out = c;
-	enter(c);
+	vsx_ofconn_enter(c);
 	start_connect(c);
-	leave(c);
+	vsx_ofconn_leave(c);
 	return 0;
 }
 
@@ -1154,7 +933,7 @@ const char *vsx_ofconn_peer(const struct vsx_ofconn *c)
 
 bool vsx_ofconn_is_tls(const struct vsx_ofconn *c)
 {
-	return c->tgt.kind == TK_SSL;
+	return c->tgt.kind == VSX_OFT_SSL;
 }
 
 __u32 vsx_ofconn_next_xid(struct vsx_ofconn *c)
@@ -1170,185 +949,4 @@ void vsx_ofconn_set_user(struct vsx_ofconn *c, void *user)
 void *vsx_ofconn_user(const struct vsx_ofconn *c)
 {
 	return c->user;
-}
-
-/* ---- listeners ---- */
-
-static void listener_io(struct vsx_loop *loop, int fd, short revents, void *ctx);
-
-static void listener_resume(struct vsx_loop *loop, struct vsx_timer *t, void *ctx)
-{
-	struct vsx_oflistener *l = ctx;
-
-	(void)t;
-	vsx_loop_mod_fd(loop, l->fd, POLLIN);
-}
-
-static void accept_one(struct vsx_oflistener *l, int fd, const struct sockaddr *sa)
-{
-	struct vsx_ofconn *c = conn_new(l->loop, &l->conf, &l->cbs, l->ctx);
-
-	if (!c) {
-		close(fd);
-		log_rl(VSX_LOG_WARN, "%s: out of memory for an accepted connection", l->name);
-		return;
-	}
-	c->tgt = l->tgt;
-	c->tgt.passive = true;
-	c->fd = fd;
-	if (l->tgt.kind == TK_UNIX)
-		snprintf(c->peer, sizeof(c->peer), "unix:%s", l->tgt.path);
-	else
-		sockaddr_text(sa, l->tgt.kind == TK_SSL ? "ssl" : "tcp", c->peer, sizeof(c->peer));
-	enter(c);
-	if (l->on_accept)
-		l->on_accept(l, c, l->ctx);
-	if (!c->closed)
-		established(c, l->tls_ctx);
-	leave(c);
-}
-
-static void listener_io(struct vsx_loop *loop, int fd, short revents, void *ctx)
-{
-	struct vsx_oflistener *l = ctx;
-
-	(void)revents;
-	for (int i = 0; i < ACCEPT_BUDGET; i++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (cfd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				/* Still pending: stop polling the listener for a while rather than
-				 * spin on it. */
-				log_rl(VSX_LOG_WARN, "%s: accept: %s; pausing for 1 s", l->name,
-				       strerror(errno));
-				vsx_loop_mod_fd(loop, fd, 0);
-				vsx_loop_timer_arm(loop, l->pause, 1000);
-			}
-			return;
-		}
-		if (sl == 0 || l->tgt.kind == TK_UNIX)
-			ss.ss_family = AF_UNIX;
-		accept_one(l, cfd, (struct sockaddr *)&ss);
-	}
-}
-
-int vsx_oflisten(struct vsx_loop *loop, const char *target, const struct vsx_ofconn_conf *conf,
-		 const struct vsx_ofconn_cbs *cbs, vsx_oflistener_accept_cb on_accept, void *ctx,
-		 struct vsx_oflistener **out, char *err, size_t errlen)
-{
-	struct vsx_oflistener *l;
-	struct target t;
-	int fd, ret = parse_target(target, true, &t, err, errlen);
-
-	if (ret)
-		return ret;
-	if (t.kind == TK_SSL && !conf->tls)
-		return vsx_errf(err, errlen, -EINVAL,
-				"%s: pssl: needs a private key, a certificate and a CA certificate",
-				target);
-	l = calloc(1, sizeof(*l));
-	if (!l)
-		return vsx_errf(err, errlen, -ENOMEM, "%s: out of memory", target);
-	l->loop = loop;
-	l->tgt = t;
-	l->conf = *conf;
-	l->conf.tls = NULL; /* read now; the caller's memory may go */
-	snprintf(l->name, sizeof(l->name), "%s", conf->name ? conf->name : "openflow");
-	l->conf.name = l->name;
-	if (cbs)
-		l->cbs = *cbs;
-	l->on_accept = on_accept;
-	l->ctx = ctx;
-	l->fd = -1;
-	if (t.kind == TK_SSL) {
-		ret = vsx_tls_ctx_new(conf->tls, true, &l->tls_ctx, err, errlen);
-		if (ret)
-			goto fail;
-	}
-	if (t.kind == TK_UNIX) {
-		struct sockaddr_un sun = {.sun_family = AF_UNIX};
-		struct stat sb;
-
-		strcpy(sun.sun_path, t.path);
-		/* A socket left by a previous run is stale (nobody can listen on it twice). */
-		if (stat(t.path, &sb) == 0 && S_ISSOCK(sb.st_mode))
-			unlink(t.path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-			ret = vsx_errf(err, errlen, -errno, "%s: %s", target, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			goto fail;
-		}
-	} else {
-		struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
-		int gai = getaddrinfo(t.host[0] ? t.host : NULL, t.port, &hints, &ai), one = 1;
-
-		if (gai) {
-			ret = vsx_errf(err, errlen, -EINVAL, "%s: %s", target, gai_strerror(gai));
-			goto fail;
-		}
-		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd >= 0)
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-			ret = vsx_errf(err, errlen, -errno, "%s: %s", target, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			freeaddrinfo(ai);
-			goto fail;
-		}
-		freeaddrinfo(ai);
-	}
-	if (listen(fd, 1024) < 0) {
-		ret = vsx_errf(err, errlen, -errno, "%s: listen: %s", target, strerror(errno));
-		close(fd);
-		goto fail;
-	}
-	l->fd = fd;
-	if (t.kind != TK_UNIX) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-
-		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-			l->port = ntohs(ss.ss_family == AF_INET6
-					    ? ((struct sockaddr_in6 *)&ss)->sin6_port
-					    : ((struct sockaddr_in *)&ss)->sin_port);
-	}
-	l->pause = vsx_loop_add_timer(loop, 1u << 30, 0, listener_resume, l);
-	if (!l->pause || vsx_loop_add_fd(loop, fd, POLLIN, listener_io, l)) {
-		ret = vsx_errf(err, errlen, -ENOMEM, "%s: out of memory", target);
-		goto fail;
-	}
-	*out = l;
-	return 0;
-fail:
-	if (l->fd >= 0)
-		close(l->fd);
-	vsx_loop_del_timer(loop, l->pause);
-	vsx_tls_ctx_free(l->tls_ctx);
-	free(l);
-	return ret;
-}
-
-void vsx_oflistener_close(struct vsx_oflistener *l)
-{
-	if (!l)
-		return;
-	vsx_loop_del_fd(l->loop, l->fd);
-	close(l->fd);
-	vsx_loop_del_timer(l->loop, l->pause);
-	if (l->tgt.kind == TK_UNIX)
-		unlink(l->tgt.path);
-	vsx_tls_ctx_free(l->tls_ctx);
-	free(l);
-}
-
-int vsx_oflistener_port(const struct vsx_oflistener *l)
-{
-	return l->port;
 }
