@@ -185,8 +185,9 @@ static size_t put_oxm_headers(__u8 *p, bool with_vsx)
 
 	(void)with_vsx; /* experimenter OXM ids would need 8 bytes each: ovs-ofctl reads 4 */
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		__u32 h = (__u32)OFPXMC_OPENFLOW_BASIC << 16 | (__u32)f[i].field << 9 |
-			  (__u32)f[i].mask << 8 | (f[i].mask ? 2u * f[i].len : f[i].len);
+		/* Plain headers: Open vSwitch refuses a table-features OXM id with the mask bit
+		 * (OFPBMC_BAD_MASK); maskability is not part of the property. */
+		__u32 h = (__u32)OFPXMC_OPENFLOW_BASIC << 16 | (__u32)f[i].field << 9 | f[i].len;
 
 		p[n++] = (__u8)(h >> 24);
 		p[n++] = (__u8)(h >> 16);
