@@ -474,6 +474,20 @@ int vsxd_vmport_del(struct vsxd_vmport *vp, const struct vsx_tx_key *key)
 	return bpf_map_delete_elem(bpf_map__fd(vp->maps->maps.vsx_tx), key) ? -errno : 0;
 }
 
+int vsxd_vmport_clear(struct vsxd_vmport *vp)
+{
+	int fd = bpf_map__fd(vp->maps->maps.vsx_tx), n = 0;
+	struct vsx_tx_key k;
+
+	/* always restart from the first key: the one just deleted has no successor to ask for */
+	while (!bpf_map_get_next_key(fd, NULL, &k)) {
+		if (bpf_map_delete_elem(fd, &k))
+			return -errno;
+		n++;
+	}
+	return errno == ENOENT ? n : -errno;
+}
+
 int vsxd_vmport_counters(struct vsxd_vmport *vp, __u32 flow_id, struct vsx_offload_counters *out)
 {
 	struct vsx_offload_stats *v;

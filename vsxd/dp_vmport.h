@@ -70,6 +70,11 @@ int vsxd_vmport_remote_del(struct vsxd_vmport *vp, __u32 id);
 int vsxd_vmport_put(struct vsxd_vmport *vp, const struct vsx_tx_key *key,
 		    const struct vsx_tx_entry *e);
 int vsxd_vmport_del(struct vsxd_vmport *vp, const struct vsx_tx_key *key);
+/*
+ * Deletes every entry (a vsxd that reopens a kept datapath knows none of its predecessor's
+ * flows: they go the normal path until promoted again). Returns how many, or -errno.
+ */
+int vsxd_vmport_clear(struct vsxd_vmport *vp);
 
 /* A flow's counters summed over CPUs (bytes: the VM's frames sent through the fast path). */
 int vsxd_vmport_counters(struct vsxd_vmport *vp, __u32 flow_id, struct vsx_offload_counters *out);
