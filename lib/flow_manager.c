@@ -71,6 +71,7 @@ struct vsx_fm {
 
 	uint32_t policy_gen;
 	bool limits_dirty;
+	bool slot_outer; /* slot bytes include the encapsulation (vsx_fm_slot_bytes_outer) */
 	struct vsx_fm_stats st;
 	vsx_fm_move_cb move_cb;
 	void *move_arg;
@@ -283,6 +284,11 @@ void vsx_fm_policy_changed(struct vsx_fm *fm)
 	fm->limits_dirty = true;
 }
 
+void vsx_fm_slot_bytes_outer(struct vsx_fm *fm, bool outer)
+{
+	fm->slot_outer = outer;
+}
+
 void vsx_fm_on_move(struct vsx_fm *fm, vsx_fm_move_cb cb, void *arg)
 {
 	fm->move_cb = cb;
@@ -476,6 +482,12 @@ static int dump_cb(void *arg, const struct vsx_dp_flow *df)
 		/* a new tag: the slot's counters restarted for this flow, fold them from zero */
 		dp = df->counter.packets;
 		db = df->counter.bytes;
+	}
+	if (fm->slot_outer) {
+		/* outer Ethernet 14 + IPv4 20 / IPv6 40 + UDP 8 + VXLAN 8 */
+		uint64_t encap = dp * (df->s.key.flags & VSX_KEY_OUTER_V6 ? 70 : 50);
+
+		db = db > encap ? db - encap : 0;
 	}
 	f->tick_slot_packets += dp;
 	f->tick_slot_bytes += db;

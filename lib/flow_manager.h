@@ -170,6 +170,14 @@ struct vsx_fm *vsx_fm_new(const struct vsx_dp *dp, const struct vsx_offload *ofl
 /* Deletes every offloaded flow's entry (unless keep) and frees fm. */
 void vsx_fm_free(struct vsx_fm *fm, bool keep);
 
+/*
+ * The flow cache counts the whole received frame (outer headers included) where the datapath
+ * does not yet count the inner frame: with outer set, each slot packet's byte count is reduced
+ * by the VXLAN encapsulation the fast path strips (outer Ethernet + IPv4 + UDP + VXLAN = 50
+ * bytes, 70 with an outer IPv6 header), so both paths count inner Ethernet frames. Default off.
+ */
+void vsx_fm_slot_bytes_outer(struct vsx_fm *fm, bool outer);
+
 /* Header decisions, capacity and rate limits are re-evaluated at the next tick. */
 void vsx_fm_policy_changed(struct vsx_fm *fm);
 

@@ -607,6 +607,26 @@ static void test_slot_retag(void **state)
 	env_free(&e);
 }
 
+/* A datapath whose cache counts whole frames: the encapsulation comes off per packet. */
+static void test_slot_bytes_outer(void **state)
+{
+	struct env e;
+	struct vsx_flow_key k4 = fkey(17, 1000), k6 = fkey(17, 1001);
+	struct load l[2] = {{0, 1000, 1050, 0}, {1, 1000, 1070, 0}};
+
+	(void)state;
+	env_init(&e, 16, NULL);
+	vsx_fm_slot_bytes_outer(e.fm, true);
+	k6.flags |= VSX_KEY_OUTER_V6;
+	slot_set(e.f, 0, &k4, 1);
+	slot_set(e.f, 1, &k6, 1);
+	ticks(&e, 3, l, 2);
+	assert_int_equal(flow_of(&e, 0)->bytes, 300 * 1000);
+	assert_int_equal(flow_of(&e, 1)->bytes, 300 * 1000);
+	assert_true(flow_of(&e, 0)->bps > 8e6 - 1 && flow_of(&e, 0)->bps < 8e6 + 1);
+	env_free(&e);
+}
+
 static void test_invalidation(void **state)
 {
 	struct env e;
@@ -908,6 +928,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_close),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_slot_retag),
+		cmocka_unit_test(test_slot_bytes_outer),
 		cmocka_unit_test(test_invalidation),
 		cmocka_unit_test(test_redirect_fail_and_refusals),
 		cmocka_unit_test(test_header_policies),
