@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "rule.h"
+#include <arpa/inet.h>
+#include <vsx/rate.h>
 
 static struct vsx_dp_double *dbl(void *ctx)
 {
@@ -408,14 +410,19 @@ static int ofl_port_del(void *ctx, __u32 port)
 	return 0;
 }
 
+/* As datapath.c's: the fields a key's kind does not use are zero; FLOW keys are IP. */
 static bool key_ok(const struct vsx_offload_key *k)
 {
-	static const __u8 zero_mac[6];
+	static const __u8 zero[16];
 
+	if (k->_pad)
+		return false;
 	if (k->kind == VSX_OFFLOAD_KEY_FLOW)
-		return !memcmp(k->dl_dst, zero_mac, sizeof(zero_mac));
+		return !memcmp(k->dl_dst, zero, 6) &&
+		       (k->dl_type == htons(0x0800) || k->dl_type == htons(0x86dd));
 	if (k->kind == VSX_OFFLOAD_KEY_VM)
-		return !k->nw_proto && !k->dl_type && !k->tp_src && !k->tp_dst;
+		return !k->nw_proto && !k->dl_type && !k->tp_src && !k->tp_dst &&
+		       !memcmp(k->nw_src, zero, 16) && !memcmp(k->nw_dst, zero, 16);
 	return false;
 }
 
@@ -446,6 +453,14 @@ static int ofl_put(void *ctx, const struct vsx_offload_flow *f)
 		return -EINVAL;
 	if (limited(&f->limit) && !d->ocaps.rate_limit)
 		return -EOPNOTSUPP;
+	if (limited(&f->limit)) {
+		struct vsx_rate_bucket
+		    b; /* the XDP provider's conversion refuses the same limits */
+
+		if (vsx_rate_config(&b, f->limit.bits_per_s, f->limit.pkts_per_s,
+				    f->limit.burst_bytes, f->limit.burst_pkts, f->limit.burst_us))
+			return -EINVAL;
+	}
 	if (!d->port_valid[f->port])
 		return -ENOENT;
 	e = entry_of(d, &f->key);
