@@ -122,8 +122,16 @@ static int cmd_set_mode(struct vsxd *d, struct request *rq)
 			 rq->argc < 2 ? "" : rq->argv[1]);
 		return -EINVAL;
 	}
-	__u32 old = d->dp.cfg->mode;
-	__atomic_store_n(&d->dp.cfg->mode, mode, __ATOMIC_RELEASE);
+	__u32 old = 0;
+	int err = vsx_dp_call(&d->dpp, get_mode, &old);
+
+	if (!err)
+		err = vsx_dp_call(&d->dpp, set_mode, mode);
+	if (err) {
+		snprintf(rq->err, sizeof(rq->err), "setting mode %s: %s", vsxd_mode_label(mode),
+			 strerror(-err));
+		return err;
+	}
 	vsxd_rps_sync(d);
 	vsxd_state_save(d);
 	log_info("mode %s -> %s (vsxctl)", vsxd_mode_label(old), vsxd_mode_label(mode));
