@@ -19,36 +19,8 @@
 #include "lib/maps.h"
 #include "lib/classify.h"
 #include "lib/fcf_restore.h"
+#include "lib/egress_maps.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2 * VSX_MAX_MASKS);
-	__type(key, __u32);
-	__type(value, struct vsx_cls_mask);
-} vsx_eg_masks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 2 * VSX_MAX_RULES);
-	__type(key, struct vsx_cls_key);
-	__type(value, struct vsx_cls_val);
-} vsx_eg_rules SEC(".maps");
-
-/* Single-entry array: the egress classifier's bank (vsx_config.cls_bank is the ingress one). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, __u32);
-} vsx_eg_bank SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VSX_MAX_RULES);
-	__type(key, __u32);
-	__type(value, struct vsx_counter);
-} vsx_eg_rule_stats SEC(".maps");
 
 SEC("tc")
 int vsx_egress(struct __sk_buff *skb)

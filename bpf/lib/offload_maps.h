@@ -13,6 +13,7 @@
 
 #include <vsx/offload.h>
 #include <vsx/rate.h>
+#include "vm_port_map.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -35,13 +36,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vsx_offload_cfg);
 } vsx_offload_cfg SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VSX_MAX_VM_PORTS);
-	__type(key, __u32);
-	__type(value, struct vsx_vm_port);
-} vsx_vm_port SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP);

@@ -8,6 +8,11 @@
  *         fragments follow their datagram's first fragment, and so do later outer fragments
  *         of VXLAN (keyed on the outer header) their first outer fragment.
  * Each returns the target core, or VSX_CORE_NONE to stay on the receiving core.
+ *
+ * Bytes: rule and core counters count the frame as received (link counters); a flow's
+ * counters (vsx_flow_stats) count its inner Ethernet frame, bytes - inner_l2_off (the whole
+ * frame when not tunnelled: inner_l2_off is 0), as the fast path counts the same flow
+ * (vsx_offload_stats), so a flow's bytes stay continuous when it moves between the paths.
  */
 #ifndef VSX_BPF_STEER_H
 #define VSX_BPF_STEER_H
@@ -245,7 +250,7 @@ static __noinline int vsx_steer_miss(__u64 *stats, struct vsx_pkt *pkt, struct v
 		s->first_jiffies = now;
 		s->last_jiffies = now;
 		s->flags = flags;
-		vsx_flow_count(&vsx_flow_stats, index, s->tag, bytes);
+		vsx_flow_count(&vsx_flow_stats, index, s->tag, bytes - pkt->inner_l2_off);
 	} else {
 		*index = 0;
 	}
@@ -281,7 +286,7 @@ static __noinline int vsx_steer_later_frag(__u64 *stats, struct vsx_pkt *pkt, __
 		/* the flow's latest packet: a flowlet move measures its idle gap from here */
 		if (s->last_jiffies != now)
 			s->last_jiffies = now;
-		vsx_flow_count(&vsx_flow_stats, &fv->slot, s->tag, bytes);
+		vsx_flow_count(&vsx_flow_stats, &fv->slot, s->tag, bytes - pkt->inner_l2_off);
 	}
 	/* an inner later fragment in an outer first fragment: the outer datagram follows too */
 	if (pkt->facts & VSX_PKT_OUTER_FRAG)
@@ -361,7 +366,7 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 				vsx_flowlet_check(stats, s, now);
 			s->last_jiffies = now;
 		}
-		vsx_flow_count(&vsx_flow_stats, &index, s->tag, bytes);
+		vsx_flow_count(&vsx_flow_stats, &index, s->tag, bytes - pkt->inner_l2_off);
 		if (s->rule_id)
 			vsx_counter_add(&vsx_rule_stats, s->rule_id, bytes);
 		/*

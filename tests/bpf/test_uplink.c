@@ -850,6 +850,46 @@ static void test_cache_tells_ipv6_flows_apart(void **state)
 	}
 }
 
+/*
+ * A flow's cache counters count its inner Ethernet frame (the fast path's vsx_offload_stats
+ * count the same bytes: continuous across moves); rule and core counters the frame received.
+ */
+static void test_flow_bytes_inner_frame(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	struct fixture *f = *state;
+	static struct vsx_flow_stats fs[256];
+	static struct vsx_counter rc[256];
+	struct vsx_flow_slot sl;
+	struct pb p;
+	__u64 by[2] = { 0 }, rb[2] = { 0 };
+	__u32 i = ~0u;
+
+	add_rules(f, (const char *const[]){ "vni=977 actions=irq:1", NULL });
+	vxlan_udp(&p, 977, 0, 5201, NULL); /* 64-byte inner frame, 114 bytes received */
+	assert_int_equal(run(f, &p, NULL, NULL), XDP_REDIRECT);
+	for (__u32 s = 0; s <= f->cfg.flow_slots_mask; s++) {
+		assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vsx_flow_cache), &s, &sl), 0);
+		if ((sl.flags & VSX_SLOT_VALID) && sl.gen == f->cfg.rules_gen && sl.key.vni == htonl(977)) {
+			i = s;
+			break;
+		}
+	}
+	assert_int_not_equal(i, ~0u);
+	for (int round = 0; round < 2; round++) {
+		if (round)
+			assert_int_equal(run(f, &p, NULL, NULL), XDP_REDIRECT);
+		assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vsx_flow_stats), &i, fs), 0);
+		assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.vsx_rule_stats), &sl.rule_id, rc), 0);
+		for (int c = 0; c < f->ncpus; c++) {
+			by[round] += fs[c].tag == sl.tag ? fs[c].bytes : 0;
+			rb[round] += rc[c].bytes;
+		}
+	}
+	assert_int_equal(by[1] - by[0], 64);
+	assert_int_equal(rb[1] - rb[0], p.len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -867,6 +907,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_passes),
 		cmocka_unit_test(test_rx_counts_every_packet),
 		cmocka_unit_test(test_cache_tells_ipv6_flows_apart),
+		cmocka_unit_test(test_flow_bytes_inner_frame),
 	};
 	return cmocka_run_group_tests_name("uplink", tests, setup, teardown);
 }
