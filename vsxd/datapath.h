@@ -173,7 +173,8 @@ int vsxd_dp_offload_host_facts(struct vsxd_datapath *dp);
 int vsxd_dp_port_check(struct vsxd_datapath *dp, __u32 ifindex);
 
 /*
- * Port `port` (1..VSX_MAX_VM_PORTS-1): writes vsx_vm_port (flags as given: set
+ * Port `port` (1..VSX_MAX_VM_PORTS-1; -EINVAL also for ifindex 0 or a MAC that is not a
+ * unicast address): writes vsx_vm_port (flags as given: set
  * VSX_PORT_F_VALID) and the devmap entry vsx_vm_ports[port] = p->ifindex, devmap first so a
  * valid port always has its entry. Rewriting a port's ifindex/VNI/MAC invalidates every
  * entry naming it at once (the datapath checks packets against the port). Does not call

@@ -92,7 +92,12 @@ int vsxd_dp_port_set(struct vsxd_datapath *dp, __u32 port, const struct vsx_vm_p
 {
 	struct bpf_devmap_val dv = { .ifindex = p->ifindex };
 
-	if (!port_ok(port) || !p->ifindex)
+	/*
+	 * A VM's MAC is unicast: with a group address the fast path would hand broadcast or
+	 * multicast frames to this one port, where the bridge floods them to every port.
+	 */
+	if (!port_ok(port) || !p->ifindex || (p->mac[0] & 1) ||
+	    !(p->mac[0] | p->mac[1] | p->mac[2] | p->mac[3] | p->mac[4] | p->mac[5]))
 		return -EINVAL;
 	/* the devmap first: a valid port always has its entry */
 	if (bpf_map_update_elem(bpf_map__fd(dp->up->maps.vsx_vm_ports), &port, &dv, BPF_ANY))
