@@ -125,6 +125,12 @@ struct ctrl {
 	unsigned long long next_change;
 	unsigned long long flow_mods, barriers, errors, vm_events;
 	bool log_converge;
+	/* Until the grace period after the start is over, a host's rules that no known VM wants
+	 * are left alone: they may belong to VMs of hosts that have not reconnected yet, and
+	 * deleting them would stop marking traffic to those VMs (a controller restart must keep
+	 * traffic steered). ctrl_grace_over() then deletes what is still stale. */
+	bool grace_over;
+	size_t stale_kept;
 };
 
 /* inventory.c */
@@ -161,6 +167,8 @@ void ctrl_sync_vm(struct ctrl *c, struct ctrl_vm *vm, unsigned long long chg);
 void ctrl_sync_vm_gone(struct ctrl *c, struct ctrl_vm *vm, unsigned long long chg);
 /* Full resync of one host: every VM's rule there, stale cookies deleted. */
 void ctrl_sync_host(struct ctrl *c, struct ctrl_host *h, unsigned long long chg);
+/* Ends the grace period: every synced host's stale rules are deleted. */
+void ctrl_grace_over(struct ctrl *c);
 /* Sends the BARRIER closing what was sent to every dirty session in `chg`. */
 void ctrl_flush(struct ctrl *c, unsigned long long chg);
 void ctrl_barrier_reply(struct ctrl *c, struct ctrl_sess *s, __u32 xid);

@@ -52,6 +52,8 @@ static void usage(FILE *f)
 		"      --ssl-certificate F\n"
 		"      --ssl-ca-cert F\n"
 		"      --echo-interval MS    echo a quiet switch after MS, drop it after 2*MS (default 5000)\n"
+		"      --resync-grace MS     after starting, keep rules no known VM wants for MS (default\n"
+		"                            10000): they may be VMs of hosts not reconnected yet\n"
 		"      --log-converge        log every change's convergence time\n"
 		"      --log-level LEVEL     err, warn, info (default), debug\n"
 		"      --check               parse the policy file and exit (0 if valid)\n"
@@ -91,6 +93,11 @@ static void on_signal(struct vsx_loop *loop, int fd, short revents, void *ctx)
 		else
 			vsx_loop_stop(loop);
 	}
+}
+
+static void on_grace(struct vsx_loop *loop, struct vsx_timer *t, void *ctx)
+{
+	ctrl_grace_over(&g);
 }
 
 static void on_ctl(void *ctx, int argc, char **argv, struct strbuf *reply)
@@ -188,7 +195,7 @@ static int client(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	enum { O_KEY = 256, O_CERT, O_CA, O_ECHO, O_LOGLEVEL, O_CONVERGE, O_CHECK };
+	enum { O_KEY = 256, O_CERT, O_CA, O_ECHO, O_LOGLEVEL, O_CONVERGE, O_CHECK, O_GRACE };
 	static const struct option opts[] = {
 	    {"listen", required_argument, NULL, 'l'},
 	    {"connect", required_argument, NULL, 'c'},
@@ -201,6 +208,7 @@ int main(int argc, char **argv)
 	    {"log-level", required_argument, NULL, O_LOGLEVEL},
 	    {"log-converge", no_argument, NULL, O_CONVERGE},
 	    {"check", no_argument, NULL, O_CHECK},
+	    {"resync-grace", required_argument, NULL, O_GRACE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -217,6 +225,8 @@ int main(int argc, char **argv)
 	struct vsx_ctl_server_conf cc = {.max_conns = 64, .idle_ms = 5000,
 					 .max_request = VSX_CTL_MAX_REQUEST, .root_only = false};
 	bool check = false;
+	unsigned int grace_ms = 10000;
+	struct vsx_timer *grace;
 	char err[512];
 	int opt, ctl_fd, sfd, ret = 0;
 	sigset_t mask;
@@ -280,6 +290,18 @@ int main(int argc, char **argv)
 		case O_CONVERGE:
 			g.log_converge = true;
 			break;
+		case O_GRACE: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || end == optarg || v > 3600000) {
+				fprintf(stderr, "vsx-controller: --resync-grace %s: expected 0..3600000 ms\n",
+					optarg);
+				return 2;
+			}
+			grace_ms = (unsigned int)v;
+			break;
+		}
 		case O_CHECK:
 			check = true;
 			break;
@@ -350,6 +372,12 @@ int main(int argc, char **argv)
 		s->active = true;
 		s->conn = cons[i];
 		vsx_ofconn_set_user(cons[i], s);
+	}
+	g.grace_over = grace_ms == 0;
+	grace = vsx_loop_add_timer(g.loop, grace_ms, 0, on_grace, NULL);
+	if (!grace) {
+		log_err("out of memory");
+		return 1;
 	}
 	ctl_fd = ctl_listen(sock);
 	if (ctl_fd < 0 || vsx_ctl_server_new(&ctl, g.loop, ctl_fd, &cc, on_ctl, NULL)) {

@@ -123,6 +123,8 @@ static void show_json(const struct ctrl *c, struct strbuf *sb)
 	json_kv_u64(&j, "barriers", c->barriers);
 	json_kv_u64(&j, "errors", c->errors);
 	json_kv_u64(&j, "vm_events", c->vm_events);
+	json_kv_bool(&j, "resync_grace_over", c->grace_over);
+	json_kv_u64(&j, "stale_rules_kept", c->stale_kept);
 	json_key(&j, "hosts");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < c->n_hosts; i++) {

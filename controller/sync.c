@@ -297,6 +297,10 @@ void ctrl_sync_host(struct ctrl *c, struct ctrl_host *h, unsigned long long chg)
 		__u64 ck = h->inst.v[i];
 
 		if (ck && ctrl_slots_get(&want, ctrl_cookie_slot(ck)) != ck) {
+			if (!c->grace_over && !ctrl_slots_get(&want, ctrl_cookie_slot(ck))) {
+				c->stale_kept++; /* maybe a VM of a host not back yet */
+				continue;
+			}
 			host_delete_cookie(c, h, ck);
 			ctrl_slots_del(&h->inst, ctrl_cookie_slot(ck));
 			i--; /* backward shift may have moved an entry here */
@@ -305,6 +309,21 @@ void ctrl_sync_host(struct ctrl *c, struct ctrl_host *h, unsigned long long chg)
 	ctrl_slots_free(&want);
 	ctrl_flush(c, chg);
 	vsx_ofconn_cork(h->sess->conn, false);
+}
+
+void ctrl_grace_over(struct ctrl *c)
+{
+	unsigned long long chg;
+
+	c->grace_over = true;
+	if (!c->stale_kept)
+		return;
+	log_info("resync grace over: deleting rules no known VM wants (%zu kept until now)",
+		 c->stale_kept);
+	c->stale_kept = 0;
+	chg = ctrl_change_begin(c, "stale rules after the resync grace");
+	for (size_t i = 0; i < c->n_hosts; i++)
+		ctrl_sync_host(c, c->hosts[i], chg);
 }
 
 void ctrl_barrier_reply(struct ctrl *c, struct ctrl_sess *s, __u32 xid)

@@ -37,7 +37,7 @@ from os_ken.controller import ofp_event
 from os_ken.controller.handler import (CONFIG_DISPATCHER, DEAD_DISPATCHER,
                                        HANDSHAKE_DISPATCHER, MAIN_DISPATCHER,
                                        set_ev_cls)
-from os_ken.lib import type_desc
+from os_ken.lib import hub, type_desc
 from os_ken.ofproto import ofproto_v1_3, oxm_fields
 
 VSX_EXPERIMENTER = 0x00025658  # lib/ofp_vsx.h VSX_OFP_EXPERIMENTER
@@ -214,6 +214,11 @@ class VsxApp(app_manager.OSKenApp):
         self.hosts = {}
         self.vms = {}
         self.by_dp = {}
+        # As vsx-controller's --resync-grace: after a start, rules no known VM wants are
+        # kept this long (they may be VMs of hosts that have not reconnected yet).
+        self.grace_over = False
+        self.stale_kept = 0
+        hub.spawn_after(float(os.environ.get('VSX_RESYNC_GRACE_S', '10')), self._grace_over)
         self.policy_path = os.environ.get('VSX_POLICY')
         self.policy = Policy()
         if self.policy_path:
@@ -368,13 +373,25 @@ class VsxApp(app_manager.OSKenApp):
                 r = vm.rules.get(kind)
                 if r and (kind == KIND_STEER) == (vm.host is host):
                     want.add(r[0])
+        want_slots = {(c >> 24) & 0xffffffff for c in want}
         for slot, cookie in list(host.installed.items()):
             if cookie not in want:
+                if not self.grace_over and slot not in want_slots:
+                    self.stale_kept += 1
+                    continue
                 self._flow_del_cookie(host, cookie)
                 del host.installed[slot]
                 sent = True
         if sent:
             self._barrier(host, t0)
+
+    def _grace_over(self):
+        self.grace_over = True
+        if self.stale_kept:
+            self.logger.info('vsx: resync grace over: deleting rules no known VM wants')
+            self.stale_kept = 0
+            for h in self._ready():
+                self._sync_host(h)
 
     # ---- inventory ----
 
