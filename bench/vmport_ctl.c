@@ -50,6 +50,7 @@ static const char *const stat_names[VSX_TX_STAT_COUNT] = {
 	[VSX_TX_STAT_HASH_FALLBACK] = "hash_fallback",
 	[VSX_TX_STAT_FCF_WRITTEN] = "fcf_written",
 	[VSX_TX_STAT_L4_CSUM] = "l4_csum",
+	[VSX_TX_STAT_FDB_REFRESH] = "fdb_refresh",
 };
 
 static void usage(FILE *f)

@@ -125,6 +125,13 @@ struct {
 	__type(value, struct vsx_rate_bucket);
 } vsx_tx_rate SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VSX_MAX_VM_PORTS);
+	__type(key, __u32);
+	__type(value, struct vsx_tx_port_state);
+} vsx_tx_port_state SEC(".maps");
+
 #ifdef VSX_VMPORT_TEST_HASH
 __u32 test_hash; /* 0: as if the driver had no hash */
 int test_fib_rc; /* the last bpf_fib_lookup() result */
@@ -144,6 +151,8 @@ extern int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, __u32 *hash,
  * pointer: a no-op for an offset checked against the bound, and the bound the verifier can see.
  */
 #define VSX_TX_OFF_MASK 0x1fff
+/* At least one frame of each VM through the bridge this often (its FDB ageing is 300 s). */
+#define VSX_TX_FDB_REFRESH_NS (60ULL * 1000000000ULL)
 
 static __always_inline void tx_count(__u32 stat)
 {
@@ -325,6 +334,41 @@ static __always_inline __u8 tx_outer_tos(const struct vsx_tx_remote *r, __u8 inn
 	return tos;
 }
 
+/* ---- the bridge's FDB ---- */
+
+/*
+ * The bridge learns where a VM's MAC lives from the frames the VM sends through it, and forgets
+ * it after its ageing time (300 s by default); then the bridge floods frames to that MAC to
+ * every port. Frames on the fast path bypass the bridge, so a VM that only sends on it would
+ * be forgotten: at least one frame every VSX_TX_FDB_REFRESH_NS goes the normal path. Any frame
+ * of the VM's that goes it (ARP, a miss) counts; when none did, the next would-be fast-path
+ * frame is sent that way (VSX_TX_STAT_FDB_REFRESH). Racing CPUs may both send one.
+ */
+static __always_inline void tx_normal_seen(__u32 port_id, __u64 now)
+{
+	struct vsx_tx_port_state *ps = bpf_map_lookup_elem(&vsx_tx_port_state, &port_id);
+
+	if (ps)
+		ps->last_normal_ns = now;
+}
+
+static __always_inline int tx_fdb_refresh_due(__u32 port_id, __u64 now)
+{
+	struct vsx_tx_port_state *ps = bpf_map_lookup_elem(&vsx_tx_port_state, &port_id);
+
+	if (!ps)
+		return 0;
+	if (!ps->last_normal_ns) {
+		/* first fast-path frame: the bridge learnt the VM while its flow was set up */
+		ps->last_normal_ns = now;
+		return 0;
+	}
+	if (now - ps->last_normal_ns < VSX_TX_FDB_REFRESH_NS)
+		return 0;
+	ps->last_normal_ns = now;
+	return 1;
+}
+
 /* ---- the program ---- */
 
 static __always_inline int tx_mac_eq(const __u8 *a, const __u8 *b)
@@ -333,11 +377,14 @@ static __always_inline int tx_mac_eq(const __u8 *a, const __u8 *b)
 		(a[5] ^ b[5])) == 0;
 }
 
-static __always_inline int tx_refuse(struct vsx_offload_stats *st, __u32 stat)
+/* A frame of the VM's with an entry that goes the normal path (through the bridge). */
+static __always_inline int tx_refuse(struct vsx_offload_stats *st, __u32 stat, __u32 port_id,
+				     __u64 now)
 {
 	if (st)
 		st->refused++;
 	tx_count(stat);
+	tx_normal_seen(port_id, now);
 	return XDP_PASS;
 }
 
@@ -359,6 +406,7 @@ int vsx_vmport(struct xdp_md *ctx)
 	__u32 *pp, *bank, udp_len;
 	__be16 sport;
 	__u8 tos, ttl;
+	__u64 now;
 	int rc;
 
 	tx_count(VSX_TX_STAT_SEEN);
@@ -374,18 +422,26 @@ int vsx_vmport(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	/* A VM's own frame: no VXLAN inside is decapsulated (vxlan_port 0). */
-	if (vsx_parse(data, data_end, ifindex, 0, 0, &pkt) != VSX_PARSE_OK ||
-	    (pkt.key.flags & VSX_KEY_VLAN) ||
-	    (pkt.key.dl_type != bpf_htons(ETH_P_IP) && pkt.key.dl_type != bpf_htons(ETH_P_IPV6))) {
+	rc = vsx_parse(data, data_end, ifindex, 0, 0, &pkt);
+	now = bpf_ktime_get_coarse_ns();
+	if (rc > VSX_PARSE_NON_IP) {
 		tx_count(VSX_TX_STAT_NOT_IP);
-		return XDP_PASS;
-	}
-	if (pkt.key.dl_dst[0] & 1) {
-		tx_count(VSX_TX_STAT_MCAST);
 		return XDP_PASS;
 	}
 	if (!tx_mac_eq(pkt.key.dl_src, vp->mac)) {
 		tx_count(VSX_TX_STAT_SPOOF);
+		return XDP_PASS;
+	}
+	/* from here on every XDP_PASS is a frame of the VM's through the bridge */
+	if (rc != VSX_PARSE_OK || (pkt.key.flags & VSX_KEY_VLAN) ||
+	    (pkt.key.dl_type != bpf_htons(ETH_P_IP) && pkt.key.dl_type != bpf_htons(ETH_P_IPV6))) {
+		tx_normal_seen(port_id, now);
+		tx_count(VSX_TX_STAT_NOT_IP);
+		return XDP_PASS;
+	}
+	if (pkt.key.dl_dst[0] & 1) {
+		tx_normal_seen(port_id, now);
+		tx_count(VSX_TX_STAT_MCAST);
 		return XDP_PASS;
 	}
 
@@ -408,28 +464,29 @@ int vsx_vmport(struct xdp_md *ctx)
 		e = bpf_map_lookup_elem(&vsx_tx, &key);
 	}
 	if (!e) {
+		tx_normal_seen(port_id, now);
 		tx_count(VSX_TX_STAT_MISS);
 		return XDP_PASS;
 	}
 	st = bpf_map_lookup_elem(&vsx_tx_stats, &e->flow_id);
 	if (e->vni != vp->vni)
-		return tx_refuse(st, VSX_TX_STAT_VNI);
+		return tx_refuse(st, VSX_TX_STAT_VNI, port_id, now);
 	if (pkt.key.flags & VSX_KEY_FRAG)
-		return tx_refuse(st, VSX_TX_STAT_FRAG);
+		return tx_refuse(st, VSX_TX_STAT_FRAG, port_id, now);
 	if (pkt.key.nw_proto == IPPROTO_TCP) {
 		if (st)
 			st->tcp_flags |= pkt.tcp_flags;
 		if (pkt.tcp_flags & 0x05) /* FIN, RST */
-			return tx_refuse(st, VSX_TX_STAT_TCP_FIN_RST);
+			return tx_refuse(st, VSX_TX_STAT_TCP_FIN_RST, port_id, now);
 	}
 	remote_id = e->remote;
 	r = bpf_map_lookup_elem(&vsx_tx_remote, &remote_id);
 	if (!r || !(r->flags & VSX_TX_R_VALID) || r->port_min > r->port_max)
-		return tx_refuse(st, VSX_TX_STAT_NO_REMOTE);
+		return tx_refuse(st, VSX_TX_STAT_NO_REMOTE, port_id, now);
 	if (frame_len > VSX_TX_MAX_FRAME)
-		return tx_refuse(st, VSX_TX_STAT_MTU);
+		return tx_refuse(st, VSX_TX_STAT_MTU, port_id, now);
 	if (!tx_l4_csum_ok(ctx, &pkt, frame_len))
-		return tx_refuse(st, VSX_TX_STAT_L4_CSUM);
+		return tx_refuse(st, VSX_TX_STAT_L4_CSUM, port_id, now);
 
 	tos = tx_outer_tos(r, pkt.key.nw_tos);
 	ttl = r->ttl;
@@ -458,11 +515,16 @@ int vsx_vmport(struct xdp_md *ctx)
 	test_fib_rc = rc;
 #endif
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
-		return tx_refuse(st, VSX_TX_STAT_MTU);
+		return tx_refuse(st, VSX_TX_STAT_MTU, port_id, now);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return tx_refuse(st, VSX_TX_STAT_FIB_MISS);
+		return tx_refuse(st, VSX_TX_STAT_FIB_MISS, port_id, now);
 	if (r->uplink && fib.ifindex != r->uplink)
-		return tx_refuse(st, VSX_TX_STAT_FIB_UPLINK);
+		return tx_refuse(st, VSX_TX_STAT_FIB_UPLINK, port_id, now);
+
+	if (tx_fdb_refresh_due(port_id, now)) {
+		tx_count(VSX_TX_STAT_FDB_REFRESH);
+		return XDP_PASS;
+	}
 
 	if ((e->flags & VSX_TX_F_RATE) &&
 	    vsx_rate_admit(&vsx_tx_rate, e->rate_id, frame_len, bpf_ktime_get_ns()) != VSX_RATE_PASS) {
@@ -473,7 +535,7 @@ int vsx_vmport(struct xdp_md *ctx)
 	}
 
 	if (bpf_xdp_adjust_head(ctx, -VSX_TX_ENCAP_LEN))
-		return tx_refuse(st, VSX_TX_STAT_NO_ROOM);
+		return tx_refuse(st, VSX_TX_STAT_NO_ROOM, port_id, now);
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
 	{

@@ -17,6 +17,7 @@
  *   percpu "vsx_tx_stats"   flow id -> struct vsx_offload_stats (include/vsx/offload.h)
  *   percpu "vsx_tx_counters" [VSX_TX_STAT_COUNT] __u64: why packets took which path
  *   array  "vsx_tx_rate"    rate id -> struct vsx_rate_bucket (include/vsx/rate.h)
+ *   array  "vsx_tx_port_state" port index -> struct vsx_tx_port_state
  * and, shared with the uplink and egress objects through vsxd's pins: vsx_vm_port (the port's
  * MAC and VNI: what a VM may send with), vsx_config (FCF on/off, VXLAN port), vsx_eg_* (the
  * egress classifier).
@@ -41,6 +42,7 @@
 #define VSX_MAP_TX_STATS "vsx_tx_stats"
 #define VSX_MAP_TX_COUNTERS "vsx_tx_counters"
 #define VSX_MAP_TX_RATE "vsx_tx_rate"
+#define VSX_MAP_TX_PORT_STATE "vsx_tx_port_state"
 #define VSX_PROG_VMPORT "vsx_vmport"
 
 /*
@@ -134,7 +136,14 @@ enum vsx_tx_stat {
 	VSX_TX_STAT_HASH_FALLBACK,  /* no skb hash from the driver: source port from our hash */
 	VSX_TX_STAT_FCF_WRITTEN,    /* an egress rule's FCF written into the outer ToS */
 	VSX_TX_STAT_L4_CSUM,	    /* TCP/UDP checksum not right as sent (left to offload): normal path */
+	VSX_TX_STAT_FDB_REFRESH,    /* sent the normal path so that the bridge keeps the VM's MAC */
 	VSX_TX_STAT_COUNT
 };
+
+/* Array "vsx_tx_port_state" [VSX_MAX_VM_PORTS]: the datapath's per-port memory. */
+struct vsx_tx_port_state {
+	__u64 last_normal_ns; /* latest frame of the VM's through the bridge (coarse ktime) */
+};
+VSX_ASSERT_SIZE(struct vsx_tx_port_state, 8);
 
 #endif

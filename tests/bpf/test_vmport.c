@@ -20,7 +20,7 @@
  * must not take the fast path, each with its counter: a spoofed source MAC, a foreign VNI, a
  * frame on another device, FIB miss (no neighbour, no route), a route out of another device,
  * over the MTU, multicast, VLAN-tagged, ARP, fragments, an inner checksum left to offload, TCP
- * FIN/RST, no entry; and the rate limit.
+ * FIN/RST, no entry; the rate limit; and the bridge FDB refresh.
  *
  * Needs root (namespaces, BPF); exits 77 otherwise.
  */
@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -699,6 +700,57 @@ static void test_rate_limit(void **state)
 	assert_int_equal(flow_stats(4).bytes, before.bytes + 100);
 }
 
+static __u64 coarse_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+static void set_last_normal(__u64 ns)
+{
+	struct vsx_tx_port_state ps = { .last_normal_ns = ns };
+	__u32 port = 1;
+
+	assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.vsx_tx_port_state), &port,
+					     &ps, 0),
+			 0);
+}
+
+/*
+ * The bridge's FDB: after 60 s without a frame of the VM's through the bridge, one frame that
+ * would take the fast path goes the normal path; a frame that went it anyway (ARP) counts.
+ */
+static void test_fdb_refresh(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	static struct pb p, arp;
+	static struct out o;
+	__u64 r0 = counter(VSX_TX_STAT_FDB_REFRESH);
+
+	world();
+	udp4(&p, VM_MAC, PEER_MAC, 0, 100);
+	set_last_normal(coarse_now() - 61000000000ULL);
+	run(&p, &o);
+	assert_int_equal(o.verdict, XDP_PASS);
+	assert_memory_equal(o.data, p.data, p.len);
+	assert_int_equal(counter(VSX_TX_STAT_FDB_REFRESH), r0 + 1);
+	run(&p, &o);
+	assert_int_equal(o.verdict, XDP_REDIRECT);
+
+	pb_init(&arp);
+	pb_eth(&arp, &(struct pb_eth){ .src = VM_MAC, .dst = PEER_MAC });
+	pb_arp(&arp, 1);
+	assert_true(pb_finish(&arp) > 0);
+	set_last_normal(coarse_now() - 61000000000ULL);
+	run(&arp, &o);
+	assert_int_equal(o.verdict, XDP_PASS);
+	run(&p, &o);
+	assert_int_equal(o.verdict, XDP_REDIRECT);
+	assert_int_equal(counter(VSX_TX_STAT_FDB_REFRESH), r0 + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -707,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_isolation),
 		cmocka_unit_test(test_normal_path_cases),
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_fdb_refresh),
 	};
 	return cmocka_run_group_tests_name("vmport", tests, setup, teardown);
 }
