@@ -34,7 +34,7 @@ start_osken() {
 stop_osken() {
 	kill -TERM "$(cat "$TD/osken.pid")"
 	for _ in $(seq 50); do kill -0 "$(cat "$TD/osken.pid")" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$(cat "$TD/osken.pid")" 2>/dev/null
+	kill -KILL "$(cat "$TD/osken.pid")" 2>/dev/null || true
 	rm -f "$TD/osken.pid"
 }
 
