@@ -34,6 +34,8 @@
 #include "lib/parse.h"
 #include "lib/maps.h"
 #include "lib/classify.h"
+#include "lib/egress_maps.h"
+#include "lib/vm_port_map.h"
 #include "lib/fcf_restore.h"
 #include "lib/rate.h"
 
@@ -41,45 +43,11 @@
 #define AF_INET 2
 #endif
 
-/* ---- maps of other objects, shared through vsxd's pins (identical definitions) ---- */
-
-/* The uplink object's VM ports (include/vsx/offload.h). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VSX_MAX_VM_PORTS);
-	__type(key, __u32);
-	__type(value, struct vsx_vm_port);
-} vsx_vm_port SEC(".maps");
-
-/* The egress object's classifier (bpf/egress.bpf.c). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2 * VSX_MAX_MASKS);
-	__type(key, __u32);
-	__type(value, struct vsx_cls_mask);
-} vsx_eg_masks SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 2 * VSX_MAX_RULES);
-	__type(key, struct vsx_cls_key);
-	__type(value, struct vsx_cls_val);
-} vsx_eg_rules SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, __u32);
-} vsx_eg_bank SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, VSX_MAX_RULES);
-	__type(key, __u32);
-	__type(value, struct vsx_counter);
-} vsx_eg_rule_stats SEC(".maps");
+/*
+ * Maps of other objects, shared through vsxd's pins: the uplink object's VM ports and the
+ * egress object's classifier, defined once in their headers (and vsx_config, vsx_stats in
+ * lib/maps.h).
+ */
 
 /* ---- the TX fast path's own (include/vsx/offload_tx.h) ---- */
 
