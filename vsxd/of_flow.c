@@ -6,9 +6,10 @@
  * Batching: each door command recompiles and reinstalls the classifier of its direction
  * (about 850 single commands/s); consecutive FLOW_MODs are therefore queued and applied as
  * one transaction (vsx_flow_txn: one compile and install per direction) when any other
- * message arrives (a BARRIER typically), when the queue is long, or at the end of the event
- * loop round (a zero-delay timer). Never across rounds, so no other door ever finds the
- * table in a transaction. A FLOW_MOD that fails is undone alone and answered at once, in
+ * message arrives (a BARRIER typically), when the queue is as long as the table, or when the
+ * stream pauses (openflow.c's flush timer: no FLOW_MOD for 2 ms, or 200 ms after the first).
+ * The transaction is opened and committed inside one call: no other door ever finds the
+ * table in one. A FLOW_MOD that fails is undone alone and answered at once, in
  * order; if the final install fails, every FLOW_MOD of the batch is answered with
  * FLOW_MOD_FAILED and nothing changed.
  */
@@ -23,7 +24,7 @@
 #include "query.h"
 #include "vsx/ofp_wire.h"
 
-#define MAX_PENDING 8192
+#define MAX_PENDING (VSX_MAX_RULES - 1) /* a batch as large as the table */
 
 static __u64 now_ns(void)
 {
@@ -73,7 +74,7 @@ void vsxd_of_flush(struct vsxd *d)
 	struct vsx_flow_txn tx;
 	bool *ok;
 	char err[256];
-	__u64 now = now_ns();
+	__u64 now = now_ns(), staged;
 	size_t n;
 
 	if (!of || !of->n_pending)
@@ -97,6 +98,7 @@ void vsxd_of_flush(struct vsxd *d)
 	}
 	for (size_t i = 0; i < n; i++)
 		ok[i] = stage(&tx, &of->pending[i], now);
+	staged = now_ns();
 	if (vsxd_rules_txn_commit(d, &tx, err, sizeof(err))) {
 		log_err("openflow: a batch of %zu FLOW_MODs could not be installed: %s", n, err);
 		for (size_t i = 0; i < n; i++)
@@ -104,6 +106,8 @@ void vsxd_of_flush(struct vsxd *d)
 				vsxd_of_error(of->pending[i].s, OFP_ERR_FLOW_MOD_UNKNOWN,
 					      of->pending[i].raw, of->pending[i].raw_len);
 	}
+	log_debug("openflow: batch of %zu FLOW_MODs: staged in %.3f ms, committed in %.3f ms", n,
+		  (double)(staged - now) / 1e6, (double)(now_ns() - staged) / 1e6);
 	free(ok);
 	of->flow_mods += n;
 	of->batches++;
@@ -143,10 +147,13 @@ void vsxd_of_flow_mod(struct vsxd_of_sess *s, const struct ofp_msg *m, const voi
 	p->version = m->version;
 	p->raw_len = len < sizeof(p->raw) ? len : sizeof(p->raw);
 	memcpy(p->raw, raw, p->raw_len);
+	of->last_fm_ms = vsx_loop_now_ms();
+	if (of->n_pending == 1)
+		of->first_fm_ms = of->last_fm_ms;
 	if (of->n_pending >= MAX_PENDING)
 		vsxd_of_flush(s->d);
 	else if (of->flush_timer && of->n_pending == 1)
-		vsx_loop_timer_arm(s->d->loop, of->flush_timer, 0);
+		vsx_loop_timer_arm(s->d->loop, of->flush_timer, VSXD_OF_FLUSH_IDLE_MS);
 }
 
 /* ---- stats ---- */

@@ -86,12 +86,17 @@ static void on_accept(struct vsx_oflistener *l, struct vsx_ofconn *c, void *ctx)
 	(void)ctx; /* the session starts at on_up */
 }
 
+/* The batch's timer: the stream paused, or the batch is old enough. */
 static void flush_cb(struct vsx_loop *loop, struct vsx_timer *t, void *ctx)
 {
 	struct vsxd *d = ctx;
+	unsigned long long now = vsx_loop_now_ms();
 
-	(void)loop;
-	(void)t;
+	if (d->of->n_pending && now - d->of->last_fm_ms < VSXD_OF_FLUSH_IDLE_MS &&
+	    now - d->of->first_fm_ms < VSXD_OF_FLUSH_MAX_MS) {
+		vsx_loop_timer_arm(loop, t, VSXD_OF_FLUSH_IDLE_MS);
+		return;
+	}
 	vsxd_of_flush(d);
 	vsxd_of_send_all(d);
 }

@@ -43,6 +43,10 @@ struct vsxd_of_port {
 	int vm; /* index into conf.vms, -1 for the uplink */
 };
 
+/* The batch is applied when the FLOW_MOD stream pauses this long, or this long after its first. */
+#define VSXD_OF_FLUSH_IDLE_MS 2
+#define VSXD_OF_FLUSH_MAX_MS 200
+
 /* A FLOW_MOD waiting in the batch (of_flow.c). */
 struct vsxd_of_pending {
 	struct vsx_flow_mod fm;
@@ -71,6 +75,7 @@ struct vsxd_of {
 	struct vsx_timer *flush_timer, *port_timer;
 	int nl_fd; /* netlink link events, -1 when none */
 	unsigned long long flow_mods, batches;
+	unsigned long long first_fm_ms, last_fm_ms; /* the pending batch's first and latest FLOW_MOD */
 };
 
 /* A session for a negotiated connection (conn may be NULL); vsxd_of_sess_free applies its
