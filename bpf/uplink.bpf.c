@@ -134,8 +134,8 @@ static __always_inline int vsx_exit_unparsed(__u32 stat, __u32 bytes)
 }
 
 /* The decision out of line (fastpath.h says why), with this object's maps. */
-static __noinline __u64 vsx_decide(__u64 *stats, struct vsx_pkt *pkt, __u32 frame_len,
-				   __u32 outer_tos)
+static __noinline __u64 vsx_decide(struct xdp_md *ctx, __u64 *stats, struct vsx_pkt *pkt,
+				   __u32 frame_len, __u32 outer_tos)
 {
 	const struct vsx_fp_maps m = {
 		.cfg = &vsx_offload_cfg,
@@ -143,9 +143,10 @@ static __noinline __u64 vsx_decide(__u64 *stats, struct vsx_pkt *pkt, __u32 fram
 		.flow_stats = &vsx_offload_stats,
 		.port = &vsx_vm_port,
 		.rate = &vsx_rx_rate,
+		.scratch = &vsx_fp_scratch,
 	};
 
-	return vsx_fp_decide(&m, stats, pkt, frame_len, (__u8)outer_tos);
+	return vsx_fp_decide(&m, ctx, stats, pkt, frame_len, (__u8)outer_tos);
 }
 
 /*
@@ -202,7 +203,7 @@ int vsx_uplink(struct xdp_md *ctx)
 	ocfg = vsx_fp_cfg(&vsx_offload_cfg);
 	if (ocfg && (ocfg->flags & VSX_OFL_CFG_ON) && (ocfg->n_flow | ocfg->n_vm) &&
 	    (pkt.key.flags & VSX_KEY_TUNNEL)) {
-		fp = vsx_decide(stats, &pkt, bytes, outer_tos);
+		fp = vsx_decide(ctx, stats, &pkt, bytes, outer_tos);
 		if (fp == VSX_FP_DROP) {
 			vsx_count_core(stats, bpf_get_smp_processor_id(), bytes);
 			vsx_count_path(stats, VSX_PATH_DROP, bytes);

@@ -11,8 +11,10 @@
  *   vsx_fp_deliver()  on the core steering chose (the uplink program itself, or the cpumap
  *                     program there): devmap redirect, strip the outer headers, count.
  *
- * Reads no packet byte: every fact comes from the parser (struct vsx_pkt), and the frame's
- * length from the context. Every map is a parameter (the uplink passes offload_maps.h's).
+ * Reads no header byte: every fact comes from the parser (struct vsx_pkt), and the frame's
+ * length from the context. The one read of packet data is the outer UDP checksum's, over
+ * the datagram, when the sender set one (vsx_fp_udp4_csum_ok), as the kernel verifies it.
+ * Every map is a parameter (the uplink passes offload_maps.h's).
  *
  * The checks mirror what the kernel does to the packet on the normal path (uplink ->
  * ip_rcv -> udp_rcv -> vxlan_rcv -> bridge -> VM port); any doubt sends the packet there, and
@@ -35,7 +37,7 @@ enum vsx_fp_refusal {
 	VSX_FP_OUTER_L2,     /* outer VLAN tag, or not to the uplink's MAC */
 	VSX_FP_OUTER_IP,     /* not IPv4 with IHL 5 and a correct checksum, not to a VTEP, martian */
 	VSX_FP_LENGTH,	     /* IP or UDP length not the frame's, inner length impossible */
-	VSX_FP_UDP_CSUM,     /* outer UDP checksum set: the kernel verifies it, we do not */
+	VSX_FP_UDP_CSUM,     /* outer UDP checksum wrong (or the datagram too long to verify) */
 	VSX_FP_VXLAN,	     /* VXLAN flags or reserved bits vxlan_rcv refuses */
 	VSX_FP_FRAG,	     /* outer or inner fragment */
 	VSX_FP_ECN,	     /* outer CE over a non-CE inner packet: decapsulation rewrites or drops */
@@ -161,8 +163,6 @@ static __always_inline int vsx_fp_check(const struct vsx_pkt *pkt, const struct 
 	if (pkt->outer_ip_len != frame_len - pkt->outer_l3_off ||
 	    pkt->outer_udp_len != pkt->outer_ip_len - 20)
 		return VSX_FP_LENGTH;
-	if (pkt->facts & VSX_PKT_OUTER_UDP_CSUM)
-		return VSX_FP_UDP_CSUM;
 	if (pkt->facts & VSX_PKT_VXLAN_RSVD)
 		return VSX_FP_VXLAN;
 	if (pkt->facts & VSX_PKT_OUTER_FRAG || k->flags & VSX_KEY_FRAG)
@@ -190,9 +190,65 @@ static __always_inline int vsx_fp_check(const struct vsx_pkt *pkt, const struct 
 	return VSX_FP_OK;
 }
 
+/*
+ * The outer UDP checksum of an IPv4 VXLAN packet, verified as __udp4_lib_rcv() ->
+ * udp4_csum_init() and __skb_checksum_complete() do (XDP sees no checksum state from the
+ * driver): the ones' complement sum of the pseudo-header (addresses, protocol, UDP length)
+ * and the whole datagram (header, checksum field included) must be 0xffff. The datagram is
+ * copied in pieces of at most VSX_FP_CSUM_CHUNK bytes into a per-CPU buffer (scratch, struct
+ * vsx_fp_scratch) by bpf_xdp_load_bytes(), which checks the bounds itself (the verifier cannot
+ * follow a variable-length piece of the packet), and summed there by bpf_csum_diff() (512
+ * bytes at most a call); the last piece is padded with zeros to whole words. Words are summed
+ * as the CPU loads them (csum_partial's way): the fold is then the network-order sum as it
+ * lies in memory. The lengths were checked before: udp_len bytes from outer_l4_off are exactly
+ * the rest of the frame. Datagrams over VSX_FP_CSUM_MAX: refused.
+ */
+#define VSX_FP_CSUM_MAX 4096 /* more than an XDP frame without multi-buffer */
+
+static __always_inline int vsx_fp_udp4_csum_ok(struct xdp_md *ctx, void *scratch_map,
+					       const struct vsx_pkt *pkt)
+{
+	__u32 off = pkt->outer_l4_off, len = pkt->outer_udp_len, zero = 0, i;
+	__u64 sum = (__u64)pkt->key.outer_src[0] + pkt->key.outer_dst[0] +
+		    ((__u32)bpf_htons((__u16)len) << 16) + (IPPROTO_UDP << 8);
+	struct vsx_fp_scratch *sc = bpf_map_lookup_elem(scratch_map, &zero);
+	__s64 r;
+
+	if (!sc || len > VSX_FP_CSUM_MAX || len < 8)
+		return 0;
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	for (i = 0; i < VSX_FP_CSUM_MAX / VSX_FP_CSUM_CHUNK; i++) {
+		if (len < VSX_FP_CSUM_CHUNK)
+			break;
+		if (bpf_xdp_load_bytes(ctx, off, sc->buf, VSX_FP_CSUM_CHUNK))
+			return 0;
+		r = bpf_csum_diff(NULL, 0, (void *)sc->buf, VSX_FP_CSUM_CHUNK, (__u32)sum);
+		if (r < 0)
+			return 0;
+		sum = (__u32)r;
+		off += VSX_FP_CSUM_CHUNK;
+		len -= VSX_FP_CSUM_CHUNK;
+	}
+	len &= VSX_FP_CSUM_CHUNK - 1; /* < VSX_FP_CSUM_CHUNK after the loop; says so to the verifier */
+	if (len) {
+		/* the word the piece ends in is zero beyond it */
+		*(__u32 *)(sc->buf + (len & (VSX_FP_CSUM_CHUNK - 4))) = 0;
+		if (bpf_xdp_load_bytes(ctx, off, sc->buf, len))
+			return 0;
+		r = bpf_csum_diff(NULL, 0, (void *)sc->buf, (len + 3) & ~3u, (__u32)sum);
+		if (r < 0)
+			return 0;
+		sum = (__u32)r;
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
 /* The maps of the fast path's decision (the uplink passes offload_maps.h's). */
 struct vsx_fp_maps {
-	void *cfg, *offload, *flow_stats, *port, *rate;
+	void *cfg, *offload, *flow_stats, *port, *rate, *scratch;
 };
 
 /*
@@ -202,8 +258,9 @@ struct vsx_fp_maps {
  * and the checks then get their own stack frame, not the uplink's, whose deepest call chain
  * (the steering miss path) is near the verifier's limit.
  */
-static __always_inline __u64 vsx_fp_decide(const struct vsx_fp_maps *m, __u64 *stats,
-					   struct vsx_pkt *pkt, __u32 frame_len, __u8 outer_tos)
+static __always_inline __u64 vsx_fp_decide(const struct vsx_fp_maps *m, struct xdp_md *ctx,
+					   __u64 *stats, struct vsx_pkt *pkt, __u32 frame_len,
+					   __u8 outer_tos)
 {
 	struct vsx_offload_cfg *ocfg = vsx_fp_cfg(m->cfg);
 	struct vsx_offload_entry *e = NULL;
@@ -231,7 +288,8 @@ static __always_inline __u64 vsx_fp_decide(const struct vsx_fp_maps *m, __u64 *s
 	id = e->port;
 	port = bpf_map_lookup_elem(m->port, &id);
 	if (!port || e->flow_id >= VSX_MAX_OFFLOADS ||
-	    vsx_fp_check(pkt, ocfg, port, frame_len, outer_tos) != VSX_FP_OK) {
+	    vsx_fp_check(pkt, ocfg, port, frame_len, outer_tos) != VSX_FP_OK ||
+	    ((pkt->facts & VSX_PKT_OUTER_UDP_CSUM) && !vsx_fp_udp4_csum_ok(ctx, m->scratch, pkt))) {
 		vsx_count(stats, VSX_STAT_OFFLOAD_REFUSED);
 		if (fs)
 			fs->refused++;

@@ -58,4 +58,20 @@ struct {
 	__type(value, struct vsx_rate_bucket);
 } vsx_rx_rate SEC(".maps");
 
+/*
+ * Per-CPU scratch "vsx_fp_scratch": where the outer UDP checksum's pieces are copied to be
+ * summed (fastpath.h, vsx_fp_udp4_csum_ok), 4 bytes over a piece for the last one's padding.
+ */
+#define VSX_FP_CSUM_CHUNK 512
+struct vsx_fp_scratch {
+	__u8 buf[VSX_FP_CSUM_CHUNK + 4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vsx_fp_scratch);
+} vsx_fp_scratch SEC(".maps");
+
 #endif

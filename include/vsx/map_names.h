@@ -38,6 +38,7 @@
 #define VSX_MAP_VM_PORTS "vsx_vm_ports"
 #define VSX_MAP_PORT_STATS "vsx_port_stats"
 #define VSX_MAP_RX_RATE "vsx_rx_rate" /* token buckets (include/vsx/rate.h) */
+#define VSX_MAP_FP_SCRATCH "vsx_fp_scratch" /* the outer UDP checksum's buffer */
 
 /* ---- egress (bpf/egress.bpf.c) ---- */
 #define VSX_MAP_EG_MASKS "vsx_eg_masks"

@@ -362,7 +362,7 @@ enum refusal {
 };
 
 static const char *const refusal_names[R_COUNT] = {
-	"outer IPv4 checksum wrong", "outer UDP checksum set", "VXLAN flag other than I",
+	"outer IPv4 checksum wrong", "outer UDP checksum wrong", "VXLAN flag other than I",
 	"VXLAN reserved byte", "Ethernet padding after the datagram", "outer destination not a VTEP",
 	"outer destination MAC not the uplink's", "outer VLAN tag", "IPv6 outer header",
 	"outer IPv4 options", "martian outer source", "outer CE over a not-ECT inner packet",
@@ -386,7 +386,7 @@ static void refusal_packet(enum refusal r, struct pb *p)
 	default_state();
 	default_opts(&o);
 	switch (r) {
-	case R_UDP_CSUM: o.keep_udp_csum = true; break;
+	case R_UDP_CSUM: o.keep_udp_csum = true; o.inner_len = 777; break;
 	case R_NOT_VTEP: o.tun.ip.dst = "192.0.2.9"; break;
 	case R_NOT_UPLINK_MAC: o.tun.eth.dst = "02:00:00:00:00:09"; break;
 	case R_OUTER_VLAN: o.tun.eth.n_vlan = 1; o.tun.eth.vlan[0] = 5; break;
@@ -444,6 +444,7 @@ static void refusal_packet(enum refusal r, struct pb *p)
 	build(&o, &inner, p);
 	switch (r) {
 	case R_OUTER_CSUM: p->data[24] ^= 0x01; break;
+	case R_UDP_CSUM: p->data[OUTER_UDP_CSUM_OFF + 1] ^= 0x40; break;
 	case R_VXLAN_FLAG: p->data[43] = 0x01; break;
 	case R_VXLAN_RSVD: p->data[49] = 0x01; break;
 	case R_PADDING: memset(p->data + p->len, 0, 4); p->len += 4; break;
@@ -473,6 +474,37 @@ static void test_refusals(void **state)
 		/* an entry matched and a check refused it: not a lookup that missed */
 		if (stat(VSX_STAT_OFFLOAD_REFUSED) != refused + 1)
 			fail_msg("%s: not refused by a check (no entry matched?)", refusal_names[r]);
+	}
+	assert_sums();
+}
+
+/*
+ * A sender that sets the outer UDP checksum (Linux's VXLAN with udpcsum): verified over the
+ * datagram, delivered when right (lengths that exercise the 512-byte pieces and a last piece
+ * of 1, 2, 3 bytes over a word), refused when one payload bit is wrong.
+ */
+static void test_udp_csum_verified(void **state)
+{
+	static const size_t lens[] = { 60, 61, 62, 63, 64, 454, 455, 456, 457, 1000, 1514 };
+	static __u8 out[PB_MAX_LEN];
+	struct pb inner, p;
+	struct pkt_opts o;
+	__u32 len;
+
+	default_state();
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		default_opts(&o);
+		o.keep_udp_csum = true;
+		o.inner_len = lens[i];
+		build(&o, &inner, &p);
+		assert_true(p.data[OUTER_UDP_CSUM_OFF] | p.data[OUTER_UDP_CSUM_OFF + 1]);
+		if (run(&p, out, &len) != XDP_REDIRECT || len != inner.len ||
+		    memcmp(out, inner.data, inner.len))
+			fail_msg("inner frame of %zu bytes with a right UDP checksum: not delivered",
+				 lens[i]);
+		p.data[p.len - 1] ^= 0x01; /* the last payload byte: only the checksum sees it */
+		if (run(&p, NULL, NULL) != XDP_PASS)
+			fail_msg("inner frame of %zu bytes with a wrong UDP checksum: delivered", lens[i]);
 	}
 	assert_sums();
 }
@@ -610,7 +642,7 @@ static void test_map_names(void **state)
 		VSX_MAP_FLOW_STATS, VSX_MAP_FRAGS, VSX_MAP_FRAG_SCRATCH, VSX_MAP_CLS_SCRATCH,
 		VSX_MAP_CPU_MAP, VSX_MAP_VM_PRIO, VSX_MAP_OFFLOAD, VSX_MAP_OFFLOAD_STATS,
 		VSX_MAP_OFFLOAD_CFG, VSX_MAP_VM_PORT, VSX_MAP_VM_PORTS, VSX_MAP_PORT_STATS,
-		VSX_MAP_RX_RATE,
+		VSX_MAP_RX_RATE, VSX_MAP_FP_SCRATCH,
 	};
 	struct bpf_map *m;
 	size_t n = 0;
@@ -791,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_decap_exact),
 		cmocka_unit_test(test_vm_entry),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_udp_csum_verified),
 		cmocka_unit_test(test_refusals_counted),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_parser_fixtures),
