@@ -108,6 +108,7 @@ struct ctrl_sess {
 	bool active; /* controller --connect: reconnects, the session lives on */
 	bool stale;  /* active, replaced by a newer session of its host until it reconnects */
 	unsigned long long msgs;
+	struct ctrl_sess *prev, *next; /* every session, for the exit */
 };
 
 struct ctrl {
@@ -121,6 +122,7 @@ struct ctrl {
 	struct ctrl_vm **vms;
 	size_t n_vms, cap_vms;
 	size_t n_sessions;
+	struct ctrl_sess *sessions;
 	struct ctrl_change changes[CTRL_CHANGES];
 	unsigned long long next_change;
 	unsigned long long flow_mods, barriers, errors, vm_events;
@@ -180,6 +182,8 @@ extern const struct vsx_ofconn_cbs ctrl_ofconn_cbs;
 void ctrl_on_accept(struct vsx_oflistener *l, struct vsx_ofconn *conn, void *ctx);
 /* An active connection's session (controller --connect). */
 struct ctrl_sess *ctrl_sess_new(struct ctrl *c);
+/* Closes every session's connection and frees it (at exit; no rule is touched). */
+void ctrl_sess_close_all(struct ctrl *c);
 
 /* show.c */
 void ctrl_show(const struct ctrl *c, bool json, struct strbuf *sb);

@@ -393,14 +393,8 @@ int main(int argc, char **argv)
 	unlink(sock);
 	for (size_t i = 0; i < n_listen; i++)
 		vsx_oflistener_close(lis[i]);
-	for (size_t i = 0; i < n_connect; i++) {
-		struct ctrl_sess *s = vsx_ofconn_user(cons[i]);
-
-		vsx_ofconn_close(cons[i]);
-		free(s->barriers);
-		free(s);
-	}
-	/* Accepted sessions go with the process: their rules stay on the switches. */
+	/* Every connection closes; the switches keep their rules. */
+	ctrl_sess_close_all(&g);
 	ctrl_free(&g);
 	vsx_loop_free(g.loop);
 	close(sfd);

@@ -23,6 +23,10 @@ struct ctrl_sess *ctrl_sess_new(struct ctrl *c)
 	if (s) {
 		s->ctrl = c;
 		c->n_sessions++;
+		s->next = c->sessions;
+		if (c->sessions)
+			c->sessions->prev = s;
+		c->sessions = s;
 	}
 	return s;
 }
@@ -39,10 +43,31 @@ static void sess_reset(struct ctrl_sess *s)
 
 static void sess_free(struct ctrl_sess *s)
 {
+	struct ctrl *c = s->ctrl;
+
 	sess_reset(s);
 	free(s->barriers);
-	s->ctrl->n_sessions--;
+	c->n_sessions--;
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		c->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
 	free(s);
+}
+
+void ctrl_sess_close_all(struct ctrl *c)
+{
+	while (c->sessions) {
+		struct ctrl_sess *s = c->sessions;
+
+		if (s->host && s->host->sess == s)
+			s->host->sess = NULL;
+		if (s->conn)
+			vsx_ofconn_close(s->conn);
+		sess_free(s);
+	}
 }
 
 static void detach(struct ctrl_sess *s, const char *why)

@@ -38,6 +38,8 @@ stop_ctrl() {
 	kill -TERM "$(cat "$TD/ctrl.pid")"
 	for _ in $(seq 50); do kill -0 "$(cat "$TD/ctrl.pid")" 2>/dev/null || break; sleep 0.1; done
 	rm -f "$TD/ctrl.pid"
+	# a sanitizer build reports leaks and errors at exit
+	! grep -q "Sanitizer" "$TD/ctrl.log" || t_fail "vsx-controller: $(grep -A5 Sanitizer "$TD/ctrl.log" | head -20)"
 }
 
 # wait_for SECONDS DESCRIPTION COMMAND...: until COMMAND succeeds.
@@ -130,6 +132,7 @@ t_steer() {
 	wait_for 5 "h1 has the FCF rule" rule_with h1 "dl_dst=$mac" "actions=set_fcf:3/1"
 	on_core "$core" "steered flow"
 	[ "$(cshow | jq '.errors')" = 0 ] || t_fail "switch errors: $(cshow | jq -c '.hosts[] | .last_error')"
+	stop_ctrl
 }
 
 t_late_vm() {
@@ -167,6 +170,7 @@ t_restart() {
 	[ "$(rules_text h2)" = "$before2" ] || t_fail "h2's rules changed: $before2 -> $(rules_text h2)"
 	[ "$(cshow | jq '.flow_mods')" = 0 ] || t_fail "resync sent $(cshow | jq '.flow_mods') FLOW_MODs"
 	on_core 1 "after the restart"
+	stop_ctrl
 }
 
 t_robust() {
@@ -195,6 +199,7 @@ EOF
 	wait_for 5 "steer=none removes h2's rule" no_rule_with h2 "vm_id=3"
 	wait_for 5 "steer=none removes h1's rule" no_rule_with h1 "set_fcf:3"
 	kill -0 "$(cat "$TD/ctrl.pid")" || t_fail "controller died"
+	stop_ctrl
 }
 
 t_run "vsx-controller: a priority VM's flow lands on the core the controller chose" t_steer
