@@ -30,6 +30,7 @@
 
 #include "uplink.skel.h"
 #include "offload_sink.skel.h"
+#include "cpumap_stats.skel.h"
 #include "offload_sink.h"
 #include "parse_fixtures.h"
 #include <vsx/datapath.h>
@@ -816,6 +817,57 @@ static void test_live_redirect(void **state)
 	veth_down(&v);
 }
 
+/*
+ * A VM port that cannot take redirected frames (a veth whose peer has neither XDP nor GRO,
+ * so no NAPI): the verdict is a redirect, and the kernel's devmap refuses the frames after it.
+ * The accounting object's tracepoints (bpf/cpumap_stats.bpf.c) count that per port ifindex in
+ * vsx_port_xmit, which is how the agent sees it and moves the flows back.
+ */
+static void test_live_xmit_fail(void **state)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), ifa;
+	struct cpumap_stats *acct;
+	struct vsx_port_xmit x[256], zero[256];
+	struct pb inner, p;
+	struct pkt_opts o;
+	struct veth v;
+	const __u32 n = 32;
+	__u64 errs = 0;
+
+	snprintf(v.a, sizeof(v.a), "vdpa%d", (int)getpid() % 100000);
+	snprintf(v.b, sizeof(v.b), "vdpb%d", (int)getpid() % 100000);
+	if (sh("ip link add %s type veth peer name %s && ip link set %s up && ip link set %s up",
+	       v.a, v.b, v.a, v.b))
+		skip();
+	snprintf(live_veth, sizeof(live_veth), "%s", v.a);
+	ifa = if_nametoindex(v.a);
+	acct = cpumap_stats__open();
+	assert_non_null(acct);
+	assert_int_equal(bpf_obj_get_info_by_fd(fd_of(skel->maps.vsx_vm_ports), &info, &len), 0);
+	acct->rodata->vsx_devmap_id = info.id;
+	assert_int_equal(cpumap_stats__load(acct), 0);
+	assert_int_equal(cpumap_stats__attach(acct), 0);
+	memset(zero, 0, sizeof(zero));
+	assert_int_equal(bpf_map_update_elem(fd_of(acct->maps.vsx_port_xmit), &ifa, zero, BPF_NOEXIST), 0);
+
+	default_state();
+	set_port(ifa, VNI, PB_MAC_IN_DST, 1500, VSX_PORT_F_VALID);
+	default_opts(&o);
+	build(&o, &inner, &p);
+	assert_int_equal(run_live(&p, n), 0);
+	usleep(100 * 1000);
+	assert_int_equal(bpf_map_lookup_elem(fd_of(acct->maps.vsx_port_xmit), &ifa, x), 0);
+	for (int c = 0; c < ncpus; c++)
+		errs += x[c].redirect_err + x[c].drops;
+	print_message("# port without NAPI: %llu of %u frames refused after the verdict, counted\n",
+		      (unsigned long long)errs, n);
+	assert_int_equal(errs, n);
+	cpumap_stats__destroy(acct);
+	sh("ip link del %s 2>/dev/null", v.a);
+	live_veth[0] = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -830,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_redirect_fail),
 		cmocka_unit_test(test_live_redirect),
+		cmocka_unit_test(test_live_xmit_fail),
 	};
 
 	if (geteuid() != 0) {
