@@ -20,6 +20,8 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <sys/random.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <linux/if_link.h>
 
 #include <bpf/bpf.h>
@@ -129,6 +131,16 @@ int vsxd_vmport_open(struct vsxd_vmport **out, const char *pin_dir)
 			       (int)sizeof(vp->pin_dir)) {
 		free(vp);
 		return -ENAMETOOLONG;
+	}
+	if (pin_dir) {
+		struct statfs st;
+
+		if (statfs(pin_dir, &st) || st.f_type != BPF_FS_MAGIC) {
+			log_err("%s is not a bpffs directory: the TX fast path's maps cannot be pinned there",
+				pin_dir);
+			free(vp);
+			return -EINVAL;
+		}
 	}
 	vp->n_cpus = libbpf_num_possible_cpus();
 	vp->maps = vmport__open();

@@ -33,6 +33,7 @@ struct vsxd_vmport;
 struct vsx_rate_limit;
 struct vsx_offload_counters;
 
+/* -EINVAL when pin_dir is not a directory on a bpffs. */
 int vsxd_vmport_open(struct vsxd_vmport **out, const char *pin_dir);
 /*
  * keep: leave the programs attached and the TX maps pinned (a later vsxd takes over).
