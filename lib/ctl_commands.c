@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "ctl.h"
+
 /* In --help order. */
 const struct vsx_ctl_command vsx_ctl_commands[VSX_CTL_CMD_COUNT] = {
     [VSX_CTL_SHOW] = {"show", 0, 0, "show", "uplink, mode, VMs and datapath summary"},
@@ -17,10 +19,24 @@ const struct vsx_ctl_command vsx_ctl_commands[VSX_CTL_CMD_COUNT] = {
 			  "ignored)"},
     [VSX_CTL_DUMP_RULES] = {"dump-rules", 0, 0, "dump-rules",
 			    "rules with id, priority, match, action, decision, counters"},
-    [VSX_CTL_DUMP_FLOWS] = {"dump-flows", 0, 2, "dump-flows [--limit N]",
-			    "active flows: key, rule, core, packets, bytes, rate, age"},
+    [VSX_CTL_DUMP_FLOWS] = {"dump-flows", 0, 3, "dump-flows [type=T] [--limit N]",
+			    "without type: the steering flow cache (key, rule, core, packets, bytes, "
+			    "rate, age); type=offloaded|onloaded|all: the flow manager's flows on "
+			    "both paths, per-path and total counters, why not offloaded, last move"},
     [VSX_CTL_SET_MODE] = {"set-mode", 1, 1, "set-mode default|rss|vsx",
 			  "switch the steering mode at run time"},
+    [VSX_CTL_OFFLOAD_STATS] = {"offload-stats", 0, 0, "offload-stats",
+			       "the fast path: provider, capacity, flows per path, promotions and "
+			       "demotions by reason, failures, VM ports"},
+    [VSX_CTL_OFFLOAD_POLICY] = {"offload-policy", 0, 0, "offload-policy",
+				"the offload policy in force, as statements"},
+    [VSX_CTL_OFFLOAD_POLICY_SET] = {"offload-policy-set", 1, VSX_CTL_MAX_ARGS - 2,
+				    "offload-policy-set [--replace] STATEMENT",
+				    "change the offload policy at run time, e.g. \"capacity 64\", "
+				    "header tcp,tp_dst=80 never (docs/offload-policy.md)"},
+    [VSX_CTL_OFFLOAD_POLICY_DEL] = {"offload-policy-del", 1, 2,
+				    "offload-policy-del header ID|MATCH / rate-limit SCOPE",
+				    "remove a header policy or a rate limit"},
 };
 
 int vsx_ctl_command_find(const char *name)

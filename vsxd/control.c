@@ -20,6 +20,7 @@
 #include "ctl_render.h"
 #include "ctl_server.h"
 #include "log.h"
+#include "offload.h"
 #include "query.h"
 #include "strbuf.h"
 
@@ -83,25 +84,45 @@ static int cmd_dump_rules(struct vsxd *d, struct request *rq)
 static int cmd_dump_flows(struct vsxd *d, struct request *rq)
 {
 	unsigned long limit = 10000;
-	struct vsxd_q_flows q;
-	int err;
+	bool typed = false;
+	int type = VSXD_Q_FLOWS_ALL, err;
 
 	for (int i = 1; i < rq->argc; i++) {
+		const char *a = rq->argv[i];
 		char *end;
 
-		if (strcmp(rq->argv[i], "--limit") == 0 && i + 1 < rq->argc) {
+		if (strcmp(a, "--limit") == 0 && i + 1 < rq->argc) {
 			errno = 0;
 			limit = strtoul(rq->argv[++i], &end, 10);
-			if (errno || *end || !*rq->argv[i]) {
+			if (errno || *end || !*rq->argv[i] || rq->argv[i][0] == '-') {
 				snprintf(rq->err, sizeof(rq->err), "bad --limit \"%s\"",
 					 rq->argv[i]);
 				return -EINVAL;
 			}
+		} else if (strncmp(a, "type=", 5) == 0 && !typed) {
+			if (vsxd_query_flow_type(a + 5, &type)) {
+				snprintf(rq->err, sizeof(rq->err),
+					 "bad \"%s\": type=offloaded, onloaded or all", a);
+				return -EINVAL;
+			}
+			typed = true;
 		} else {
-			snprintf(rq->err, sizeof(rq->err), "unknown argument \"%s\"", rq->argv[i]);
+			snprintf(rq->err, sizeof(rq->err), "unknown argument \"%s\"", a);
 			return -EINVAL;
 		}
 	}
+	if (typed) {
+		struct vsxd_q_mflows q;
+
+		err = vsxd_query_mflows(d, type, limit, &q);
+		if (err)
+			return err;
+		vsxd_render_mflows(&q, rq->json, rq->out);
+		vsxd_query_mflows_free(&q);
+		return 0;
+	}
+	struct vsxd_q_flows q;
+
 	err = vsxd_query_flows(d, limit, &q);
 	if (err == -EIO)
 		snprintf(rq->err, sizeof(rq->err),
@@ -110,6 +131,107 @@ static int cmd_dump_flows(struct vsxd *d, struct request *rq)
 		return err;
 	vsxd_render_flows(&q, rq->json, rq->out);
 	vsxd_query_flows_free(&q);
+	return 0;
+}
+
+static int cmd_offload_stats(struct vsxd *d, struct request *rq)
+{
+	struct vsxd_q_offload q;
+	int err = vsxd_query_offload(d, &q);
+
+	if (err)
+		return err;
+	vsxd_render_offload(&q, rq->json, rq->out);
+	vsxd_query_offload_free(&q);
+	return 0;
+}
+
+static int cmd_offload_policy(struct vsxd *d, struct request *rq)
+{
+	const struct vsx_ofl_policy *pol = vsxd_offload_policy(d);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!pol) {
+		snprintf(rq->err, sizeof(rq->err), "offload is not initialised in this vsxd");
+		return -EOPNOTSUPP;
+	}
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	int err = vsx_ofl_policy_dump(pol, "", f);
+	if (fclose(f) && !err)
+		err = -ENOMEM;
+	if (err) {
+		free(text);
+		return err;
+	}
+	if (!rq->json) {
+		strbuf_add(rq->out, text, len);
+	} else {
+		struct json j;
+
+		json_init(&j, rq->out);
+		json_obj_begin(&j);
+		json_key(&j, "statements");
+		json_arr_begin(&j);
+		for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+			if (line[0] && line[0] != '#')
+				json_str(&j, line);
+		json_arr_end(&j);
+		json_obj_end(&j);
+		strbuf_puts(rq->out, "\n");
+	}
+	free(text);
+	return 0;
+}
+
+static int cmd_offload_policy_set(struct vsxd *d, struct request *rq)
+{
+	unsigned int flags = 0;
+	int first = 1, err;
+	__u32 id = 0;
+
+	if (strcmp(rq->argv[1], "--replace") == 0) {
+		flags |= VSX_OFL_REPLACE;
+		first = 2;
+	}
+	if (first >= rq->argc) {
+		snprintf(rq->err, sizeof(rq->err), "no statement given");
+		return -EINVAL;
+	}
+	/* One argument may hold several statements ("capacity 4; offload on"); several are the
+	 * words of one statement, as the shell split them. */
+	if (rq->argc - first == 1)
+		err = vsxd_offload_policy_apply(d, rq->argv[first], flags, &id, rq->err,
+						sizeof(rq->err));
+	else
+		err = vsxd_offload_policy_apply_argv(d, rq->argc - first,
+						     (const char *const *)rq->argv + first, flags,
+						     &id, rq->err, sizeof(rq->err));
+	if (err)
+		return err;
+	if (rq->json)
+		strbuf_printf(rq->out, id ? "{\"header_id\":%u}\n" : "{}\n", id);
+	else if (id)
+		strbuf_printf(rq->out, "added header policy %u\n", id);
+	else
+		strbuf_puts(rq->out, "policy changed\n");
+	return 0;
+}
+
+static int cmd_offload_policy_del(struct vsxd *d, struct request *rq)
+{
+	char what[VSX_OFL_STMT_MAX];
+	int err;
+
+	snprintf(what, sizeof(what), "%s%s%s", rq->argv[1], rq->argc > 2 ? " " : "",
+		 rq->argc > 2 ? rq->argv[2] : "");
+	err = vsxd_offload_policy_delete(d, what, rq->err, sizeof(rq->err));
+	if (err)
+		return err;
+	strbuf_puts(rq->out, rq->json ? "{\"deleted\":true}\n" : "deleted\n");
 	return 0;
 }
 
@@ -171,6 +293,10 @@ static int (*const handlers[VSX_CTL_CMD_COUNT])(struct vsxd *d, struct request *
     [VSX_CTL_DUMP_RULES] = cmd_dump_rules,
     [VSX_CTL_DUMP_FLOWS] = cmd_dump_flows,
     [VSX_CTL_SET_MODE] = cmd_set_mode,
+    [VSX_CTL_OFFLOAD_STATS] = cmd_offload_stats,
+    [VSX_CTL_OFFLOAD_POLICY] = cmd_offload_policy,
+    [VSX_CTL_OFFLOAD_POLICY_SET] = cmd_offload_policy_set,
+    [VSX_CTL_OFFLOAD_POLICY_DEL] = cmd_offload_policy_del,
 };
 
 static void handle_request(void *ctx, int argc, char **argv, struct strbuf *reply)

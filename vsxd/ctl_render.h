@@ -16,6 +16,9 @@ void vsxd_render_cores(const struct vsxd_q_cores *q, bool json, struct strbuf *o
 void vsxd_render_stats(const struct vsxd_q_stats *q, bool json, struct strbuf *out);
 void vsxd_render_rules(const struct vsxd_q_rules *q, bool json, struct strbuf *out);
 void vsxd_render_flows(const struct vsxd_q_flows *q, bool json, struct strbuf *out);
+/* The flow manager's flows (dump-flows type=...) and offload-stats (ctl_render_offload.c). */
+void vsxd_render_mflows(const struct vsxd_q_mflows *q, bool json, struct strbuf *out);
+void vsxd_render_offload(const struct vsxd_q_offload *q, bool json, struct strbuf *out);
 /* One line describing a flow key: tunnel, addresses, protocol and ports, FCF. */
 void vsxd_render_flow_key(struct strbuf *sb, const struct vsx_flow_key *k);
 

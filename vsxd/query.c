@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,4 +225,152 @@ void vsxd_query_flows_free(struct vsxd_q_flows *q)
 	free(q->v);
 	q->v = NULL;
 	q->shown = 0;
+}
+
+static const char *const flow_type_names[] = {
+    [VSXD_Q_FLOWS_ALL] = "all",
+    [VSXD_Q_FLOWS_OFFLOADED] = "offloaded",
+    [VSXD_Q_FLOWS_ONLOADED] = "onloaded",
+};
+
+int vsxd_query_flow_type(const char *s, int *type)
+{
+	for (int i = 0; i < (int)(sizeof(flow_type_names) / sizeof(flow_type_names[0])); i++) {
+		if (strcmp(s, flow_type_names[i]) == 0) {
+			*type = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *vsxd_query_flow_type_name(int type)
+{
+	return type >= 0 && type <= VSXD_Q_FLOWS_ONLOADED ? flow_type_names[type] : "?";
+}
+
+struct mflows_walk {
+	struct vsxd_q_mflows *q;
+	unsigned long limit;
+	size_t cap;
+};
+
+static int mflow_cb(void *arg, const struct vsxd_ofl_flow *of)
+{
+	struct mflows_walk *w = arg;
+	struct vsxd_q_mflows *q = w->q;
+	const struct vsx_fm_flow *f = of->f;
+	bool off = f->path == VSX_FM_OFFLOADED;
+	struct vsxd_q_mflow *o;
+
+	if (off)
+		q->offloaded++;
+	else
+		q->onloaded++;
+	if ((q->type == VSXD_Q_FLOWS_OFFLOADED && !off) ||
+	    (q->type == VSXD_Q_FLOWS_ONLOADED && off))
+		return 0;
+	q->packets += f->packets;
+	q->bytes += f->bytes;
+	for (int p = 0; p < 2; p++) {
+		q->path_packets[p] += f->path_packets[p];
+		q->path_bytes[p] += f->path_bytes[p];
+	}
+	if (q->shown >= w->limit)
+		return 0;
+	if (q->shown == w->cap) {
+		size_t ncap = w->cap ? w->cap * 2 : 64;
+		struct vsxd_q_mflow *p = realloc(q->v, ncap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		q->v = p;
+		w->cap = ncap;
+	}
+	o = &q->v[q->shown++];
+	*o = (struct vsxd_q_mflow){
+	    .key = f->key,
+	    .offloaded = off,
+	    .reason = off ? VSX_FM_R_NONE : f->reason,
+	    .core = f->core == VSX_CORE_NONE ? -1 : f->core,
+	    .header_id = f->header_id,
+	    .action = f->action,
+	    .closing = f->closing,
+	    .fragments = f->fragments,
+	    .in_cache = f->in_cache,
+	    .packets = f->packets,
+	    .bytes = f->bytes,
+	    .refused = f->refused,
+	    .redirect_fail = f->redirect_fail,
+	    .rate_dropped = f->rate_dropped,
+	    .pps = f->pps,
+	    .bps = f->bps,
+	    .age_s = (double)of->age_ns / 1e9,
+	    .idle_s = (double)of->idle_ns / 1e9,
+	    .since_move_s = (double)of->since_move_ns / 1e9,
+	    .moved_realtime_s = of->moved_realtime_s,
+	    .moves = f->moves,
+	};
+	memcpy(o->path_packets, f->path_packets, sizeof(o->path_packets));
+	memcpy(o->path_bytes, f->path_bytes, sizeof(o->path_bytes));
+	vsx_fm_key_format(&f->key, o->text, sizeof(o->text));
+	snprintf(o->vm, sizeof(o->vm), "%s", of->vm ? of->vm : "");
+	snprintf(o->tenant, sizeof(o->tenant), "%s", of->tenant ? of->tenant : "");
+	snprintf(o->port, sizeof(o->port), "%s", of->port ? of->port : "");
+	return 0;
+}
+
+int vsxd_query_mflows(struct vsxd *d, int type, unsigned long limit, struct vsxd_q_mflows *q)
+{
+	struct mflows_walk w = {.q = q, .limit = limit};
+	int err;
+
+	memset(q, 0, sizeof(*q));
+	q->type = type;
+	err = vsxd_offload_flows(d, mflow_cb, &w);
+	if (err)
+		vsxd_query_mflows_free(q);
+	return err;
+}
+
+void vsxd_query_mflows_free(struct vsxd_q_mflows *q)
+{
+	free(q->v);
+	q->v = NULL;
+	q->shown = 0;
+}
+
+static int port_cb(void *arg, const struct vsxd_ofl_port *p)
+{
+	struct vsxd_q_offload *q = arg;
+	struct vsxd_q_port *n = realloc(q->ports, (q->n_ports + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	q->ports = n;
+	n = &q->ports[q->n_ports++];
+	*n = (struct vsxd_q_port){
+	    .port = p->port, .ifindex = p->ifindex, .usable = p->usable, .err = p->err};
+	snprintf(n->vm, sizeof(n->vm), "%s", p->vm ? p->vm : "");
+	snprintf(n->ifname, sizeof(n->ifname), "%s", p->ifname ? p->ifname : "");
+	return 0;
+}
+
+int vsxd_query_offload(struct vsxd *d, struct vsxd_q_offload *q)
+{
+	int err;
+
+	memset(q, 0, sizeof(*q));
+	vsxd_offload_stats(d, &q->s);
+	err = vsxd_offload_ports(d, port_cb, q);
+	if (err)
+		vsxd_query_offload_free(q);
+	return err;
+}
+
+void vsxd_query_offload_free(struct vsxd_q_offload *q)
+{
+	free(q->ports);
+	q->ports = NULL;
+	q->n_ports = 0;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "offload.h"
 #include "vsxd.h"
 #include <vsx/cpumap_stats.h>
 #include <vsx/limits.h>
@@ -98,6 +99,55 @@ struct vsxd_q_flows {
 	struct vsxd_q_flow *v; /* shown entries */
 };
 
+/* dump-flows type=...: the flow manager's flows (vsxd/offload.h), both paths. */
+enum vsxd_q_flow_type {
+	VSXD_Q_FLOWS_ALL = 0,
+	VSXD_Q_FLOWS_OFFLOADED,
+	VSXD_Q_FLOWS_ONLOADED,
+};
+
+struct vsxd_q_mflow {
+	struct vsx_offload_key key;
+	char text[160]; /* the key as vsx_fm_key_format() writes it */
+	char vm[VSX_OFL_NAME_SIZE], tenant[VSX_OFL_NAME_SIZE], port[16];
+	bool offloaded;
+	int reason; /* enum vsx_fm_reason: why not offloaded (VSX_FM_R_NONE when offloaded) */
+	int core;   /* steering's core, -1: none */
+	__u32 header_id;
+	int action; /* enum vsx_ofl_action of the header policy that matched */
+	bool closing, fragments, in_cache;
+	/* continuous across moves: totals and per path (index enum vsx_fm_path) */
+	__u64 packets, bytes, path_packets[2], path_bytes[2];
+	__u64 refused, redirect_fail, rate_dropped;
+	double pps, bps; /* over the flow manager's window */
+	double age_s, idle_s;
+	double since_move_s;	   /* when moves > 0 */
+	long long moved_realtime_s; /* CLOCK_REALTIME of the last move, 0: never moved */
+	__u32 moves;
+};
+
+struct vsxd_q_mflows {
+	int type;		     /* enum vsxd_q_flow_type */
+	size_t offloaded, onloaded;  /* every flow of the manager, whatever type selects */
+	size_t shown;		     /* entries in v: of type, up to the limit */
+	struct vsxd_q_mflow *v;
+	/* sums over the flows of type (shown or not) */
+	__u64 packets, bytes, path_packets[2], path_bytes[2];
+};
+
+struct vsxd_q_port {
+	char vm[VSX_OFL_NAME_SIZE], ifname[16];
+	__u32 port, ifindex;
+	bool usable;
+	int err;
+};
+
+struct vsxd_q_offload {
+	struct vsxd_ofl_stats s;
+	size_t n_ports;
+	struct vsxd_q_port *ports;
+};
+
 void vsxd_query_show(const struct vsxd *d, struct vsxd_q_show *out);
 void vsxd_query_cores(struct vsxd *d, struct vsxd_q_cores *out);
 /* 0 or -errno (the counters could not be read). */
@@ -108,5 +158,14 @@ void vsxd_query_rules_free(struct vsxd_q_rules *r);
 /* Up to limit of the live flows. 0, -EIO (no jiffies) or -ENOMEM; vsxd_query_flows_free. */
 int vsxd_query_flows(struct vsxd *d, unsigned long limit, struct vsxd_q_flows *out);
 void vsxd_query_flows_free(struct vsxd_q_flows *f);
+/* "all", "offloaded" or "onloaded" into *type; -EINVAL otherwise. */
+int vsxd_query_flow_type(const char *s, int *type);
+const char *vsxd_query_flow_type_name(int type);
+/* Up to limit of the flow manager's flows of type. 0 or -ENOMEM; vsxd_query_mflows_free. */
+int vsxd_query_mflows(struct vsxd *d, int type, unsigned long limit, struct vsxd_q_mflows *out);
+void vsxd_query_mflows_free(struct vsxd_q_mflows *f);
+/* Offload totals and the VM ports. 0 or -ENOMEM; vsxd_query_offload_free. */
+int vsxd_query_offload(struct vsxd *d, struct vsxd_q_offload *out);
+void vsxd_query_offload_free(struct vsxd_q_offload *q);
 
 #endif

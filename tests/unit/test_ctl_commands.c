@@ -34,8 +34,16 @@ static void test_find_and_args(void **state)
 	assert_false(vsx_ctl_command_args_ok(VSX_CTL_SHOW, 1));
 	assert_false(vsx_ctl_command_args_ok(VSX_CTL_ADD_RULE, 0));
 	assert_true(vsx_ctl_command_args_ok(VSX_CTL_ADD_RULE, 1));
-	assert_true(vsx_ctl_command_args_ok(VSX_CTL_DUMP_FLOWS, 2));
-	assert_false(vsx_ctl_command_args_ok(VSX_CTL_DUMP_FLOWS, 3));
+	/* dump-flows type=T --limit N */
+	assert_true(vsx_ctl_command_args_ok(VSX_CTL_DUMP_FLOWS, 3));
+	assert_false(vsx_ctl_command_args_ok(VSX_CTL_DUMP_FLOWS, 4));
+	assert_int_equal(vsx_ctl_command_find("offload-stats"), VSX_CTL_OFFLOAD_STATS);
+	assert_false(vsx_ctl_command_args_ok(VSX_CTL_OFFLOAD_STATS, 1));
+	/* a statement's words, as the shell split them: "header tcp,tp_dst=80 never" */
+	assert_false(vsx_ctl_command_args_ok(VSX_CTL_OFFLOAD_POLICY_SET, 0));
+	assert_true(vsx_ctl_command_args_ok(VSX_CTL_OFFLOAD_POLICY_SET, 4));
+	assert_true(vsx_ctl_command_args_ok(VSX_CTL_OFFLOAD_POLICY_DEL, 2));
+	assert_false(vsx_ctl_command_args_ok(VSX_CTL_OFFLOAD_POLICY_DEL, 3));
 	assert_false(vsx_ctl_command_args_ok(VSX_CTL_CMD_COUNT, 0));
 }
 
