@@ -160,7 +160,12 @@ int vsxd_dp_offload_enable(struct vsxd_datapath *dp, bool on);
  * uplink's own addresses and MAC; this replaces the addresses.
  */
 int vsxd_dp_offload_set_vteps(struct vsxd_datapath *dp, const __be32 *addrs, size_t n);
-/* The uplink's MAC and (up to VSX_OFL_MAX_VTEPS) IPv4 addresses, as vsxd_dp_open() sets them. */
+/* The same for IPv6 VTEP addresses (at most VSX_OFL_MAX_VTEPS6, 4 network-order words each). */
+int vsxd_dp_offload_set_vteps6(struct vsxd_datapath *dp, const __be32 (*addrs)[4], size_t n);
+/*
+ * The uplink's MAC, IPv4 addresses (up to VSX_OFL_MAX_VTEPS) and non-link-local IPv6
+ * addresses (up to VSX_OFL_MAX_VTEPS6), as vsxd_dp_open() sets them.
+ */
 int vsxd_dp_offload_host_facts(struct vsxd_datapath *dp);
 
 /*

@@ -52,13 +52,31 @@ int vsxd_dp_offload_set_vteps(struct vsxd_datapath *dp, const __be32 *addrs, siz
 	return 0;
 }
 
-/* The uplink's MAC and IPv4 addresses into vsx_offload_cfg (at every start). */
+int vsxd_dp_offload_set_vteps6(struct vsxd_datapath *dp, const __be32 (*addrs)[4], size_t n)
+{
+	if (!dp->ofl_cfg)
+		return -EOPNOTSUPP;
+	if (n > VSX_OFL_MAX_VTEPS6)
+		return -EINVAL;
+	/* a slot is cleared before it is rewritten: never half of one address and half another */
+	for (size_t i = 0; i < VSX_OFL_MAX_VTEPS6; i++) {
+		for (int w = 0; w < 4; w++)
+			__atomic_store_n(&dp->ofl_cfg->vtep6[i][w], 0, __ATOMIC_RELEASE);
+		if (i >= n)
+			continue;
+		for (int w = 3; w >= 0; w--) /* word 0 last: the slot is all-zero (unused) till then */
+			__atomic_store_n(&dp->ofl_cfg->vtep6[i][w], addrs[i][w], __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/* The uplink's MAC and IPv4/IPv6 addresses into vsx_offload_cfg (at every start). */
 int vsxd_dp_offload_host_facts(struct vsxd_datapath *dp)
 {
-	__be32 addrs[VSX_OFL_MAX_VTEPS];
+	__be32 addrs[VSX_OFL_MAX_VTEPS], addrs6[VSX_OFL_MAX_VTEPS6][4];
 	struct ifaddrs *ifa, *i;
 	struct ifreq ifr = {};
-	size_t n = 0;
+	size_t n = 0, n6 = 0;
 	int fd, err;
 
 	if (!dp->ofl_cfg)
@@ -74,13 +92,22 @@ int vsxd_dp_offload_host_facts(struct vsxd_datapath *dp)
 	memcpy(dp->ofl_cfg->uplink_mac, ifr.ifr_hwaddr.sa_data, 6);
 	if (getifaddrs(&ifa))
 		return -errno;
-	for (i = ifa; i && n < VSX_OFL_MAX_VTEPS; i = i->ifa_next) {
-		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || strcmp(i->ifa_name, dp->ifname))
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr || strcmp(i->ifa_name, dp->ifname))
 			continue;
-		addrs[n++] = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+		if (i->ifa_addr->sa_family == AF_INET && n < VSX_OFL_MAX_VTEPS) {
+			addrs[n++] = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+		} else if (i->ifa_addr->sa_family == AF_INET6 && n6 < VSX_OFL_MAX_VTEPS6) {
+			const struct in6_addr *a = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+
+			if (IN6_IS_ADDR_LINKLOCAL(a)) /* a VTEP address is routable */
+				continue;
+			memcpy(addrs6[n6++], a, 16);
+		}
 	}
 	freeifaddrs(ifa);
-	return vsxd_dp_offload_set_vteps(dp, addrs, n);
+	err = vsxd_dp_offload_set_vteps(dp, addrs, n);
+	return err ? err : vsxd_dp_offload_set_vteps6(dp, (const __be32(*)[4])addrs6, n6);
 }
 
 static bool port_ok(__u32 port)

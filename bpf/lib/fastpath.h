@@ -13,7 +13,7 @@
  *
  * Reads no header byte: every fact comes from the parser (struct vsx_pkt), and the frame's
  * length from the context. The one read of packet data is the outer UDP checksum's, over
- * the datagram, when the sender set one (vsx_fp_udp4_csum_ok), as the kernel verifies it.
+ * the datagram, when the sender set one (vsx_fp_udp_csum_ok), as the kernel verifies it.
  * Every map is a parameter (the uplink passes offload_maps.h's).
  *
  * The checks mirror what the kernel does to the packet on the normal path (uplink ->
@@ -128,6 +128,28 @@ static __always_inline int vsx_ipv4_martian_src(__be32 a)
 	return (h >> 24) == 0 || (h >> 24) == 127 || (h >> 28) == 0xe || h == 0xffffffff;
 }
 
+/* The IPv6 sources ip6_rcv_core() refuses: multicast (RFC 4291 2.7), loopback; and unspecified. */
+static __always_inline int vsx_ipv6_martian_src(const __be32 *a)
+{
+	return (bpf_ntohl(a[0]) >> 24) == 0xff ||
+	       (!a[0] && !a[1] && !a[2] && (a[3] == bpf_htonl(1) || !a[3]));
+}
+
+/* Whether the IPv6 address is one of the configured VTEPs (an all-zero slot is none). */
+static __always_inline int vsx_vtep6(const struct vsx_offload_cfg *ocfg, const __be32 *a)
+{
+	int hit = 0;
+
+#pragma unroll
+	for (int i = 0; i < VSX_OFL_MAX_VTEPS6; i++) {
+		const __be32 *v = ocfg->vtep6[i];
+
+		hit |= (v[0] | v[1] | v[2] | v[3]) && v[0] == a[0] && v[1] == a[1] && v[2] == a[2] &&
+		       v[3] == a[3];
+	}
+	return hit;
+}
+
 /*
  * Whether the kernel path would take this packet and deliver its inner frame to `port`
  * unchanged. frame_len: the received frame's bytes; outer_tos: the outer ToS as the kernel
@@ -137,31 +159,42 @@ static __always_inline int vsx_fp_check(const struct vsx_pkt *pkt, const struct 
 					const struct vsx_vm_port *port, __u32 frame_len, __u8 outer_tos)
 {
 	const struct vsx_flow_key *k = &pkt->key;
-	__u32 l3_len, i;
+	__u32 l3_len, i, hdr_len;
 	int vtep = 0;
 
 	/* Outer Ethernet: untagged, to us (eth_type_trans: PACKET_HOST, else ip_rcv drops). */
 	if (pkt->facts & VSX_PKT_OUTER_VLAN || !vsx_mac_eq(pkt->outer_dl_dst, ocfg->uplink_mac))
 		return VSX_FP_OUTER_L2;
 	/*
-	 * Outer IP: IPv4 (an IPv6 outer UDP checksum is mandatory, and not verified here), IHL 5
-	 * (no options for ip_rcv_options to judge), header checksum right (ip_rcv_core), to one
-	 * of our VTEP addresses (local delivery), from a source routing accepts.
+	 * Outer IPv4: IHL 5 (no options for ip_rcv_options to judge), header checksum right
+	 * (ip_rcv_core), to one of our VTEP addresses (local delivery), from a source routing
+	 * accepts. Outer IPv6: no extension headers (ip6_rcv_core, ipv6_parse_hopopts), a UDP
+	 * checksum (udp6_csum_init refuses zero without udp6zerocsumrx, which Linux's VXLAN
+	 * leaves off), to a VTEP, from a source ip6_rcv_core accepts.
 	 */
-	if (k->flags & VSX_KEY_OUTER_V6 || pkt->outer_l4_off != pkt->outer_l3_off + 20 ||
-	    !(pkt->facts & VSX_PKT_OUTER_CSUM_OK) || vsx_ipv4_martian_src(k->outer_src[0]))
-		return VSX_FP_OUTER_IP;
+	if (k->flags & VSX_KEY_OUTER_V6) {
+		if (pkt->outer_l4_off != pkt->outer_l3_off + 40 || !(pkt->facts & VSX_PKT_OUTER_UDP_CSUM) ||
+		    vsx_ipv6_martian_src(k->outer_src) || !vsx_vtep6(ocfg, k->outer_dst))
+			return VSX_FP_OUTER_IP;
+		hdr_len = 40;
+	} else {
+		if (pkt->outer_l4_off != pkt->outer_l3_off + 20 || !(pkt->facts & VSX_PKT_OUTER_CSUM_OK) ||
+		    vsx_ipv4_martian_src(k->outer_src[0]))
+			return VSX_FP_OUTER_IP;
 #pragma unroll
-	for (i = 0; i < VSX_OFL_MAX_VTEPS; i++)
-		vtep |= ocfg->vtep4[i] && ocfg->vtep4[i] == k->outer_dst[0];
-	if (!vtep)
-		return VSX_FP_OUTER_IP;
+		for (i = 0; i < VSX_OFL_MAX_VTEPS; i++)
+			vtep |= ocfg->vtep4[i] && ocfg->vtep4[i] == k->outer_dst[0];
+		if (!vtep)
+			return VSX_FP_OUTER_IP;
+		hdr_len = 20;
+	}
 	/*
-	 * Lengths: ip_rcv_core drops tot_len > frame and trims a shorter one (padding we would
-	 * deliver); udp_rcv the same with the UDP length. Equal, or the normal path.
+	 * Lengths: ip_rcv_core / ip6_rcv_core drop a stated length beyond the frame and trim a
+	 * shorter one (padding we would deliver); udp_rcv the same with the UDP length. Equal,
+	 * or the normal path.
 	 */
 	if (pkt->outer_ip_len != frame_len - pkt->outer_l3_off ||
-	    pkt->outer_udp_len != pkt->outer_ip_len - 20)
+	    pkt->outer_udp_len != pkt->outer_ip_len - hdr_len)
 		return VSX_FP_LENGTH;
 	if (pkt->facts & VSX_PKT_VXLAN_RSVD)
 		return VSX_FP_VXLAN;
@@ -191,9 +224,9 @@ static __always_inline int vsx_fp_check(const struct vsx_pkt *pkt, const struct 
 }
 
 /*
- * The outer UDP checksum of an IPv4 VXLAN packet, verified as __udp4_lib_rcv() ->
- * udp4_csum_init() and __skb_checksum_complete() do (XDP sees no checksum state from the
- * driver): the ones' complement sum of the pseudo-header (addresses, protocol, UDP length)
+ * The outer UDP checksum of a VXLAN packet, verified as __udp4_lib_rcv() -> udp4_csum_init()
+ * (IPv6: udp6_csum_init()) and __skb_checksum_complete() do (XDP sees no checksum state from
+ * the driver): the ones' complement sum of the pseudo-header (addresses, protocol, UDP length)
  * and the whole datagram (header, checksum field included) must be 0xffff. The datagram is
  * copied in pieces of at most VSX_FP_CSUM_CHUNK bytes into a per-CPU buffer (scratch, struct
  * vsx_fp_scratch) by bpf_xdp_load_bytes(), which checks the bounds itself (the verifier cannot
@@ -205,17 +238,24 @@ static __always_inline int vsx_fp_check(const struct vsx_pkt *pkt, const struct 
  */
 #define VSX_FP_CSUM_MAX 4096 /* more than an XDP frame without multi-buffer */
 
-static __always_inline int vsx_fp_udp4_csum_ok(struct xdp_md *ctx, void *scratch_map,
-					       const struct vsx_pkt *pkt)
+static __always_inline int vsx_fp_udp_csum_ok(struct xdp_md *ctx, void *scratch_map,
+					      const struct vsx_pkt *pkt)
 {
+	const struct vsx_flow_key *k = &pkt->key;
 	__u32 off = pkt->outer_l4_off, len = pkt->outer_udp_len, zero = 0, i;
-	__u64 sum = (__u64)pkt->key.outer_src[0] + pkt->key.outer_dst[0] +
-		    ((__u32)bpf_htons((__u16)len) << 16) + (IPPROTO_UDP << 8);
 	struct vsx_fp_scratch *sc = bpf_map_lookup_elem(scratch_map, &zero);
+	__u64 sum;
 	__s64 r;
 
 	if (!sc || len > VSX_FP_CSUM_MAX || len < 8)
 		return 0;
+	if (k->flags & VSX_KEY_OUTER_V6) /* RFC 8200 8.1: addresses, 32-bit length, next header */
+		sum = (__u64)k->outer_src[0] + k->outer_src[1] + k->outer_src[2] + k->outer_src[3] +
+		      k->outer_dst[0] + k->outer_dst[1] + k->outer_dst[2] + k->outer_dst[3] +
+		      bpf_htonl(len) + bpf_htonl(IPPROTO_UDP);
+	else /* RFC 768: addresses, zero, protocol, 16-bit length */
+		sum = (__u64)k->outer_src[0] + k->outer_dst[0] +
+		      ((__u32)bpf_htons((__u16)len) << 16) + (IPPROTO_UDP << 8);
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	for (i = 0; i < VSX_FP_CSUM_MAX / VSX_FP_CSUM_CHUNK; i++) {
@@ -289,7 +329,7 @@ static __always_inline __u64 vsx_fp_decide(const struct vsx_fp_maps *m, struct x
 	port = bpf_map_lookup_elem(m->port, &id);
 	if (!port || e->flow_id >= VSX_MAX_OFFLOADS ||
 	    vsx_fp_check(pkt, ocfg, port, frame_len, outer_tos) != VSX_FP_OK ||
-	    ((pkt->facts & VSX_PKT_OUTER_UDP_CSUM) && !vsx_fp_udp4_csum_ok(ctx, m->scratch, pkt))) {
+	    ((pkt->facts & VSX_PKT_OUTER_UDP_CSUM) && !vsx_fp_udp_csum_ok(ctx, m->scratch, pkt))) {
 		vsx_count(stats, VSX_STAT_OFFLOAD_REFUSED);
 		if (fs)
 			fs->refused++;

@@ -60,7 +60,7 @@ struct {
 
 /*
  * Per-CPU scratch "vsx_fp_scratch": where the outer UDP checksum's pieces are copied to be
- * summed (fastpath.h, vsx_fp_udp4_csum_ok), 4 bytes over a piece for the last one's padding.
+ * summed (fastpath.h, vsx_fp_udp_csum_ok), 4 bytes over a piece for the last one's padding.
  */
 #define VSX_FP_CSUM_CHUNK 512
 struct vsx_fp_scratch {

@@ -92,11 +92,12 @@ VSX_ASSERT_SIZE(struct vsx_vm_port, 24);
  * Array "vsx_offload_cfg" [1]: what the fast path checks a packet's outer headers against,
  * written by the agent (vsxd/datapath.c) from the uplink. Only a packet the host itself would
  * receive is fast-pathed: outer destination MAC the uplink's, outer destination IPv4 one of
- * the local VTEP addresses (0: unused slot). n_flow / n_vm count the entries of each kind in
+ * the local VTEP addresses (IPv4: vtep4, IPv6: vtep6; all-zero: unused slot). n_flow / n_vm count the entries of each kind in
  * "vsx_offload" (raised before an insert, lowered after a delete): a kind with no entries
  * costs no lookup, so steering's hit path pays one compare while nothing is offloaded.
  */
 #define VSX_OFL_MAX_VTEPS 4
+#define VSX_OFL_MAX_VTEPS6 2
 
 enum {
 	VSX_OFL_CFG_ON = 1 << 0, /* the fast path looks packets up at all */
@@ -110,8 +111,9 @@ struct vsx_offload_cfg {
 	__u16 _pad;
 	__be32 vtep4[VSX_OFL_MAX_VTEPS];
 	__u32 _pad2;
+	__be32 vtep6[VSX_OFL_MAX_VTEPS6][4];
 };
-VSX_ASSERT_SIZE(struct vsx_offload_cfg, 40);
+VSX_ASSERT_SIZE(struct vsx_offload_cfg, 72);
 
 /*
  * Per-CPU array "vsx_port_stats" [VSX_MAX_VM_PORTS]: what the fast path handed to each VM

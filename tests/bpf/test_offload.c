@@ -67,6 +67,7 @@ static void write_ofl_cfg(__u32 flags, __u32 n_flow, __u32 n_vm)
 
 	assert_int_equal(pb_parse_mac(PB_MAC_DST, o.uplink_mac), 0);
 	inet_pton(AF_INET, PB_IP4_DST, &o.vtep4[1]);
+	inet_pton(AF_INET6, PB_IP6_DST, o.vtep6[1]);
 	assert_int_equal(bpf_map_update_elem(fd_of(skel->maps.vsx_offload_cfg), &zero, &o, 0), 0);
 }
 
@@ -365,7 +366,7 @@ enum refusal {
 static const char *const refusal_names[R_COUNT] = {
 	"outer IPv4 checksum wrong", "outer UDP checksum wrong", "VXLAN flag other than I",
 	"VXLAN reserved byte", "Ethernet padding after the datagram", "outer destination not a VTEP",
-	"outer destination MAC not the uplink's", "outer VLAN tag", "IPv6 outer header",
+	"outer destination MAC not the uplink's", "outer VLAN tag", "IPv6 outer, zero UDP checksum",
 	"outer IPv4 options", "martian outer source", "outer CE over a not-ECT inner packet",
 	"inner VLAN tag", "inner multicast source MAC", "inner first fragment",
 	"inner later fragment", "outer first fragment", "inner tot_len beyond the frame",
@@ -449,6 +450,7 @@ static void refusal_packet(enum refusal r, struct pb *p)
 	case R_VXLAN_FLAG: p->data[43] = 0x01; break;
 	case R_VXLAN_RSVD: p->data[49] = 0x01; break;
 	case R_PADDING: memset(p->data + p->len, 0, 4); p->len += 4; break;
+	case R_OUTER_V6: p->data[14 + 40 + 6] = p->data[14 + 40 + 7] = 0; break;
 	default: break;
 	}
 }
@@ -507,6 +509,39 @@ static void test_udp_csum_verified(void **state)
 		if (run(&p, NULL, NULL) != XDP_PASS)
 			fail_msg("inner frame of %zu bytes with a wrong UDP checksum: delivered", lens[i]);
 	}
+	assert_sums();
+}
+
+/* IPv6 outer headers: delivered when to a VTEP with a right checksum, else the normal path. */
+static void test_outer_ipv6(void **state)
+{
+	static __u8 out[PB_MAX_LEN];
+	struct pb inner, p;
+	struct pkt_opts o;
+	__u32 len;
+
+	default_state();
+	for (size_t n = 60; n < 1400; n += 333) {
+		default_opts(&o);
+		o.tun.v6 = true;
+		o.inner_len = n;
+		build(&o, &inner, &p);
+		if (run(&p, out, &len) != XDP_REDIRECT || len != inner.len || memcmp(out, inner.data, inner.len))
+			fail_msg("IPv6 outer, %zu-byte inner frame: not delivered", n);
+		p.data[p.len - 1] ^= 0x80;
+		if (run(&p, NULL, NULL) != XDP_PASS)
+			fail_msg("IPv6 outer, %zu-byte inner frame, wrong UDP checksum: delivered", n);
+	}
+	default_opts(&o);
+	o.tun.v6 = true;
+	o.tun.ip.dst = "2001:db8::99"; /* not a VTEP */
+	build(&o, &inner, &p);
+	assert_int_equal(run(&p, NULL, NULL), XDP_PASS);
+	default_opts(&o);
+	o.tun.v6 = true;
+	o.tun.ip.src = "ff02::1"; /* multicast source */
+	build(&o, &inner, &p);
+	assert_int_equal(run(&p, NULL, NULL), XDP_PASS);
 	assert_sums();
 }
 
@@ -876,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_vm_entry),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_udp_csum_verified),
+		cmocka_unit_test(test_outer_ipv6),
 		cmocka_unit_test(test_refusals_counted),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_parser_fixtures),
