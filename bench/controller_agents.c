@@ -8,15 +8,18 @@
  * VM_PORT_STATUS when a VM starts, VM_PORTS_REPLY on request) of lib/ofp_vsx.h.
  *
  *   controller_agents --controller TARGET --hosts N [--socket PATH | --settle-ms MS]
- *                     [--rounds R] [--cores C] [--timeout-ms MS]
+ *                     [--rounds R] [--cores C] [--timeout-ms MS] [--move]
  *
  * It waits until the controller shows every host synced (`show --json` on vsx-controller's
  * control socket; with --settle-ms, for a controller without one: every host negotiated and
  * MS more), then R times: host (r % N) reports a new VM (VM ID r+1, a MAC of its own) and every
  * host records when the BARRIER arrives that closes the FLOW_MOD naming that VM's rule (the
  * steering rule on the VM's host, the FCF rule on every other). A round's convergence is the
- * last such time minus the time the report was sent: one clock, one process. Output: one line
- * per round, then
+ * last such time minus the time the report was sent: one clock, one process. Then every host
+ * must hold one steering rule per VM it runs and one FCF rule per VM elsewhere; with --move,
+ * VM 0 then moves from host 0 to host 1 (ADD there, then DELETE on host 0) and the tables must
+ * follow. Output: one
+ * line per round, then
  *   agents: hosts=N rounds=R converge_ms_median=A converge_ms_max=B flow_mods=F
  */
 #include <errno.h>
@@ -39,6 +42,7 @@
 struct flow {
 	__u64 cookie;
 	__u16 priority;
+	bool fcf; /* a set_fcf rule (sender), else steering (receiver) */
 };
 
 struct agent {
@@ -108,12 +112,26 @@ static void on_up(struct vsx_ofconn *c, void *ctx)
 	send_vsx(a, VSX_EXP_HOST_INFO, vsx_ofconn_next_xid(c), NULL);
 }
 
-static void flow_add(struct agent *a, __u64 cookie, __u16 prio)
+/* A FLOW_MOD's first apply-actions action is the vsx set_fcf experimenter action. */
+static bool is_fcf(const struct ofp_flow_mod *fm)
+{
+	for (size_t i = 0; i < fm->n_instructions; i++)
+		for (size_t j = 0; j < fm->instructions[i].n_actions; j++) {
+			const struct ofp_action *act = &fm->instructions[i].actions[j];
+
+			if (act->type == 0xffff && act->experimenter == VSX_OFP_EXPERIMENTER &&
+			    act->data_len >= 2 && act->data[1] == 2 && act->data[0] == 0)
+				return true;
+		}
+	return false;
+}
+
+static void flow_add(struct agent *a, __u64 cookie, __u16 prio, bool fcf)
 {
 	/* The controller's cookies carry one slot per rule (bits 55..24): same slot, same entry. */
 	for (size_t i = 0; i < a->n_flows; i++)
 		if ((a->flows[i].cookie >> 24) == (cookie >> 24)) {
-			a->flows[i] = (struct flow){cookie, prio};
+			a->flows[i] = (struct flow){cookie, prio, fcf};
 			return;
 		}
 	if (a->n_flows == a->cap_flows) {
@@ -125,7 +143,7 @@ static void flow_add(struct agent *a, __u64 cookie, __u16 prio)
 		a->flows = f;
 		a->cap_flows = cap;
 	}
-	a->flows[a->n_flows++] = (struct flow){cookie, prio};
+	a->flows[a->n_flows++] = (struct flow){cookie, prio, fcf};
 }
 
 static void flow_del(struct agent *a, __u64 cookie, __u64 mask)
@@ -195,7 +213,7 @@ static void on_msg(struct vsx_ofconn *c, const struct ofp_msg *m, const void *ra
 	case OFPK_FLOW_MOD:
 		a->flow_mods++;
 		if (m->flow_mod.command == OFPFC_ADD)
-			flow_add(a, m->flow_mod.cookie, m->flow_mod.priority);
+			flow_add(a, m->flow_mod.cookie, m->flow_mod.priority, is_fcf(&m->flow_mod));
 		else if (m->flow_mod.command == OFPFC_DELETE ||
 			 m->flow_mod.command == OFPFC_DELETE_STRICT)
 			flow_del(a, m->flow_mod.cookie, m->flow_mod.cookie_mask);
@@ -267,6 +285,76 @@ static void run_ms(struct vsx_loop *loop, unsigned int ms)
 		vsx_loop_run_once(loop, 5);
 }
 
+/* Every agent holds one steering rule per VM it hosts and one FCF rule per VM elsewhere:
+ * what the controller's built-in policy wants. 0, or -1 (why printed when verbose). */
+static int check_tables(bool verbose)
+{
+	size_t total = 0;
+
+	for (int i = 0; i < n_agents; i++)
+		total += agents[i].n_vms;
+	for (int i = 0; i < n_agents; i++) {
+		size_t steer = 0, fcf = 0;
+
+		for (size_t k = 0; k < agents[i].n_flows; k++) {
+			if (agents[i].flows[k].fcf)
+				fcf++;
+			else
+				steer++;
+		}
+		if (steer != agents[i].n_vms || fcf != total - agents[i].n_vms) {
+			if (verbose)
+				fprintf(stderr,
+					"controller_agents: host %d holds %zu steering and %zu FCF rules, "
+					"wants %zu and %zu\n",
+					i, steer, fcf, agents[i].n_vms, total - agents[i].n_vms);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* VM 0 moves from host 0 to host 1 (ADD there, then DELETE here), until every table is right. */
+static int move_vm(struct vsx_loop *loop, unsigned int timeout_ms)
+{
+	struct agent *from = &agents[0], *to = &agents[1];
+	struct vsx_vm_port_info vm = from->vms[0];
+	unsigned long long t0 = now_us(), end = vsx_loop_now_ms() + timeout_ms;
+
+	/* As a live migration does: the new host reports the VM before the old one drops it. */
+	to->vms = realloc(to->vms, (to->n_vms + 1) * sizeof(vm));
+	if (!to->vms)
+		return -1;
+	vm.reason = VSX_VM_ADD;
+	vm.port_no = 500;
+	to->vms[to->n_vms++] = vm;
+	send_vsx(to, VSX_EXP_VM_PORT_STATUS, vsx_ofconn_next_xid(to->conn), &vm);
+	/* The two reports travel on different connections: let the ADD be handled first (the
+	 * new host steers the VM), so the controller sees a move, not a stop and a start. */
+	for (;;) {
+		size_t steer = 0;
+
+		for (size_t k = 0; k < to->n_flows; k++)
+			steer += !to->flows[k].fcf;
+		if (steer == to->n_vms)
+			break;
+		if (vsx_loop_now_ms() > end)
+			return check_tables(true);
+		vsx_loop_run_once(loop, 5);
+	}
+	memmove(from->vms, from->vms + 1, (from->n_vms - 1) * sizeof(vm));
+	from->n_vms--;
+	vm.reason = VSX_VM_DELETE;
+	send_vsx(from, VSX_EXP_VM_PORT_STATUS, vsx_ofconn_next_xid(from->conn), &vm);
+	while (check_tables(false) && vsx_loop_now_ms() < end)
+		vsx_loop_run_once(loop, 5);
+	if (check_tables(true))
+		return -1;
+	printf("move: vm=%s host0->host1 tables_ok_ms=%.3f\n", vm.name,
+	       (double)(now_us() - t0) / 1000.0);
+	return 0;
+}
+
 static int cmp_d(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -277,7 +365,7 @@ static int cmp_d(const void *a, const void *b)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: controller_agents --controller TARGET --hosts N [--socket PATH] "
-		   "[--settle-ms MS] [--rounds R] [--cores C] [--timeout-ms MS]\n");
+		   "[--settle-ms MS] [--rounds R] [--cores C] [--timeout-ms MS] [--move]\n");
 }
 
 int main(int argc, char **argv)
@@ -287,10 +375,12 @@ int main(int argc, char **argv)
 	    {"socket", required_argument, NULL, 's'},	  {"rounds", required_argument, NULL, 'r'},
 	    {"cores", required_argument, NULL, 'C'},	  {"timeout-ms", required_argument, NULL, 't'},
 	    {"settle-ms", required_argument, NULL, 'S'},  {"help", no_argument, NULL, 'h'},
+	    {"move", no_argument, NULL, 'm'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *target = NULL, *sock = "/run/vsx-controller.sock";
 	int rounds = 5, opt, settle_ms = -1;
+	bool move = false;
 	unsigned int timeout_ms = 20000;
 	struct vsx_ofconn_conf conf = {.versions = 1u << OFP13_VERSION,
 				       .echo_interval_ms = 0,
@@ -325,6 +415,9 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			settle_ms = atoi(optarg);
+			break;
+		case 'm':
+			move = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -435,6 +528,12 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		run_ms(loop, 20);
 	}
+	/* The rules each host holds after the rounds, then (--move) after VM 0 moves. */
+	t_end = vsx_loop_now_ms() + 2000;
+	while (check_tables(false) && vsx_loop_now_ms() < t_end)
+		vsx_loop_run_once(loop, 5);
+	if (check_tables(true) || (move && n_agents > 1 && move_vm(loop, timeout_ms)))
+		return 1;
 	for (int i = 0; i < n_agents; i++)
 		total_mods += agents[i].flow_mods;
 	qsort(conv, (size_t)rounds, sizeof(*conv), cmp_d);

@@ -11,6 +11,9 @@
 #   restart   the controller stops: the rules stay and traffic stays steered; it starts again:
 #             it resyncs from the switches' flow tables without adding or removing a rule,
 #             and traffic is still on the chosen core
+#   fleet     no lab: 200 simulated hosts (bench/controller_agents.c, the real protocol over
+#             TCP): every VM start reaches every host, each host holds exactly the rules the
+#             policy implies, and a VM moving between hosts (new host first) is followed
 #   robust    a peer sending garbage and a peer that connects and says nothing do not disturb
 #             the controller; SIGHUP with a broken policy keeps the old one, a fixed one applies
 #
@@ -202,6 +205,25 @@ EOF
 	stop_ctrl
 }
 
+t_fleet() {
+	local agents=$O/bench/controller_agents port
+	[ -x "$CTRL" ] && [ -x "$agents" ] || t_skip "$CTRL or $agents not built (make O=$O progs tests)"
+	TD=$TMP/fleet
+	mkdir -p "$TD"
+	trap '[ -f "$TD/ctrl.pid" ] && kill "$(cat "$TD/ctrl.pid")" 2>/dev/null; true' EXIT
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	"$CTRL" -l "ptcp:$port:127.0.0.1" -s "$TD/ctrl.sock" --log-converge >"$TD/ctrl.log" 2>&1 &
+	echo $! >"$TD/ctrl.pid"
+	for _ in $(seq 50); do [ -S "$TD/ctrl.sock" ] && break; sleep 0.1; done
+	"$agents" --controller "tcp:127.0.0.1:$port" --hosts 200 --socket "$TD/ctrl.sock" \
+		--rounds 5 --move --timeout-ms 30000 >"$TD/agents.out" 2>&1 ||
+		t_fail "agents: $(tail -n 5 "$TD/agents.out") $(tail -n 5 "$TD/ctrl.log")"
+	diag "$(tail -n 2 "$TD/agents.out" | tr '\n' ' ')"
+	grep -q "vm bench-vm0 moved from host" "$TD/ctrl.log" || t_fail "the move was not seen as one"
+	stop_ctrl
+}
+
+t_run "vsx-controller: 200 simulated hosts, every rule where the policy wants it, a VM move" t_fleet
 t_run "vsx-controller: a priority VM's flow lands on the core the controller chose" t_steer
 t_run "vsx-controller: a VM started after the controller connected gets its rules" t_late_vm
 t_run "vsx-controller: a restart keeps traffic steered and changes no rule" t_restart
