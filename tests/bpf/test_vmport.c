@@ -722,6 +722,44 @@ static void set_last_normal(__u64 ns)
  * The bridge's FDB: after 60 s without a frame of the VM's through the bridge, one frame that
  * would take the fast path goes the normal path; a frame that went it anyway (ARP) counts.
  */
+/* A flow entry is looked up before the destination entry, and counts for its own flow id. */
+static void test_flow_entry_first(void **state)
+{
+	SKIP_UNLESS_ROOT();
+	static struct pb p, other;
+	static struct out o;
+	struct vsx_tx_key k = { .port = 1, .kind = VSX_TX_KEY_FLOW, .nw_proto = 17,
+				.dl_type = htons(0x0800), .tp_src = htons(45001),
+				.tp_dst = htons(5001) };
+	struct vsx_offload_stats f6, f1;
+
+	world();
+	mac(PEER_MAC, k.dl_dst);
+	k.nw_src[0] = ip4("10.1.0.1");
+	k.nw_dst[0] = ip4("10.1.0.2");
+	put_entry(&k, R_MAIN, VNI, 6, 0, 0);
+	f6 = flow_stats(6);
+	f1 = flow_stats(1);
+	udp4(&p, VM_MAC, PEER_MAC, 0, 200);
+	run(&p, &o);
+	assert_int_equal(o.verdict, XDP_REDIRECT);
+	assert_int_equal(flow_stats(6).packets, f6.packets + 1);
+	assert_int_equal(flow_stats(6).bytes, f6.bytes + 200);
+	assert_int_equal(flow_stats(1).packets, f1.packets);
+	/* another flow to the same VM: the destination entry */
+	pb_init(&other);
+	pb_eth(&other, &(struct pb_eth){ .src = VM_MAC, .dst = PEER_MAC });
+	pb_ipv4(&other, &(struct pb_ip){ .src = "10.1.0.1", .dst = "10.1.0.2" });
+	pb_udp(&other, 45002, 5001);
+	pb_pad_to(&other, 200);
+	assert_true(pb_finish(&other) > 0);
+	run(&other, &o);
+	assert_int_equal(o.verdict, XDP_REDIRECT);
+	assert_int_equal(flow_stats(1).packets, f1.packets + 1);
+	assert_int_equal(flow_stats(6).packets, f6.packets + 1);
+	assert_int_equal(bpf_map_delete_elem(bpf_map__fd(fx.skel->maps.vsx_tx), &k), 0);
+}
+
 static void test_fdb_refresh(void **state)
 {
 	SKIP_UNLESS_ROOT();
@@ -759,6 +797,7 @@ int main(void)
 		cmocka_unit_test(test_isolation),
 		cmocka_unit_test(test_normal_path_cases),
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_flow_entry_first),
 		cmocka_unit_test(test_fdb_refresh),
 	};
 	return cmocka_run_group_tests_name("vmport", tests, setup, teardown);
