@@ -69,10 +69,12 @@ def main():
     sizes = sorted({r["size"] for r in tput})
     if tput:
         print()
-        print("Received by h2's VMs, one flow at the generator's full rate (medians [min-max] over %d reps):"
-              % max(int(r["rep"]) for r in tput))
-        print("%-7s %5s  %-26s %-22s %-20s %-22s %-16s %s" % ("case", "size", "rx pps", "rx Gb/s", "loss %",
-                                                                "CPU s/Mpkt", "core busy %", "fast path %"))
+        rate = tput[0].get("rate", "0")
+        print("Received by h2's VMs, one flow %s (medians [min-max] over %d reps):"
+              % ("at the generator's full rate" if rate in ("0", 0) else "offered %s bit/s" % rate,
+                 max(int(r["rep"]) for r in tput)))
+        print("%-7s %5s  %-24s %-24s %-22s %-18s %-22s %-14s %s" % (
+            "case", "size", "offered pps", "rx pps", "rx Gb/s", "loss %", "CPU s/Mpkt", "core busy %", "fast path %"))
         for s in sizes:
             for c in cases:
                 rs = [r for r in tput if r["case"] == c and r["size"] == s]
@@ -81,8 +83,8 @@ def main():
                 d = {k: agg(rs, k) for k in ("rx_pps", "offered_pps", "rx_gbps", "loss_pct", "cpu_s_per_mpkt",
                                              "core_s_per_mpkt", "core_busy_pct", "host_cpu_s", "fast_pct")}
                 summary["tput"].setdefault(str(s), {})[c] = d
-                print("%-7s %5d  %-26s %-22s %-20s %-22s %-16s %s" % (
-                    c, s, cell(d["rx_pps"]), cell(d["rx_gbps"], "%.3f"), cell(d["loss_pct"], "%.1f"),
+                print("%-7s %5d  %-24s %-24s %-22s %-18s %-22s %-14s %s" % (
+                    c, s, cell(d["offered_pps"]), cell(d["rx_pps"]), cell(d["rx_gbps"], "%.3f"), cell(d["loss_pct"], "%.1f"),
                     cell(d["cpu_s_per_mpkt"], "%.3f"), cell(d["core_busy_pct"]),
                     cell(d["fast_pct"]) if c == "vsx" else "-"))
         print("(CPU s/Mpkt: the measured core's cpumap kthread + ksoftirqd (kernel, vsx) or OVS's pmd processing")
