@@ -22,7 +22,12 @@ struct slot_state {
 	uint32_t slot, tag;
 	uint32_t flow; /* index + 1; 0: empty entry */
 	uint64_t packets, bytes;
+	uint64_t seen; /* the tick it was last in a dump */
 };
+
+/* A slot missing from a dump (skipped while being rewritten, say) keeps its last reading this
+ * many ticks, so that it is not counted again from zero when it comes back with its tag. */
+#define SLOT_KEEP_TICKS 50
 
 struct slot_table {
 	struct slot_state *e;
@@ -474,8 +479,9 @@ static int dump_cb(void *arg, const struct vsx_dp_flow *df)
 		f->fragments = true;
 
 	old = slot_find(c->old, df->slot, false);
-	if (old && old->tag == df->s.tag && old->flow == f->index + 1 &&
-	    df->counter.packets >= old->packets && df->counter.bytes >= old->bytes) {
+	if (old && old->flow && old->tag == df->s.tag && df->counter.packets >= old->packets &&
+	    df->counter.bytes >= old->bytes) {
+		/* the same flow in the same slot (a slot's tag names its flow) */
 		dp = df->counter.packets - old->packets;
 		db = df->counter.bytes - old->bytes;
 	} else {
@@ -483,6 +489,8 @@ static int dump_cb(void *arg, const struct vsx_dp_flow *df)
 		dp = df->counter.packets;
 		db = df->counter.bytes;
 	}
+	if (old)
+		old->seen = UINT64_MAX; /* carried: not copied again below */
 	if (fm->slot_outer) {
 		/* outer Ethernet 14 + IPv4 20 / IPv6 40 + UDP 8 + VXLAN 8 */
 		uint64_t encap = dp * (df->s.key.flags & VSX_KEY_OUTER_V6 ? 70 : 50);
@@ -497,6 +505,7 @@ static int dump_cb(void *arg, const struct vsx_dp_flow *df)
 		cur->flow = f->index + 1;
 		cur->packets = df->counter.packets;
 		cur->bytes = df->counter.bytes;
+		cur->seen = fm->st.ticks;
 	}
 	return 0;
 }
@@ -522,6 +531,17 @@ static void read_cache(struct vsx_fm *fm)
 		note_err(fm, r);
 		/* keep the previous reading: the next dump folds against it */
 		return;
+	}
+	/* slots not in this dump but seen lately: carried over with their last reading */
+	for (size_t i = 0; i < c.old->size; i++) {
+		const struct slot_state *o = &c.old->e[i];
+		struct slot_state *n;
+
+		if (!o->flow || o->seen == UINT64_MAX || fm->st.ticks - o->seen > SLOT_KEEP_TICKS)
+			continue;
+		n = slot_find(c.cur, o->slot, true);
+		if (n && !n->flow)
+			*n = *o;
 	}
 	{
 		struct slot_table t = fm->slots[0];
@@ -569,21 +589,30 @@ static void read_offloaded(struct vsx_fm *fm, struct vsx_fm_flow *f, struct ofl_
 
 static void fold(struct vsx_fm *fm, struct vsx_fm_flow *f, const struct ofl_delta *d)
 {
-	uint64_t tp = f->tick_slot_packets > d->packets ? f->tick_slot_packets : d->packets;
-	uint64_t tb = f->tick_slot_bytes > d->bytes ? f->tick_slot_bytes : d->bytes;
+	/* in the cache at both reads: it counted everything; else the fast path's count fills in */
+	bool cont = f->in_cache && f->was_in_cache;
+	uint64_t tp = cont || f->tick_slot_packets > d->packets ? f->tick_slot_packets : d->packets;
+	uint64_t tb = cont || f->tick_slot_bytes > d->bytes ? f->tick_slot_bytes : d->bytes;
+	uint64_t before = f->packets;
 	bool fresh = f->ring_n == 0;
 	struct vsx_fm_sample *s, *base = NULL;
 
-	f->packets += tp;
-	f->bytes += tb;
+	f->slot_packets += tp;
+	f->slot_bytes += tb;
 	f->path_packets[VSX_FM_OFFLOADED] += d->packets;
 	f->path_bytes[VSX_FM_OFFLOADED] += d->bytes;
-	f->path_packets[VSX_FM_NORMAL] += tp - d->packets;
-	f->path_bytes[VSX_FM_NORMAL] += tb - d->bytes;
+	if (f->slot_packets > f->path_packets[VSX_FM_OFFLOADED] &&
+	    f->slot_packets - f->path_packets[VSX_FM_OFFLOADED] > f->path_packets[VSX_FM_NORMAL])
+		f->path_packets[VSX_FM_NORMAL] = f->slot_packets - f->path_packets[VSX_FM_OFFLOADED];
+	if (f->slot_bytes > f->path_bytes[VSX_FM_OFFLOADED] &&
+	    f->slot_bytes - f->path_bytes[VSX_FM_OFFLOADED] > f->path_bytes[VSX_FM_NORMAL])
+		f->path_bytes[VSX_FM_NORMAL] = f->slot_bytes - f->path_bytes[VSX_FM_OFFLOADED];
+	f->packets = f->path_packets[VSX_FM_NORMAL] + f->path_packets[VSX_FM_OFFLOADED];
+	f->bytes = f->path_bytes[VSX_FM_NORMAL] + f->path_bytes[VSX_FM_OFFLOADED];
 	f->refused += d->refused;
 	f->redirect_fail += d->redirect_fail;
 	f->rate_dropped += d->rate_dropped;
-	if (tp || d->refused || d->rate_dropped || d->redirect_fail)
+	if (f->packets != before || d->refused || d->rate_dropped || d->redirect_fail)
 		f->active_ns = fm->now;
 	f->tick_slot_packets = 0;
 	f->tick_slot_bytes = 0;
@@ -662,10 +691,11 @@ static bool demote(struct vsx_fm *fm, struct vsx_fm_flow *f, int why, int reason
 
 	/* what it delivered since this tick's read, before its counters go */
 	read_offloaded(fm, f, &d);
-	f->packets += d.packets;
-	f->bytes += d.bytes;
 	f->path_packets[VSX_FM_OFFLOADED] += d.packets;
 	f->path_bytes[VSX_FM_OFFLOADED] += d.bytes;
+	/* the cache counts them too, at its next read: the normal share is cache - fast, once */
+	f->packets = f->path_packets[VSX_FM_NORMAL] + f->path_packets[VSX_FM_OFFLOADED];
+	f->bytes = f->path_bytes[VSX_FM_NORMAL] + f->path_bytes[VSX_FM_OFFLOADED];
 	f->refused += d.refused;
 	f->redirect_fail += d.redirect_fail;
 	f->rate_dropped += d.rate_dropped;
@@ -1010,8 +1040,10 @@ int vsx_fm_tick(struct vsx_fm *fm, uint64_t now_ns)
 	fm->now = now_ns;
 	fm->first_err = 0;
 	fm->st.ticks++;
-	for (size_t i = 0; i < fm->max_flows; i++)
+	for (size_t i = 0; i < fm->max_flows; i++) {
+		fm->flows[i].was_in_cache = fm->flows[i].in_cache;
 		fm->flows[i].in_cache = false;
+	}
 	read_cache(fm);
 	for (size_t i = 0; i < fm->max_flows; i++) {
 		struct vsx_fm_flow *f = &fm->flows[i];

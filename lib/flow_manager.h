@@ -27,6 +27,13 @@
  * and the new values are folded on top of what the flow had. At most one tick of a slot's
  * packets is lost when its flow is evicted between two reads.
  *
+ * The two readings are not simultaneous (the cache is read first), so per tick the fast delta
+ * may hold a few packets the cache counts only at the next tick. Summing per-tick maxima would
+ * add that jitter up; instead, while the flow stays in the cache its totals follow the cache
+ * alone, the fast delta counts only in ticks the cache did not see the flow, and the normal
+ * path's share is max(its previous value, cache total - fast total): monotonic, and off by at
+ * most one tick's in-flight packets at any time, never accumulating.
+ *
  * Time: every ns value is the caller's clock (CLOCK_MONOTONIC in vsxd).
  */
 #ifndef VSX_FLOW_MANAGER_H
@@ -138,6 +145,8 @@ struct vsx_fm_flow {
 	uint32_t policy_gen; /* of the cached header decision */
 	struct vsx_offload_counters last_ofl;
 	uint64_t tick_slot_packets, tick_slot_bytes;
+	uint64_t slot_packets, slot_bytes; /* what the cache counted, over the flow's life */
+	bool was_in_cache;
 	uint32_t next;	/* hash chain */
 	uint32_t index; /* its place in the table */
 	bool used;

@@ -230,13 +230,6 @@ int vsxd_offload_init(struct vsxd *d)
 		return -ENOMEM;
 	}
 	vsx_fm_on_move(o->fm, on_move, d);
-	/*
-	 * The uplink program counts the flow cache's bytes as whole frames (bpf/lib/steer.h,
-	 * vsx_flow_count), the fast path as inner frames: the flow manager takes the
-	 * encapsulation off the former so that both paths count alike. (Requested of the
-	 * datapath in notes/requests-dp.md; this goes when it counts inner frames itself.)
-	 */
-	vsx_fm_slot_bytes_outer(o->fm, true);
 	d->offload = o;
 	for (size_t i = 0; i < d->conf.n_vms; i++) {
 		const struct vsxd_vm *vm = &d->conf.vms[i];
