@@ -51,6 +51,7 @@ static const char *const stat_names[VSX_TX_STAT_COUNT] = {
 	[VSX_TX_STAT_FCF_WRITTEN] = "fcf_written",
 	[VSX_TX_STAT_L4_CSUM] = "l4_csum",
 	[VSX_TX_STAT_FDB_REFRESH] = "fdb_refresh",
+	[VSX_TX_STAT_IP_LEN] = "ip_len",
 };
 
 static void usage(FILE *f)

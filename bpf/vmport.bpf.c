@@ -246,8 +246,31 @@ __noinline __u64 csum_range(struct xdp_md *ctx, __u32 off, __u32 end)
  * wrong. A zero UDP checksum over IPv4 means none. Other protocols are not offloaded to the
  * NIC by the stack and are not checked. Returns 1 when the frame may take the fast path.
  */
+/*
+ * The bridge's netfilter hook (br_netfilter, bridge-nf-call-iptables on by default) checks an
+ * IPv4 header as ip_rcv() does (version, IHL, checksum, lengths: br_validate_ipv4()), drops
+ * what fails, and trims the frame to the IP length; IPv6 gets its length check and trim. The
+ * fast path takes only frames that this leaves unchanged: the IP length is the frame's (no
+ * Ethernet padding after the datagram) and an IPv4 header of 20 bytes with a right checksum
+ * (the parser's fact). Returns 1 when the frame may take the fast path.
+ */
+static __always_inline int tx_ip_len_ok(const struct vsx_pkt *pkt, __u32 frame_len)
+{
+	if ((__u32)pkt->outer_l3_off + pkt->outer_ip_len != frame_len)
+		return 0;
+	return pkt->key.dl_type != bpf_htons(ETH_P_IP) || (pkt->facts & VSX_PKT_OUTER_CSUM_OK);
+}
+
+/* What the L4 check summed, for the outer checksum to reuse (reused 0: nothing). */
+struct tx_l4_sum {
+	__u64 sum; /* the VM's L4 segment [l4, ip_end) */
+	__u16 l4;
+	__u16 ip_end;
+	__u32 reused;
+};
+
 static __always_inline int tx_l4_csum_ok(struct xdp_md *ctx, const struct vsx_pkt *pkt,
-					 __u32 frame_len)
+					 __u32 frame_len, struct tx_l4_sum *out)
 {
 	__u32 l3 = pkt->outer_l3_off, l4 = pkt->l4_off, ip_end = l3 + pkt->outer_ip_len, l4_len;
 	int v6 = pkt->key.dl_type == bpf_htons(ETH_P_IPV6);
@@ -269,6 +292,11 @@ static __always_inline int tx_l4_csum_ok(struct xdp_md *ctx, const struct vsx_pk
 			return 1;
 	}
 	sum = csum_range(ctx, l4, ip_end);
+	out->sum = sum;
+	out->l4 = (__u16)l4;
+	out->ip_end = (__u16)ip_end;
+	/* the pieces around it start at even offsets unless it has an odd length */
+	out->reused = !(l4_len & 1) || ip_end == frame_len;
 	if (v6) {
 		for (int i = 0; i < 4; i++)
 			sum += (__u64)pkt->key.nw_src[i] + pkt->key.nw_dst[i];
@@ -339,6 +367,35 @@ static __always_inline int tx_fdb_refresh_due(__u32 port_id, __u64 now)
 
 /* ---- the program ---- */
 
+/*
+ * The entry of the frame: its flow's, else its destination's. Not inlined, so that the key's
+ * 52 bytes are not part of the program's stack frame for its whole length.
+ */
+static __noinline struct vsx_tx_entry *tx_lookup(__u32 port_id, const struct vsx_flow_key *k)
+{
+	struct vsx_tx_key key;
+	struct vsx_tx_entry *e;
+
+	__builtin_memset(&key, 0, sizeof(key));
+	key.port = port_id;
+	key.kind = VSX_TX_KEY_FLOW;
+	key.nw_proto = k->nw_proto;
+	key.dl_type = k->dl_type;
+	key.tp_src = k->tp_src;
+	key.tp_dst = k->tp_dst;
+	__builtin_memcpy(key.dl_dst, k->dl_dst, 6);
+	__builtin_memcpy(key.nw_src, k->nw_src, sizeof(key.nw_src));
+	__builtin_memcpy(key.nw_dst, k->nw_dst, sizeof(key.nw_dst));
+	e = bpf_map_lookup_elem(&vsx_tx, &key);
+	if (e)
+		return e;
+	__builtin_memset(&key, 0, sizeof(key));
+	key.port = port_id;
+	key.kind = VSX_TX_KEY_DST;
+	__builtin_memcpy(key.dl_dst, k->dl_dst, 6);
+	return bpf_map_lookup_elem(&vsx_tx, &key);
+}
+
 static __always_inline int tx_mac_eq(const __u8 *a, const __u8 *b)
 {
 	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) |
@@ -369,9 +426,9 @@ int vsx_vmport(struct xdp_md *ctx)
 	struct vsx_tx_remote *r;
 	struct vsx_vm_port *vp;
 	struct vsx_tx_entry *e;
-	struct vsx_tx_key key;
 	struct vsx_config *cfg;
 	__u32 *pp, *bank, udp_len;
+	struct tx_l4_sum l4s = {};
 	__be16 sport;
 	__u8 tos, ttl;
 	__u64 now;
@@ -413,24 +470,7 @@ int vsx_vmport(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	__builtin_memset(&key, 0, sizeof(key));
-	key.port = port_id;
-	key.kind = VSX_TX_KEY_FLOW;
-	key.nw_proto = pkt.key.nw_proto;
-	key.dl_type = pkt.key.dl_type;
-	key.tp_src = pkt.key.tp_src;
-	key.tp_dst = pkt.key.tp_dst;
-	__builtin_memcpy(key.dl_dst, pkt.key.dl_dst, 6);
-	__builtin_memcpy(key.nw_src, pkt.key.nw_src, sizeof(key.nw_src));
-	__builtin_memcpy(key.nw_dst, pkt.key.nw_dst, sizeof(key.nw_dst));
-	e = bpf_map_lookup_elem(&vsx_tx, &key);
-	if (!e) {
-		__builtin_memset(&key, 0, sizeof(key));
-		key.port = port_id;
-		key.kind = VSX_TX_KEY_DST;
-		__builtin_memcpy(key.dl_dst, pkt.key.dl_dst, 6);
-		e = bpf_map_lookup_elem(&vsx_tx, &key);
-	}
+	e = tx_lookup(port_id, &pkt.key);
 	if (!e) {
 		tx_normal_seen(port_id, now);
 		tx_count(VSX_TX_STAT_MISS);
@@ -453,7 +493,9 @@ int vsx_vmport(struct xdp_md *ctx)
 		return tx_refuse(st, VSX_TX_STAT_NO_REMOTE, port_id, now);
 	if (frame_len > VSX_TX_MAX_FRAME)
 		return tx_refuse(st, VSX_TX_STAT_MTU, port_id, now);
-	if (!tx_l4_csum_ok(ctx, &pkt, frame_len))
+	if (!tx_ip_len_ok(&pkt, frame_len))
+		return tx_refuse(st, VSX_TX_STAT_IP_LEN, port_id, now);
+	if (!tx_l4_csum_ok(ctx, &pkt, frame_len, &l4s))
 		return tx_refuse(st, VSX_TX_STAT_L4_CSUM, port_id, now);
 
 	tos = tx_outer_tos(r, pkt.key.nw_tos);
@@ -540,7 +582,18 @@ int vsx_vmport(struct xdp_md *ctx)
 		vx->vx_vni = bpf_htonl(bpf_ntohl(vp->vni) << 8);
 		if (r->flags & VSX_TX_R_UDP_CSUM) {
 			/* udp_set_csum(): over the datagram and the pseudo header, 0 sent as 0xffff */
-			sum = csum_range(ctx, 34, (__u32)(data_end - data));
+			/*
+			 * The VM's L4 segment was summed by its check: sum what is around it
+			 * (outer UDP + VXLAN + inner headers, then any Ethernet padding).
+			 */
+			if (l4s.reused) {
+				sum = csum_range(ctx, 34, VSX_TX_ENCAP_LEN + l4s.l4) + l4s.sum;
+				if (l4s.ip_end < frame_len)
+					sum += csum_range(ctx, VSX_TX_ENCAP_LEN + l4s.ip_end,
+							  VSX_TX_ENCAP_LEN + frame_len);
+			} else {
+				sum = csum_range(ctx, 34, (__u32)(data_end - data));
+			}
 			sum += (__u64)r->local + r->remote + bpf_htons(IPPROTO_UDP) +
 			       bpf_htons((__u16)udp_len);
 			c = (__u16)~csum_fold64(sum);

@@ -137,6 +137,7 @@ enum vsx_tx_stat {
 	VSX_TX_STAT_FCF_WRITTEN,    /* an egress rule's FCF written into the outer ToS */
 	VSX_TX_STAT_L4_CSUM,	    /* TCP/UDP checksum not right as sent (left to offload): normal path */
 	VSX_TX_STAT_FDB_REFRESH,    /* sent the normal path so that the bridge keeps the VM's MAC */
+	VSX_TX_STAT_IP_LEN,	    /* padding after the datagram, or an IPv4 header the bridge checks */
 	VSX_TX_STAT_COUNT
 };
 

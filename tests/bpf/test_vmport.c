@@ -624,6 +624,27 @@ static void test_normal_path_cases(void **state)
 	expect_pass(&p, VSX_TX_STAT_FRAG);
 
 	/*
+	 * Ethernet padding after the datagram: the bridge's netfilter hook trims it (the kernel's
+	 * frame has none, as test_like_kernel's capture showed when the fast path kept it), and an
+	 * IPv4 header with options or a wrong checksum, which that hook checks: the normal path.
+	 */
+	udp4(&p, VM_MAC, PEER_MAC, 0, 60);
+	memset(p.data + p.len, 0, 7);
+	p.len += 7;
+	expect_pass(&p, VSX_TX_STAT_IP_LEN);
+	udp4(&p, VM_MAC, PEER_MAC, 0, 100);
+	p.data[24] ^= 0x01; /* the IPv4 header checksum */
+	expect_pass(&p, VSX_TX_STAT_IP_LEN);
+	pb_init(&p);
+	pb_eth(&p, &(struct pb_eth){ .src = VM_MAC, .dst = PEER_MAC });
+	pb_ipv4(&p, &(struct pb_ip){ .src = "10.1.0.1", .dst = "10.1.0.2",
+				     .opt = (const uint8_t *)"\x01\x01\x01\x01", .opt_len = 4 });
+	pb_udp(&p, 45001, 5001);
+	pb_pad_to(&p, 100);
+	assert_true(pb_finish(&p) > 0);
+	expect_pass(&p, VSX_TX_STAT_IP_LEN);
+
+	/*
 	 * An inner checksum that does not verify (a VM leaving it to offload: CHECKSUM_PARTIAL,
 	 * which XDP cannot see) goes the normal path, which finishes it; UDP/IPv4 without a
 	 * checksum (0) is fine as it is.
