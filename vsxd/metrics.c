@@ -65,6 +65,9 @@ int vsxd_metrics_collect(struct vsxd *d, struct vsxd_metrics_data *m)
 	m->stats_ok = vsxd_query_stats(d, m->stats) == 0;
 	m->rules_ok = vsxd_query_rules(d, &m->rules) == 0;
 	m->flows_ok = vsxd_query_flows(d, VSXD_METRICS_MAX_FLOWS, &m->flows) == 0;
+	m->offload_ok = vsxd_query_offload(d, &m->offload) == 0;
+	m->mflows_ok =
+	    vsxd_query_mflows(d, VSXD_Q_FLOWS_ALL, VSXD_METRICS_MAX_FLOWS, &m->mflows) == 0;
 	if (d->metrics)
 		m->scrapes = d->metrics->scrapes;
 	return 0;
@@ -78,6 +81,10 @@ void vsxd_metrics_data_free(struct vsxd_metrics_data *m)
 		vsxd_query_rules_free(&m->rules);
 	if (m->flows_ok)
 		vsxd_query_flows_free(&m->flows);
+	if (m->offload_ok)
+		vsxd_query_offload_free(&m->offload);
+	if (m->mflows_ok)
+		vsxd_query_mflows_free(&m->mflows);
 	memset(m, 0, sizeof(*m));
 }
 

@@ -23,12 +23,14 @@
  */
 struct vsxd_metrics_data {
 	struct vsxd_q_show show;
-	bool stats_ok, rules_ok, flows_ok;
+	bool stats_ok, rules_ok, flows_ok, offload_ok, mflows_ok;
 	struct vsxd_q_stats *stats; /* allocated: per-core rows are too big for the stack */
 	struct vsxd_q_cores *cores;
 	struct vsxd_q_rules rules;
 	struct vsxd_q_flows flows;
-	unsigned long long scrapes; /* served before this one */
+	struct vsxd_q_offload offload; /* the flow and policy managers' totals, VM ports */
+	struct vsxd_q_mflows mflows;   /* their flows, both paths */
+	unsigned long long scrapes;    /* served before this one */
 };
 
 /* Reads everything a scrape reports. 0 or -ENOMEM (the parts' own errors only clear *_ok). */

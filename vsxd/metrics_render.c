@@ -35,6 +35,8 @@ static void render_info(struct prom *p, const struct vsxd_metrics_data *m)
 	prom_sample_u64(p, PROM_LABELS({"part", "stats"}), m->stats_ok);
 	prom_sample_u64(p, PROM_LABELS({"part", "rules"}), m->rules_ok);
 	prom_sample_u64(p, PROM_LABELS({"part", "flows"}), m->flows_ok);
+	prom_sample_u64(p, PROM_LABELS({"part", "offload"}), m->offload_ok);
+	prom_sample_u64(p, PROM_LABELS({"part", "offload_flows"}), m->mflows_ok);
 }
 
 static void render_stats(struct prom *p, const struct vsxd_q_stats *s)
@@ -283,6 +285,95 @@ out:
 	return err;
 }
 
+static void render_offload(struct prom *p, const struct vsxd_q_offload *q)
+{
+	const struct vsxd_ofl_stats *s = &q->s;
+	const struct vsx_fm_stats *fm = &s->fm;
+	size_t usable = 0;
+
+	prom_family(p, "vsx_offload_enabled", PROM_GAUGE, "1 if the offload policy is on.");
+	prom_sample_u64(p, PROM_NO_LABELS, s->enabled);
+	prom_family(
+	    p, "vsx_offload_capacity", PROM_GAUGE,
+	    "Flows the fast path may hold (policy capacity, capped by the provider's table).");
+	prom_sample_u64(p, PROM_NO_LABELS, fm->capacity);
+	prom_family(p, "vsx_offload_flows", PROM_GAUGE,
+		    "Flows the flow manager tracks, by path (offloaded, onloaded).");
+	prom_sample_u64(p, PROM_LABELS({"path", "offloaded"}), fm->offloaded);
+	prom_sample_u64(p, PROM_LABELS({"path", "onloaded"}), fm->flows - fm->offloaded);
+	prom_family(p, "vsx_offload_onloaded_flows", PROM_GAUGE,
+		    "Flows on the normal path now, by the reason they are not offloaded.");
+	for (int i = 1; i < VSX_FM_R_COUNT; i++)
+		prom_sample_u64(p, PROM_LABELS({"reason", vsx_fm_reason_name(i)}),
+				fm->normal_by_reason[i]);
+	prom_family(p, "vsx_offload_promotions_total", PROM_COUNTER,
+		    "Flows moved to the fast path, by reason.");
+	for (int i = 0; i < VSX_FM_P_COUNT; i++)
+		prom_sample_u64(p, PROM_LABELS({"reason", vsx_fm_promote_name(i)}),
+				fm->promotions[i]);
+	prom_family(
+	    p, "vsx_offload_demotions_total", PROM_COUNTER,
+	    "Flows moved back to the normal path (or expired off the fast path), by reason.");
+	for (int i = 0; i < VSX_FM_D_COUNT; i++)
+		prom_sample_u64(p, PROM_LABELS({"reason", vsx_fm_demote_name(i)}),
+				fm->demotions[i]);
+	prom_family(p, "vsx_offload_provider_failures_total", PROM_COUNTER,
+		    "Offload provider operations that failed, by operation.");
+	prom_sample_u64(p, PROM_LABELS({"op", "put"}), fm->put_fail);
+	prom_sample_u64(p, PROM_LABELS({"op", "del"}), fm->del_fail);
+	prom_sample_u64(p, PROM_LABELS({"op", "counters"}), fm->counter_fail);
+	prom_sample_u64(p, PROM_LABELS({"op", "flow_dump"}), fm->dump_fail);
+	prom_family(p, "vsx_offload_untracked_flows_total", PROM_COUNTER,
+		    "New flows the flow manager could not track (its table was full).");
+	prom_sample_u64(p, PROM_NO_LABELS, fm->untracked);
+	prom_family(p, "vsx_offload_expired_flows_total", PROM_COUNTER,
+		    "Flows forgotten after the idle timeout.");
+	prom_sample_u64(p, PROM_NO_LABELS, fm->expired);
+	for (size_t i = 0; i < q->n_ports; i++)
+		usable += q->ports[i].usable;
+	prom_family(p, "vsx_offload_ports", PROM_GAUGE,
+		    "VM ports of the fast path, by whether the provider took them.");
+	prom_sample_u64(p, PROM_LABELS({"state", "usable"}), usable);
+	prom_sample_u64(p, PROM_LABELS({"state", "unusable"}), q->n_ports - usable);
+}
+
+/* Per flow of the flow manager, under its key (unique there), at most
+ * VSXD_METRICS_MAX_FLOWS: counters per path (continuous across moves), path, rates. */
+static void render_mflows(struct prom *p, const struct vsxd_q_mflows *q)
+{
+	static const char *const paths[2] = {
+	    [VSX_FM_NORMAL] = "normal", [VSX_FM_OFFLOADED] = "offload"};
+
+	for (int bytes = 0; bytes <= 1; bytes++) {
+		prom_family(p, bytes ? "vsx_flow_bytes_total" : "vsx_flow_packets_total",
+			    PROM_COUNTER,
+			    bytes ? "A flow's inner Ethernet frame bytes, by the path that carried "
+				    "them (vsxctl dump-flows type=all)."
+				  : "A flow's packets, by the path that carried them (vsxctl "
+				    "dump-flows type=all).");
+		for (size_t i = 0; i < q->shown; i++)
+			for (int k = 0; k < 2; k++)
+				prom_sample_u64(
+				    p, PROM_LABELS({"flow", q->v[i].text}, {"path", paths[k]}),
+				    bytes ? q->v[i].path_bytes[k] : q->v[i].path_packets[k]);
+	}
+	prom_family(p, "vsx_flow_offloaded", PROM_GAUGE,
+		    "1 while the flow is on the fast path, 0 on the normal path.");
+	for (size_t i = 0; i < q->shown; i++)
+		prom_sample_u64(p, PROM_LABELS({"flow", q->v[i].text}), q->v[i].offloaded);
+	prom_family(p, "vsx_flow_packets_per_second", PROM_GAUGE,
+		    "A flow's packet rate over the flow manager's window.");
+	for (size_t i = 0; i < q->shown; i++)
+		prom_sample_double(p, PROM_LABELS({"flow", q->v[i].text}), q->v[i].pps);
+	prom_family(p, "vsx_flow_bytes_per_second", PROM_GAUGE,
+		    "A flow's byte rate over the flow manager's window.");
+	for (size_t i = 0; i < q->shown; i++)
+		prom_sample_double(p, PROM_LABELS({"flow", q->v[i].text}), q->v[i].bps / 8);
+	prom_family(p, "vsx_flow_moves_total", PROM_COUNTER, "Moves of a flow between the paths.");
+	for (size_t i = 0; i < q->shown; i++)
+		prom_sample_u64(p, PROM_LABELS({"flow", q->v[i].text}), q->v[i].moves);
+}
+
 int vsxd_metrics_render(const struct vsxd_metrics_data *m, struct strbuf *out)
 {
 	struct prom *p = malloc(sizeof(*p)); /* its family table is 2 kB */
@@ -296,6 +387,10 @@ int vsxd_metrics_render(const struct vsxd_metrics_data *m, struct strbuf *out)
 		render_stats(p, m->stats);
 	render_cores(p, m->cores);
 	render_rules(p, m);
+	if (m->offload_ok)
+		render_offload(p, &m->offload);
+	if (m->mflows_ok)
+		render_mflows(p, &m->mflows);
 	if (m->flows_ok)
 		err = render_flows(p, &m->flows);
 	if (!err)

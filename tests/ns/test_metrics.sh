@@ -7,6 +7,11 @@
 #             Prometheus's HTTP API (/api/v1/query) equal vsxctl's: datapath counters, paths,
 #             per-core, per-rule and per-flow packets. promtool check metrics passes on the
 #             endpoint's output; other paths are 404, POST 405, HEAD has no body.
+#   offload   the same with the fast path on and a heavy UDP flow that the flow manager
+#             promotes: the policy decisions (promotions by reason, flows per path), the
+#             flow's per-path counters and path, and the datapath's offload path as
+#             Prometheus has them equal vsxctl's offload-stats, dump-flows type=all and
+#             stats; a policy change made with vsxctl offload-policy-set shows in the metrics.
 #   refused   a metrics-listen address vsxd cannot bind (in use) stops it at start-up with an
 #             error naming the address, rather than running without the endpoint.
 # Each test builds its own lab (named after this process) and removes it, Prometheus
@@ -90,7 +95,6 @@ test_scrape() {
 	prom_start "127.0.0.1:$port"
 
 	iperf_udp 1400 20M 2
-	diag "iperf: $(iperf_field received_packets) packets received"
 
 	# The endpoint's own output: what promtool says of it, and that it carries the flow.
 	in_h2 curl -sf "http://127.0.0.1:$port/metrics" >"$TD/metrics.txt" ||
@@ -109,6 +113,7 @@ test_scrape() {
 		eval 'ctl h2 stats --json | jq -r .paths.normal.packets'
 	same 'vsx_path_bytes_total{path="normal"}' "normal path bytes" \
 		eval 'ctl h2 stats --json | jq -r .paths.normal.bytes'
+	same 'sum(vsx_path_packets_total)' "the paths add up to rx" dp_stat h2 rx
 	same 'vsx_core_packets_total{core="1"}' "core 1 packets" \
 		eval 'ctl h2 cores --json | jq -r ".cores[1].packets"'
 	same 'vsx_rule_packets_total{rule="1"}' "rule 1 packets" \
@@ -134,10 +139,68 @@ test_scrape() {
 	ctl h2 show >/dev/null || t_fail "vsxctl show after the scrapes"
 }
 
+# mflow JQ: the JSON of dump-flows type=all's flow to UDP port 5201 with the most packets,
+# through jq filter JQ.
+mflow() {
+	ctl h2 dump-flows type=all --json |
+		jq -r "[.flows[] | select(.proto == \"udp\" and .tp_dst == 5201)] | max_by(.packets) | $1"
+}
+
+test_offload() {
+	need_env
+	local port flow path
+	lab_up c --pin h1-vm1=0 --pin h2-vm1=0
+	port=$(free_port)
+	write_conf h2 vsx "$("$VSXLAB" -q -n "$LAB" conf --no-cpus h2)" \
+		'rule "priority=1,ip actions=irq:1"' \
+		"offload on" \
+		"offload-promote pps=1000 bps=0 for=500ms" \
+		"offload-demote pps=100 bps=0 for=60s" \
+		"offload-idle-timeout 120s" \
+		"metrics-listen 127.0.0.1:$port"
+	start_vsxd h2
+	prom_start "127.0.0.1:$port"
+
+	# 1400-byte datagrams at 40 Mb/s: ~3500 per second, above the promote threshold.
+	iperf_udp 1400 40M 3
+	flow=$(mflow .flow)
+	path=$(mflow .path)
+	diag "flow $flow: $path, $(mflow '"\(.packets) packets, normal \(.paths.normal.packets), offload \(.paths.offload.packets), moves \(.moves)"')"
+	[ "$path" = offloaded ] || t_fail "the heavy flow was not promoted: $(ctl h2 dump-flows type=all)"
+	ctl h2 dump-flows type=all >"$TD/flows.txt"
+	grep -q "^offloaded .*moved=20" "$TD/flows.txt" || t_fail "no time of the move: $(cat "$TD/flows.txt")"
+
+	same 'vsx_offload_promotions_total{reason="threshold"}' "promotions (threshold)" \
+		eval 'ctl h2 offload-stats --json | jq -r .promotions.threshold'
+	same 'vsx_offload_flows{path="offloaded"}' "offloaded flows" \
+		eval 'ctl h2 offload-stats --json | jq -r .offloaded'
+	same 'vsx_offload_flows{path="onloaded"}' "onloaded flows" \
+		eval 'ctl h2 offload-stats --json | jq -r .onloaded'
+	same "vsx_flow_offloaded{flow=\"$flow\"}" "the flow's path" echo 1
+	same "vsx_flow_packets_total{flow=\"$flow\",path=\"offload\"}" "the flow's fast-path packets" \
+		mflow .paths.offload.packets
+	same "vsx_flow_packets_total{flow=\"$flow\",path=\"normal\"}" "the flow's normal-path packets" \
+		mflow .paths.normal.packets
+	same "vsx_flow_bytes_total{flow=\"$flow\",path=\"offload\"}" "the flow's fast-path bytes" \
+		mflow .paths.offload.bytes
+	same 'vsx_path_packets_total{path="offload"}' "datapath offload path" \
+		eval 'ctl h2 stats --json | jq -r .paths.offload.packets'
+	ge "$(mflow .paths.offload.packets)" 1000 "the flow's fast-path packets"
+
+	# A run-time policy change shows in the metrics.
+	ctl h2 offload-policy-set "capacity 8" >"$TD/set.out" 2>&1 || t_fail "offload-policy-set: $(cat "$TD/set.out")"
+	ctl h2 offload-policy | grep -qx "capacity 8" || t_fail "offload-policy: $(ctl h2 offload-policy)"
+	same 'vsx_offload_capacity' "capacity after offload-policy-set" \
+		eval 'ctl h2 offload-stats --json | jq -r .capacity'
+	[ "$(prom_value vsx_offload_capacity)" = 8 ] || t_fail "capacity: $(prom_value vsx_offload_capacity)"
+	in_h2 curl -sf "http://127.0.0.1:$port/metrics" | promtool check metrics >"$TD/promtool.out" 2>&1 ||
+		t_fail "promtool check metrics: $(cat "$TD/promtool.out")"
+}
+
 test_refused() {
 	need_env
 	local port pid i
-	lab_up b
+	lab_up d
 	port=$(free_port)
 	# Something holds the port in h2's namespace.
 	in_h2 python3 -c "import socket, time
@@ -164,5 +227,6 @@ s.bind(('127.0.0.1', $port)); s.listen(); time.sleep(30)" &
 }
 
 t_run "a real Prometheus scrapes vsxd and reads back vsxctl's counters; promtool accepts the output" test_scrape
+t_run "offload: promotions, flows per path and a flow's per-path counters in Prometheus equal vsxctl's; a policy change shows" test_offload
 t_run "an address in use stops vsxd at start-up with an error naming it" test_refused
 t_done

@@ -6,6 +6,7 @@
  * scripts/install-deps) accepts the output, lint included.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,8 @@ struct fixture {
 	struct vsxd_q_cores cores;
 	struct vsxd_q_rule rules[2];
 	struct vsxd_q_flow flows[3];
+	struct vsxd_q_mflow mflows[2];
+	struct vsxd_q_port ports[2];
 };
 
 static struct vsx_flow_key udp_key(__u16 sport)
@@ -91,6 +94,31 @@ static void fill(struct fixture *f)
 	    (struct vsxd_q_flow){.key = udp_key(40001), .stay = true, .packets = 1, .bytes = 64};
 	f->flows[2] =
 	    (struct vsxd_q_flow){.key = udp_key(40000), .core = 1, .packets = 2, .bytes = 200};
+	f->m.offload_ok = f->m.mflows_ok = true;
+	f->m.offload.s.enabled = true;
+	f->m.offload.s.fm.capacity = 64;
+	f->m.offload.s.fm.flows = 2;
+	f->m.offload.s.fm.offloaded = 1;
+	f->m.offload.s.fm.promotions[VSX_FM_P_THRESHOLD] = 3;
+	f->m.offload.s.fm.demotions[VSX_FM_D_BELOW] = 2;
+	f->m.offload.s.fm.normal_by_reason[VSX_FM_R_BELOW_THRESHOLD] = 1;
+	f->ports[0] = (struct vsxd_q_port){.vm = "vm1", .port = 1, .usable = true};
+	f->ports[1] = (struct vsxd_q_port){.vm = "vm2", .port = 2, .err = -EOPNOTSUPP};
+	f->m.offload.ports = f->ports;
+	f->m.offload.n_ports = 2;
+	f->mflows[0] = (struct vsxd_q_mflow){.text = "vni=101,udp,10.1.1.1:40000->10.1.2.1:5201",
+					     .offloaded = true,
+					     .packets = 1000,
+					     .path_packets = {100, 900},
+					     .path_bytes = {14000, 126000},
+					     .pps = 7000.5,
+					     .bps = 80e6,
+					     .moves = 1};
+	f->mflows[1] = (struct vsxd_q_mflow){.text = "vni=101,tcp,10.1.1.1:40001->10.1.2.1:80",
+					     .reason = VSX_FM_R_BELOW_THRESHOLD,
+					     .path_packets = {5, 0}};
+	f->m.mflows.v = f->mflows;
+	f->m.mflows.shown = 2;
 	f->m.flows.live = 3;
 	f->m.flows.shown = 3;
 	f->m.flows.v = f->flows;
@@ -161,6 +189,30 @@ static void test_render(void **state)
 	assert_line(out.buf, "vsx_rule_decided_core{rule=\"1\"} -1");
 	assert_line(out.buf, "vsx_rule_decided_core{rule=\"2\"} 1");
 	assert_line(out.buf, "vsx_steer_flows 3");
+	assert_line(out.buf, "vsx_offload_enabled 1");
+	assert_line(out.buf, "vsx_offload_capacity 64");
+	assert_line(out.buf, "vsx_offload_flows{path=\"offloaded\"} 1");
+	assert_line(out.buf, "vsx_offload_flows{path=\"onloaded\"} 1");
+	assert_line(out.buf, "vsx_offload_promotions_total{reason=\"threshold\"} 3");
+	assert_line(out.buf, "vsx_offload_promotions_total{reason=\"always\"} 0");
+	assert_line(out.buf, "vsx_offload_demotions_total{reason=\"below-threshold\"} 2");
+	assert_line(out.buf, "vsx_offload_onloaded_flows{reason=\"below-threshold\"} 1");
+	assert_line(out.buf, "vsx_offload_ports{state=\"usable\"} 1");
+	assert_line(out.buf, "vsx_offload_ports{state=\"unusable\"} 1");
+	assert_line(out.buf,
+		    "vsx_flow_packets_total{flow=\"vni=101,udp,10.1.1.1:40000->10.1.2.1:5201\","
+		    "path=\"offload\"} 900");
+	assert_line(out.buf,
+		    "vsx_flow_bytes_total{flow=\"vni=101,udp,10.1.1.1:40000->10.1.2.1:5201\","
+		    "path=\"normal\"} 14000");
+	assert_line(out.buf,
+		    "vsx_flow_offloaded{flow=\"vni=101,tcp,10.1.1.1:40001->10.1.2.1:80\"} 0");
+	assert_line(out.buf, "vsx_flow_packets_per_second{flow=\"vni=101,udp,10.1.1.1:40000->"
+			     "10.1.2.1:5201\"} 7000.5");
+	assert_line(out.buf, "vsx_flow_bytes_per_second{flow=\"vni=101,udp,10.1.1.1:40000->"
+			     "10.1.2.1:5201\"} 10000000");
+	assert_line(out.buf, "vsx_flow_moves_total{flow=\"vni=101,udp,10.1.1.1:40000->"
+			     "10.1.2.1:5201\"} 1");
 	snprintf(key, sizeof(key),
 		 "vsx_steer_flow_packets_total{flow=\"vni=101,outer=10.0.0.1>10.0.0.2,vm_id=0,"
 		 "fcf_prio=0,udp,nw_src=192.168.0.1,nw_dst=192.168.0.2,tp_src=40000,"
@@ -194,6 +246,7 @@ static void test_part_missing(void **state)
 	fill(&f);
 	f.m.stats_ok = false;
 	f.m.flows_ok = false;
+	f.m.offload_ok = false;
 	strbuf_init(&out);
 	assert_int_equal(vsxd_metrics_render(&f.m, &out), 0);
 	assert_line(out.buf, "vsx_metrics_query_ok{part=\"stats\"} 0");
@@ -203,6 +256,9 @@ static void test_part_missing(void **state)
 	assert_null(strstr(out.buf, "vsx_datapath_packets_total"));
 	assert_null(strstr(out.buf, "vsx_path_packets_total"));
 	assert_null(strstr(out.buf, "vsx_steer_flow"));
+	assert_null(strstr(out.buf, "vsx_offload_"));
+	assert_line(out.buf, "vsx_metrics_query_ok{part=\"offload\"} 0");
+	assert_non_null(strstr(out.buf, "vsx_flow_packets_total"));
 	assert_non_null(strstr(out.buf, "vsx_core_packets_total"));
 	int rc = promtool(out.buf);
 	if (rc != -1)
