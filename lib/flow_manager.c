@@ -20,7 +20,8 @@
 /* One cache slot as last read: its flow's counters so far, under its tag. */
 struct slot_state {
 	uint32_t slot, tag;
-	uint32_t flow; /* index + 1; 0: empty entry */
+	uint32_t flow; /* index + 1 */
+	uint32_t gen;  /* the table's generation when written: other values are empty entries */
 	uint64_t packets, bytes;
 	uint64_t seen; /* the tick it was last in a dump */
 };
@@ -29,10 +30,13 @@ struct slot_state {
  * many ticks, so that it is not counted again from zero when it comes back with its tag. */
 #define SLOT_KEEP_TICKS 50
 
+/* Emptied by a new generation, not by clearing: a tick touches only the entries it uses. */
 struct slot_table {
 	struct slot_state *e;
-	size_t size; /* power of two */
+	uint32_t *used; /* positions of the n entries in use */
+	size_t size;	/* power of two */
 	size_t n;
+	uint32_t gen;
 };
 
 struct vm_state {
@@ -67,6 +71,8 @@ struct vsx_fm {
 	size_t n_buckets;
 	uint32_t *free_idx; /* unused flow indexes, a stack */
 	size_t n_free;
+	uint32_t *live; /* the used flow indexes, in no order: every walk is over these */
+	uint32_t *live_pos;
 
 	uint32_t *free_ids; /* unused provider flow ids, a stack */
 	size_t n_free_ids;
@@ -220,14 +226,20 @@ struct vsx_fm *vsx_fm_new(const struct vsx_dp *dp, const struct vsx_offload *ofl
 	fm->extra = calloc(fm->max_flows, sizeof(*fm->extra));
 	fm->buckets = calloc(fm->n_buckets, sizeof(*fm->buckets));
 	fm->free_idx = calloc(fm->max_flows, sizeof(*fm->free_idx));
+	fm->live = calloc(fm->max_flows, sizeof(*fm->live));
+	fm->live_pos = calloc(fm->max_flows, sizeof(*fm->live_pos));
 	fm->cand = calloc(fm->max_flows, sizeof(*fm->cand));
 	fm->victims = calloc(fm->max_flows, sizeof(*fm->victims));
 	for (int i = 0; i < 2; i++) {
 		fm->slots[i].size = pow2_at_least(4 * fm->max_flows);
 		fm->slots[i].e = calloc(fm->slots[i].size, sizeof(struct slot_state));
+		fm->slots[i].used = calloc(fm->slots[i].size / 2, sizeof(uint32_t));
+		fm->slots[i].gen = 1;
 	}
-	if (!fm->flows || !fm->extra || !fm->buckets || !fm->free_idx || !fm->cand ||
-	    !fm->victims || !fm->slots[0].e || !fm->slots[1].e)
+	if (!fm->flows || !fm->extra || !fm->buckets || !fm->free_idx || !fm->live ||
+	    !fm->live_pos || !fm->cand ||
+	    !fm->victims || !fm->slots[0].e || !fm->slots[1].e || !fm->slots[0].used ||
+	    !fm->slots[1].used)
 		goto fail;
 	for (size_t i = 0; i < fm->max_flows; i++)
 		fm->free_idx[i] = (uint32_t)(fm->max_flows - 1 - i);
@@ -249,6 +261,7 @@ struct vsx_fm *vsx_fm_new(const struct vsx_dp *dp, const struct vsx_offload *ofl
 		memset(&fm->caps, 0, sizeof(fm->caps));
 	}
 	fm->policy_gen = 1;
+	fm->vm_gen = 1; /* a new flow (vm_gen 0) is bound at its first tick */
 	return fm;
 fail:
 	vsx_fm_free(fm, true);
@@ -267,19 +280,26 @@ void vsx_fm_free(struct vsx_fm *fm, bool keep)
 	if (!fm)
 		return;
 	if (!keep && fm->flows && can_offload(fm)) {
-		for (size_t i = 0; i < fm->max_flows; i++)
-			if (fm->flows[i].used && fm->flows[i].path == VSX_FM_OFFLOADED)
-				vsx_offload_call(fm->ofl, del, &fm->flows[i].key);
+		for (size_t k = 0; k < fm->n_flows; k++) {
+			const struct vsx_fm_flow *f = &fm->flows[fm->live[k]];
+
+			if (f->path == VSX_FM_OFFLOADED)
+				vsx_offload_call(fm->ofl, del, &f->key);
+		}
 	}
 	free(fm->flows);
 	free(fm->extra);
 	free(fm->buckets);
 	free(fm->free_idx);
+	free(fm->live);
+	free(fm->live_pos);
 	free(fm->free_ids);
 	free(fm->cand);
 	free(fm->victims);
-	free(fm->slots[0].e);
-	free(fm->slots[1].e);
+	for (int i = 0; i < 2; i++) {
+		free(fm->slots[i].e);
+		free(fm->slots[i].used);
+	}
 	free(fm);
 }
 
@@ -315,10 +335,10 @@ void vsx_fm_stats(const struct vsx_fm *fm, struct vsx_fm_stats *out)
 	out->offloaded = fm->n_offloaded;
 	out->capacity = capacity(fm);
 	memset(out->normal_by_reason, 0, sizeof(out->normal_by_reason));
-	for (size_t i = 0; i < fm->max_flows; i++) {
-		const struct vsx_fm_flow *f = &fm->flows[i];
+	for (size_t k = 0; k < fm->n_flows; k++) {
+		const struct vsx_fm_flow *f = &fm->flows[fm->live[k]];
 
-		if (f->used && f->path == VSX_FM_NORMAL && f->reason < VSX_FM_R_COUNT)
+		if (f->path == VSX_FM_NORMAL && f->reason < VSX_FM_R_COUNT)
 			out->normal_by_reason[f->reason]++;
 	}
 }
@@ -370,7 +390,8 @@ static struct vsx_fm_flow *flow_add(struct vsx_fm *fm, const struct vsx_offload_
 	b = bucket_of(fm, k);
 	f->next = fm->buckets[b];
 	fm->buckets[b] = i + 1;
-	fm->n_flows++;
+	fm->live_pos[i] = (uint32_t)fm->n_flows;
+	fm->live[fm->n_flows++] = i;
 	return f;
 }
 
@@ -385,7 +406,10 @@ static void flow_unlink(struct vsx_fm *fm, struct vsx_fm_flow *f)
 		*pp = f->next;
 	f->used = false;
 	fm->free_idx[fm->n_free++] = f->index;
+	/* the last live flow takes its place */
 	fm->n_flows--;
+	fm->live[fm->live_pos[f->index]] = fm->live[fm->n_flows];
+	fm->live_pos[fm->live[fm->n_flows]] = fm->live_pos[f->index];
 }
 
 /* ---- slots ---- */
@@ -397,11 +421,14 @@ static struct slot_state *slot_find(struct slot_table *t, uint32_t slot, bool in
 	for (size_t i = (slot * 2654435761u) & m, n = 0; n < t->size; i = (i + 1) & m, n++) {
 		struct slot_state *s = &t->e[i];
 
-		if (!s->flow) {
+		if (s->gen != t->gen) {
+			/* at most half full: probes stay short, and used[] has room */
 			if (!insert || t->n >= t->size / 2)
 				return NULL;
+			memset(s, 0, sizeof(*s));
 			s->slot = slot;
-			t->n++;
+			s->gen = t->gen;
+			t->used[t->n++] = (uint32_t)i;
 			return s;
 		}
 		if (s->slot == slot)
@@ -410,13 +437,22 @@ static struct slot_state *slot_find(struct slot_table *t, uint32_t slot, bool in
 	return NULL;
 }
 
+static void slot_clear(struct slot_table *t)
+{
+	t->n = 0;
+	if (++t->gen == 0) { /* wrapped: every entry could look current */
+		memset(t->e, 0, t->size * sizeof(*t->e));
+		t->gen = 1;
+	}
+}
+
 /* ---- VM binding and header decisions ---- */
 
 static void bind_vm(struct vsx_fm *fm, struct vsx_fm_flow *f)
 {
 	struct flow_extra *x = &fm->extra[f->index];
 
-	if (x->vm_gen == fm->vm_gen && f->vm >= 0)
+	if (x->vm_gen == fm->vm_gen) /* bound (or found unbound) since the VMs last changed */
 		return;
 	x->vm_gen = fm->vm_gen;
 	f->vm = -1;
@@ -479,7 +515,7 @@ static int dump_cb(void *arg, const struct vsx_dp_flow *df)
 		f->fragments = true;
 
 	old = slot_find(c->old, df->slot, false);
-	if (old && old->flow && old->tag == df->s.tag && df->counter.packets >= old->packets &&
+	if (old && old->tag == df->s.tag && df->counter.packets >= old->packets &&
 	    df->counter.bytes >= old->bytes) {
 		/* the same flow in the same slot (a slot's tag names its flow) */
 		dp = df->counter.packets - old->packets;
@@ -521,8 +557,7 @@ static void read_cache(struct vsx_fm *fm)
 	struct dump_ctx c = {.fm = fm, .old = &fm->slots[0], .cur = &fm->slots[1]};
 	int r;
 
-	memset(c.cur->e, 0, c.cur->size * sizeof(*c.cur->e));
-	c.cur->n = 0;
+	slot_clear(c.cur);
 	if (!fm->dp || !fm->dp->ops || !fm->dp->ops->flow_dump)
 		return;
 	r = vsx_dp_call(fm->dp, flow_dump, dump_cb, &c);
@@ -533,15 +568,19 @@ static void read_cache(struct vsx_fm *fm)
 		return;
 	}
 	/* slots not in this dump but seen lately: carried over with their last reading */
-	for (size_t i = 0; i < c.old->size; i++) {
-		const struct slot_state *o = &c.old->e[i];
+	for (size_t k = 0; k < c.old->n; k++) {
+		const struct slot_state *o = &c.old->e[c.old->used[k]];
 		struct slot_state *n;
 
-		if (!o->flow || o->seen == UINT64_MAX || fm->st.ticks - o->seen > SLOT_KEEP_TICKS)
+		if (o->seen == UINT64_MAX || fm->st.ticks - o->seen > SLOT_KEEP_TICKS)
 			continue;
 		n = slot_find(c.cur, o->slot, true);
-		if (n && !n->flow)
+		if (n && !n->flow) {
+			uint32_t gen = n->gen;
+
 			*n = *o;
+			n->gen = gen;
+		}
 	}
 	{
 		struct slot_table t = fm->slots[0];
@@ -770,10 +809,11 @@ static bool promote(struct vsx_fm *fm, struct vsx_fm_flow *f, int why)
 
 static void demote_vm_flows(struct vsx_fm *fm, unsigned int vm)
 {
-	for (size_t i = 0; i < fm->max_flows; i++) {
+	for (size_t k = 0; k < fm->n_flows; k++) {
+		size_t i = fm->live[k];
 		struct vsx_fm_flow *f = &fm->flows[i];
 
-		if (!f->used || f->vm != (int)vm)
+		if (f->vm != (int)vm)
 			continue;
 		fm->extra[i].redirect_failed = false;
 		fm->extra[i].refused = false;
@@ -957,12 +997,11 @@ static void decide(struct vsx_fm *fm)
 	size_t n_cand = 0, n_vict = 0, cap = capacity(fm);
 
 	/* demotions first: they free places for the candidates */
-	for (size_t i = 0; i < fm->max_flows; i++) {
+	for (size_t k = 0; k < fm->n_flows; k++) {
+		size_t i = fm->live[k];
 		struct vsx_fm_flow *f = &fm->flows[i];
 		int b;
 
-		if (!f->used)
-			continue;
 		fm->extra[i].rank = rank(p, f);
 		if (f->path != VSX_FM_OFFLOADED)
 			continue;
@@ -981,11 +1020,12 @@ static void decide(struct vsx_fm *fm)
 	}
 	fm->limits_dirty = false;
 
-	for (size_t i = 0; i < fm->max_flows; i++) {
+	for (size_t k = 0; k < fm->n_flows; k++) {
+		size_t i = fm->live[k];
 		struct vsx_fm_flow *f = &fm->flows[i];
 		int b;
 
-		if (!f->used || f->path == VSX_FM_OFFLOADED)
+		if (f->path == VSX_FM_OFFLOADED)
 			continue;
 		b = blocker(fm, f);
 		if (b != VSX_FM_R_NONE) {
@@ -1040,17 +1080,19 @@ int vsx_fm_tick(struct vsx_fm *fm, uint64_t now_ns)
 	fm->now = now_ns;
 	fm->first_err = 0;
 	fm->st.ticks++;
-	for (size_t i = 0; i < fm->max_flows; i++) {
-		fm->flows[i].was_in_cache = fm->flows[i].in_cache;
-		fm->flows[i].in_cache = false;
+	for (size_t k = 0; k < fm->n_flows; k++) {
+		struct vsx_fm_flow *f = &fm->flows[fm->live[k]];
+
+		f->was_in_cache = f->in_cache;
+		f->in_cache = false;
 	}
 	read_cache(fm);
-	for (size_t i = 0; i < fm->max_flows; i++) {
+	/* backwards: an expired flow's place is taken by the last one, already done */
+	for (size_t k = fm->n_flows; k-- > 0;) {
+		size_t i = fm->live[k];
 		struct vsx_fm_flow *f = &fm->flows[i];
 		struct ofl_delta d;
 
-		if (!f->used)
-			continue;
 		read_offloaded(fm, f, &d);
 		fold(fm, f, &d);
 		if (d.tcp_flags & (TCP_FIN | TCP_RST))
@@ -1092,11 +1134,11 @@ int vsx_fm_foreach(const struct vsx_fm *fm, int (*cb)(void *arg, const struct vs
 		   void *arg)
 {
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < fm->max_flows; i++) {
-			const struct vsx_fm_flow *f = &fm->flows[i];
+		for (size_t k = 0; k < fm->n_flows; k++) {
+			const struct vsx_fm_flow *f = &fm->flows[fm->live[k]];
 			int r;
 
-			if (!f->used || (f->path == VSX_FM_OFFLOADED) != (pass == 0))
+			if ((f->path == VSX_FM_OFFLOADED) != (pass == 0))
 				continue;
 			r = cb(arg, f);
 			if (r)
