@@ -30,6 +30,7 @@
 #include <vsx/cpumap_stats.h>
 #include <vsx/datapath.h>
 #include <vsx/offload.h>
+#include <vsx/offload_tx.h>
 
 struct vsx_classifier;
 
@@ -116,12 +117,14 @@ struct vsx_dp {
 /* ---- offload provider ---- */
 
 struct vsx_offload_caps {
-	size_t table_size; /* offload entries it can hold */
-	size_t max_ports;  /* VM ports it can deliver to */
-	bool rate_limit;   /* per-entry token buckets */
-	bool stats;	   /* per-entry counters */
-	bool tx;	   /* the TX (VM -> uplink encapsulation) fast path */
-	bool per_core;	   /* the fast path runs on the core steering chose (cpumap program) */
+	size_t table_size;    /* offload entries it can hold */
+	size_t max_ports;     /* VM ports it can deliver to */
+	bool rate_limit;      /* per-entry token buckets */
+	bool stats;	      /* per-entry counters */
+	bool tx;	      /* the TX (VM -> uplink encapsulation) fast path: tx_* and remote_* */
+	size_t tx_table_size; /* TX entries it can hold (flow ids 1..tx_table_size) */
+	size_t tx_remotes;    /* remote VTEP ids 1..tx_remotes-1 */
+	bool per_core;	      /* the fast path runs on the core steering chose (cpumap program) */
 };
 
 /* A rate limit: 0 = none for that unit. Burst in bytes or in time at the rate (larger wins). */
@@ -147,6 +150,14 @@ struct vsx_offload_flow {
 	struct vsx_offload_key key;
 	__u32 port;    /* a port set with port_set() */
 	__u32 flow_id; /* the caller's id for this flow, 1..table_size; stats are read by it */
+	struct vsx_rate_limit limit;
+};
+
+/* A TX flow: frames a VM sends on its port, encapsulated to a remote VTEP (caps.tx). */
+struct vsx_offload_tx_flow {
+	struct vsx_tx_key key; /* the VM's port + inner destination MAC (+ 5-tuple) */
+	__u32 remote;	       /* a remote set with remote_set() */
+	__u32 flow_id;	       /* the caller's id, 1..tx_table_size; tx_counters by it */
 	struct vsx_rate_limit limit;
 };
 
@@ -185,6 +196,18 @@ struct vsx_offload_ops {
 	int (*put)(void *ctx, const struct vsx_offload_flow *f);
 	int (*del)(void *ctx, const struct vsx_offload_key *key);
 	int (*counters)(void *ctx, __u32 flow_id, struct vsx_offload_counters *out);
+	/*
+	 * TX (caps.tx; -EOPNOTSUPP without). A port set with port_set() sends through the fast
+	 * path only frames with its own source MAC, under its own VNI (the provider takes the
+	 * VNI from the port, not from the caller). remote_set: a remote VTEP as the kernel's
+	 * VXLAN device would send to it (-EOPNOTSUPP when its uplink cannot take redirected
+	 * frames); tx_put: -ENOENT when the port or the remote is not set, -ENOSPC when full.
+	 */
+	int (*remote_set)(void *ctx, __u32 id, const struct vsx_tx_remote *r);
+	int (*remote_del)(void *ctx, __u32 id);
+	int (*tx_put)(void *ctx, const struct vsx_offload_tx_flow *f);
+	int (*tx_del)(void *ctx, const struct vsx_tx_key *key);
+	int (*tx_counters)(void *ctx, __u32 flow_id, struct vsx_offload_counters *out);
 };
 
 struct vsx_offload {

@@ -14,10 +14,12 @@
 void vsxd_dp_xdp_provider(struct vsxd_datapath *dp, struct vsx_dp *out);
 
 /*
- * Fills out with the RX offload provider over dp's offload tables; -EOPNOTSUPP (out->ops
- * NULL) when the loaded program has none. vsxd_dp_xdp_offload_free() ends it.
+ * Fills out with the offload provider over dp's offload tables (RX) and the VM port program
+ * (TX, vsxd/dp_vmport.c: caps.tx when it loads); -EOPNOTSUPP (out->ops NULL) when the loaded
+ * program has no offload tables. vsxd_dp_xdp_offload_free() ends it; keep: leave the VM port
+ * programs attached and their maps pinned, as vsxd_dp_close(dp, keep) does the datapath.
  */
 int vsxd_dp_xdp_offload(struct vsxd_datapath *dp, struct vsx_offload *out);
-void vsxd_dp_xdp_offload_free(struct vsx_offload *ofl);
+void vsxd_dp_xdp_offload_free(struct vsx_offload *ofl, bool keep);
 
 #endif

@@ -14,20 +14,35 @@
  */
 #include "dp_xdp.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
 
+#include "dp_vmport.h"
 #include "log.h"
 #include "uplink.skel.h"
 #include "xdp_target.h"
 #include <vsx/rate.h>
 
-static struct vsxd_datapath *dp_of(void *ctx)
+struct xdp_offload {
+	struct vsxd_datapath *dp;
+	struct vsxd_vmport *vp;		       /* the TX fast path; NULL: none (caps.tx false) */
+	bool tx_port[VSX_MAX_VM_PORTS];	       /* the VM port program is attached there */
+	bool remote_valid[VSX_TX_MAX_REMOTES]; /* set by this provider */
+};
+
+static struct xdp_offload *ofl_of(void *ctx)
 {
 	return ctx;
+}
+
+static struct vsxd_datapath *dp_of(void *ctx)
+{
+	return ofl_of(ctx)->dp;
 }
 
 static size_t table_size(struct vsxd_datapath *dp)
@@ -46,7 +61,9 @@ static int ofl_caps(void *ctx, struct vsx_offload_caps *out)
 	    .max_ports = VSX_MAX_VM_PORTS,
 	    .rate_limit = true, /* "vsx_rx_rate", one bucket per flow id */
 	    .stats = true,
-	    .tx = false, /* the TX fast path is vsxd/dp_vmport.c's, not this provider's */
+	    .tx = ofl_of(ctx)->vp != NULL,
+	    .tx_table_size = ofl_of(ctx)->vp ? VSX_TX_MAX_FLOWS - 1 : 0,
+	    .tx_remotes = ofl_of(ctx)->vp ? VSX_TX_MAX_REMOTES : 0,
 	    .per_core = dp->cpumap_prog,
 	};
 	return 0;
@@ -60,6 +77,23 @@ static int ofl_set_enabled(void *ctx, bool on)
 static bool port_ok(__u32 port)
 {
 	return port && port < VSX_MAX_VM_PORTS;
+}
+
+/*
+ * The TX fast path on the port: the VM port program on its interface. A port it cannot take
+ * (another XDP program there, say: logged by dp_vmport.c) still serves RX; its TX flows are
+ * -EOPNOTSUPP.
+ */
+static void tx_attach(struct xdp_offload *o, __u32 port, __u32 ifindex)
+{
+	char ifname[IF_NAMESIZE];
+
+	if (!o->vp)
+		return;
+	o->tx_port[port] =
+	    if_indextoname(ifindex, ifname) && vsxd_vmport_attach(o->vp, port, ifname) == 0;
+	if (!o->tx_port[port])
+		log_info("VM port %u (ifindex %u): no TX fast path", port, ifindex);
 }
 
 static int ofl_port_set(void *ctx, const struct vsx_offload_port *p)
@@ -94,8 +128,11 @@ static int ofl_port_set(void *ctx, const struct vsx_offload_port *p)
 			return err;
 	}
 	err = vsxd_dp_port_set(dp, p->port, &want);
-	/* the devmap refuses an interface that cannot be a redirect target */
-	return err == -EINVAL ? -EOPNOTSUPP : err;
+	if (err)
+		/* the devmap refuses an interface that cannot be a redirect target */
+		return err == -EINVAL ? -EOPNOTSUPP : err;
+	tx_attach(ofl_of(ctx), p->port, p->ifindex);
+	return 0;
 }
 
 static int ofl_port_del(void *ctx, __u32 port)
@@ -107,7 +144,13 @@ static int ofl_port_del(void *ctx, __u32 port)
 	if (!port_ok(port))
 		return -EINVAL;
 	err = vsxd_dp_port_get(dp, port, &cur);
-	return err ? err : vsxd_dp_port_del(dp, port);
+	if (!err)
+		err = vsxd_dp_port_del(dp, port);
+	if (!err && ofl_of(ctx)->tx_port[port]) {
+		vsxd_vmport_detach(ofl_of(ctx)->vp, port);
+		ofl_of(ctx)->tx_port[port] = false;
+	}
+	return err;
 }
 
 static bool limited(const struct vsx_rate_limit *l)
@@ -175,6 +218,111 @@ static int ofl_counters(void *ctx, __u32 flow_id, struct vsx_offload_counters *o
 	return 0;
 }
 
+static int ofl_remote_set(void *ctx, __u32 id, const struct vsx_tx_remote *r)
+{
+	struct xdp_offload *o = ofl_of(ctx);
+	int err;
+
+	if (!o->vp)
+		return -EOPNOTSUPP;
+	if (!id || id >= VSX_TX_MAX_REMOTES)
+		return -EINVAL;
+	err = vsxd_vmport_remote_set(o->vp, id, r);
+	if (!err)
+		o->remote_valid[id] = true;
+	return err;
+}
+
+static int ofl_remote_del(void *ctx, __u32 id)
+{
+	struct xdp_offload *o = ofl_of(ctx);
+	int err;
+
+	if (!o->vp)
+		return -EOPNOTSUPP;
+	if (!id || id >= VSX_TX_MAX_REMOTES)
+		return -EINVAL;
+	if (!o->remote_valid[id])
+		return -ENOENT;
+	err = vsxd_vmport_remote_del(o->vp, id);
+	if (!err)
+		o->remote_valid[id] = false;
+	return err;
+}
+
+/* As vsxd/dp_vmport.c checks a TX key, before anything is written for it. */
+static bool tx_key_ok(const struct vsx_tx_key *k)
+{
+	static const __be32 zero[4];
+
+	if (!k->port || k->port >= VSX_MAX_VM_PORTS || k->_pad)
+		return false;
+	if (k->kind == VSX_TX_KEY_DST)
+		return !k->nw_proto && !k->dl_type && !k->tp_src && !k->tp_dst &&
+		       !memcmp(k->nw_src, zero, sizeof(zero)) &&
+		       !memcmp(k->nw_dst, zero, sizeof(zero));
+	if (k->kind != VSX_TX_KEY_FLOW)
+		return false;
+	if (k->dl_type == htons(0x0800))
+		return !k->nw_src[1] && !k->nw_src[2] && !k->nw_src[3] && !k->nw_dst[1] &&
+		       !k->nw_dst[2] && !k->nw_dst[3];
+	return k->dl_type == htons(0x86dd);
+}
+
+static int ofl_tx_put(void *ctx, const struct vsx_offload_tx_flow *f)
+{
+	struct xdp_offload *o = ofl_of(ctx);
+	struct vsx_tx_entry e = {.remote = f->remote, .flow_id = f->flow_id};
+	struct vsx_vm_port port;
+	int err;
+
+	if (!o->vp)
+		return -EOPNOTSUPP;
+	if (!port_ok(f->key.port) || !f->remote || f->remote >= VSX_TX_MAX_REMOTES || !f->flow_id ||
+	    f->flow_id >= VSX_TX_MAX_FLOWS || !tx_key_ok(&f->key))
+		return -EINVAL;
+	err = vsxd_dp_port_get(o->dp, f->key.port, &port);
+	if (err)
+		return err;
+	if (!o->remote_valid[f->remote])
+		return -ENOENT;
+	if (!o->tx_port[f->key.port])
+		return -EOPNOTSUPP;
+	e.vni = port.vni; /* the port's, never the caller's: a VM sends only under its own VNI */
+	if (limited(&f->limit)) {
+		struct vsx_rate_bucket b;
+
+		if (vsx_rate_config(&b, f->limit.bits_per_s, f->limit.pkts_per_s,
+				    f->limit.burst_bytes, f->limit.burst_pkts, f->limit.burst_us))
+			return -EINVAL;
+		err = vsxd_vmport_rate_set(o->vp, f->flow_id, &f->limit);
+		if (err)
+			return err;
+		e.flags |= VSX_TX_F_RATE;
+		e.rate_id = f->flow_id;
+	}
+	return vsxd_vmport_put(o->vp, &f->key, &e);
+}
+
+static int ofl_tx_del(void *ctx, const struct vsx_tx_key *key)
+{
+	struct xdp_offload *o = ofl_of(ctx);
+
+	return o->vp ? vsxd_vmport_del(o->vp, key) : -EOPNOTSUPP;
+}
+
+static int ofl_tx_counters(void *ctx, __u32 flow_id, struct vsx_offload_counters *out)
+{
+	struct xdp_offload *o = ofl_of(ctx);
+
+	memset(out, 0, sizeof(*out));
+	if (!o->vp)
+		return -EOPNOTSUPP;
+	if (!flow_id || flow_id >= VSX_TX_MAX_FLOWS)
+		return -EINVAL;
+	return vsxd_vmport_counters(o->vp, flow_id, out);
+}
+
 static const struct vsx_offload_ops ofl_ops = {
     .caps = ofl_caps,
     .set_enabled = ofl_set_enabled,
@@ -183,21 +331,46 @@ static const struct vsx_offload_ops ofl_ops = {
     .put = ofl_put,
     .del = ofl_del,
     .counters = ofl_counters,
+    .remote_set = ofl_remote_set,
+    .remote_del = ofl_remote_del,
+    .tx_put = ofl_tx_put,
+    .tx_del = ofl_tx_del,
+    .tx_counters = ofl_tx_counters,
 };
 
 int vsxd_dp_xdp_offload(struct vsxd_datapath *dp, struct vsx_offload *out)
 {
+	struct xdp_offload *o;
+
 	out->ops = NULL;
 	out->ctx = NULL;
 	if (!dp->up || !dp->ofl_cfg)
 		return -EOPNOTSUPP;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	o->dp = dp;
+	/* the TX fast path shares the datapath's pinned maps (vsx_vm_port above all) */
+	if (vsxd_vmport_open(&o->vp, dp->pin_dir)) {
+		log_warn("no TX fast path: offloaded flows are received fast, sent the normal way");
+		o->vp = NULL;
+	} else if (dp->reused && vsxd_vmport_clear(o->vp) > 0) {
+		log_info("TX fast path: a previous vsxd's entries removed (promoted again as due)");
+	}
 	out->ops = &ofl_ops;
-	out->ctx = dp;
+	out->ctx = o;
 	return 0;
 }
 
-void vsxd_dp_xdp_offload_free(struct vsx_offload *ofl)
+void vsxd_dp_xdp_offload_free(struct vsx_offload *ofl, bool keep)
 {
+	if (ofl->ops == &ofl_ops) {
+		struct xdp_offload *o = ofl->ctx;
+
+		if (o->vp)
+			vsxd_vmport_close(o->vp, keep);
+		free(o);
+	}
 	ofl->ops = NULL;
 	ofl->ctx = NULL;
 }

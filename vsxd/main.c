@@ -235,7 +235,7 @@ out_dp:
 	vsxd_rebalance_free(&d);
 	vsxd_cores_free(&d);
 	vsxd_rules_free(&d);
-	vsxd_dp_xdp_offload_free(&d.ofl);
+	vsxd_dp_xdp_offload_free(&d.ofl, d.keep_datapath);
 	vsxd_dp_close(&d.dp, d.keep_datapath);
 	log_info(d.keep_datapath ? "stopped; datapath kept running" : "stopped; datapath removed");
 out_conf:

@@ -510,6 +510,159 @@ static int ofl_counters(void *ctx, __u32 flow_id, struct vsx_offload_counters *o
 	return err;
 }
 
+/* ---- offload, TX ---- */
+
+static int ofl_remote_set(void *ctx, __u32 id, const struct vsx_tx_remote *r)
+{
+	struct vsx_dp_double *d = dbl(ctx);
+	const struct dpd_iface *ifc;
+	int err = enter(d, DPD_OFL_REMOTE_SET);
+
+	if (err)
+		return err;
+	if (!d->ocaps.tx)
+		return -EOPNOTSUPP;
+	/* as vsxd/dp_vmport.c checks a remote */
+	if (!id || id >= d->ocaps.tx_remotes || !r->local || !r->remote || !r->dport || !r->ttl ||
+	    r->port_min > r->port_max ||
+	    (r->flags &
+	     ~(VSX_TX_R_VALID | VSX_TX_R_UDP_CSUM | VSX_TX_R_DF_SET | VSX_TX_R_TOS_INHERIT)))
+		return -EINVAL;
+	if (r->uplink) {
+		ifc = iface_of(d, r->uplink);
+		if (!ifc)
+			return -ENODEV;
+		if (!ifc->can_redirect)
+			return -EOPNOTSUPP;
+	}
+	d->remotes[id] = *r;
+	d->remotes[id].flags |= VSX_TX_R_VALID;
+	d->remote_valid[id] = true;
+	return 0;
+}
+
+static int ofl_remote_del(void *ctx, __u32 id)
+{
+	struct vsx_dp_double *d = dbl(ctx);
+	int err = enter(d, DPD_OFL_REMOTE_DEL);
+
+	if (err)
+		return err;
+	if (!d->ocaps.tx)
+		return -EOPNOTSUPP;
+	if (!id || id >= d->ocaps.tx_remotes)
+		return -EINVAL;
+	if (!d->remote_valid[id])
+		return -ENOENT;
+	d->remote_valid[id] = false;
+	return 0;
+}
+
+/* As vsxd/dp_vmport.c's: the fields a TX key's kind does not use are zero. */
+static bool tx_key_ok(const struct vsx_tx_key *k)
+{
+	static const __be32 zero[4];
+
+	if (!k->port || k->port >= VSX_MAX_VM_PORTS || k->_pad)
+		return false;
+	if (k->kind == VSX_TX_KEY_DST)
+		return !k->nw_proto && !k->dl_type && !k->tp_src && !k->tp_dst &&
+		       !memcmp(k->nw_src, zero, sizeof(zero)) &&
+		       !memcmp(k->nw_dst, zero, sizeof(zero));
+	if (k->kind != VSX_TX_KEY_FLOW)
+		return false;
+	if (k->dl_type == htons(0x0800))
+		return !k->nw_src[1] && !k->nw_src[2] && !k->nw_src[3] && !k->nw_dst[1] &&
+		       !k->nw_dst[2] && !k->nw_dst[3];
+	return k->dl_type == htons(0x86dd);
+}
+
+static struct dpd_tx_entry *tx_of(const struct vsx_dp_double *d, const struct vsx_tx_key *key)
+{
+	for (size_t i = 0; i < d->ocaps.tx_table_size; i++)
+		if (d->tx[i].used && !memcmp(&d->tx[i].key, key, sizeof(*key)))
+			return &d->tx[i];
+	return NULL;
+}
+
+static int ofl_tx_put(void *ctx, const struct vsx_offload_tx_flow *f)
+{
+	struct vsx_dp_double *d = dbl(ctx);
+	struct dpd_tx_entry *e;
+	int err = enter(d, DPD_OFL_TX_PUT);
+
+	if (err)
+		return err;
+	if (!d->ocaps.tx)
+		return -EOPNOTSUPP;
+	/* the XDP provider's order of checks, so that both answer the same */
+	if (!f->key.port || f->key.port >= d->ocaps.max_ports || !f->remote ||
+	    f->remote >= d->ocaps.tx_remotes || !f->flow_id || f->flow_id > d->ocaps.tx_table_size)
+		return -EINVAL;
+	if (!tx_key_ok(&f->key))
+		return -EINVAL;
+	if (!d->port_valid[f->key.port] || !d->remote_valid[f->remote])
+		return -ENOENT;
+	if (limited(&f->limit)) {
+		struct vsx_rate_bucket b;
+
+		if (vsx_rate_config(&b, f->limit.bits_per_s, f->limit.pkts_per_s,
+				    f->limit.burst_bytes, f->limit.burst_pkts, f->limit.burst_us))
+			return -EINVAL;
+	}
+	e = tx_of(d, &f->key);
+	for (size_t i = 0; !e && i < d->ocaps.tx_table_size; i++)
+		if (!d->tx[i].used)
+			e = &d->tx[i];
+	if (!e)
+		return -ENOSPC;
+	if (!e->used || e->e.flow_id != f->flow_id)
+		d->tx_cnt[f->flow_id] = (struct vsx_offload_counters){0};
+	*e = (struct dpd_tx_entry){
+	    .used = true,
+	    .key = f->key,
+	    .e = {.remote = f->remote,
+		  .vni = d->ports[f->key.port].vni,
+		  .flow_id = f->flow_id,
+		  .rate_id = limited(&f->limit) ? f->flow_id : 0,
+		  .flags = limited(&f->limit) ? VSX_TX_F_RATE : 0},
+	    .limit = f->limit,
+	};
+	return 0;
+}
+
+static int ofl_tx_del(void *ctx, const struct vsx_tx_key *key)
+{
+	struct vsx_dp_double *d = dbl(ctx);
+	struct dpd_tx_entry *e;
+	int err = enter(d, DPD_OFL_TX_DEL);
+
+	if (err)
+		return err;
+	if (!d->ocaps.tx)
+		return -EOPNOTSUPP;
+	e = tx_of(d, key);
+	if (!e)
+		return -ENOENT;
+	e->used = false;
+	return 0;
+}
+
+static int ofl_tx_counters(void *ctx, __u32 flow_id, struct vsx_offload_counters *out)
+{
+	struct vsx_dp_double *d = dbl(ctx);
+	int err = enter(d, DPD_OFL_TX_COUNTERS);
+
+	memset(out, 0, sizeof(*out));
+	if (!err && !d->ocaps.tx)
+		err = -EOPNOTSUPP;
+	if (!err && (!flow_id || flow_id > d->ocaps.tx_table_size))
+		err = -EINVAL;
+	if (!err)
+		*out = d->tx_cnt[flow_id];
+	return err;
+}
+
 static const struct vsx_offload_ops dpd_ofl_ops = {
     .caps = ofl_caps,
     .set_enabled = ofl_set_enabled,
@@ -518,6 +671,11 @@ static const struct vsx_offload_ops dpd_ofl_ops = {
     .put = ofl_put,
     .del = ofl_del,
     .counters = ofl_counters,
+    .remote_set = ofl_remote_set,
+    .remote_del = ofl_remote_del,
+    .tx_put = ofl_tx_put,
+    .tx_del = ofl_tx_del,
+    .tx_counters = ofl_tx_counters,
 };
 
 /* ---- life ---- */
@@ -544,13 +702,20 @@ struct vsx_dp_double *dpd_new(unsigned int n_cpus, size_t flow_slots, size_t tab
 		goto fail;
 	d->dp = (struct vsx_dp){.ops = &dpd_ops, .ctx = d};
 	if (table_size) {
-		d->ocaps = (struct vsx_offload_caps){.table_size = table_size,
-						     .max_ports = VSX_MAX_VM_PORTS,
-						     .rate_limit = true,
-						     .stats = true};
+		d->ocaps = (struct vsx_offload_caps){
+		    .table_size = table_size,
+		    .max_ports = VSX_MAX_VM_PORTS,
+		    .rate_limit = true,
+		    .stats = true,
+		    .tx = true,
+		    .tx_table_size = table_size,
+		    .tx_remotes = DPD_TX_REMOTES,
+		};
 		d->entries = calloc(table_size, sizeof(*d->entries));
 		d->ofl_cnt = calloc(table_size + 1, sizeof(*d->ofl_cnt));
-		if (!d->entries || !d->ofl_cnt)
+		d->tx = calloc(table_size, sizeof(*d->tx));
+		d->tx_cnt = calloc(table_size + 1, sizeof(*d->tx_cnt));
+		if (!d->entries || !d->ofl_cnt || !d->tx || !d->tx_cnt)
 			goto fail;
 		d->ofl = (struct vsx_offload){.ops = &dpd_ofl_ops, .ctx = d};
 	}
@@ -570,6 +735,8 @@ void dpd_free(struct vsx_dp_double *d)
 	free(d->slot_cnt);
 	free(d->entries);
 	free(d->ofl_cnt);
+	free(d->tx);
+	free(d->tx_cnt);
 	free(d);
 }
 
@@ -664,6 +831,14 @@ void dpd_offload_traffic(struct vsx_dp_double *d, __u32 flow_id, __u64 packets, 
 	d->stats[VSX_STAT_OFFLOAD_HIT] += packets;
 }
 
+void dpd_tx_traffic(struct vsx_dp_double *d, __u32 flow_id, __u64 packets, __u64 bytes)
+{
+	if (!flow_id || flow_id > d->ocaps.tx_table_size)
+		return;
+	d->tx_cnt[flow_id].packets += packets;
+	d->tx_cnt[flow_id].bytes += bytes;
+}
+
 /* ---- reading ---- */
 
 static bool masked_equal(const struct vsx_flow_key *pkt, const struct vsx_flow_key *mask,
@@ -726,4 +901,9 @@ size_t dpd_offload_count(const struct vsx_dp_double *d)
 	for (size_t i = 0; d->entries && i < d->ocaps.table_size; i++)
 		n += d->entries[i].used;
 	return n;
+}
+
+const struct dpd_tx_entry *dpd_tx_find(const struct vsx_dp_double *d, const struct vsx_tx_key *key)
+{
+	return d->tx ? tx_of(d, key) : NULL;
 }

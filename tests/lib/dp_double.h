@@ -49,6 +49,11 @@ enum dpd_op {
 	DPD_OFL_PUT,
 	DPD_OFL_DEL,
 	DPD_OFL_COUNTERS,
+	DPD_OFL_REMOTE_SET,
+	DPD_OFL_REMOTE_DEL,
+	DPD_OFL_TX_PUT,
+	DPD_OFL_TX_DEL,
+	DPD_OFL_TX_COUNTERS,
 	DPD_OP_COUNT
 };
 
@@ -72,7 +77,15 @@ struct dpd_offload_entry {
 	struct vsx_rate_limit limit;
 };
 
+struct dpd_tx_entry {
+	bool used;
+	struct vsx_tx_key key;
+	struct vsx_tx_entry e; /* as the provider writes it: the port's VNI, rate_id = flow id */
+	struct vsx_rate_limit limit;
+};
+
 #define DPD_MAX_IFACES 32
+#define DPD_TX_REMOTES VSX_TX_MAX_REMOTES /* remote ids 1..VSX_TX_MAX_REMOTES-1 */
 
 struct vsx_dp_double {
 	struct vsx_dp dp;	 /* ops + ctx: put it in struct vsxd.dpp */
@@ -102,6 +115,10 @@ struct vsx_dp_double {
 	bool port_valid[VSX_MAX_VM_PORTS];
 	struct dpd_offload_entry *entries;    /* [ocaps.table_size] */
 	struct vsx_offload_counters *ofl_cnt; /* [ocaps.table_size + 1], by flow id */
+	struct vsx_tx_remote remotes[DPD_TX_REMOTES];
+	bool remote_valid[DPD_TX_REMOTES];
+	struct dpd_tx_entry *tx;	     /* [ocaps.tx_table_size] */
+	struct vsx_offload_counters *tx_cnt; /* [ocaps.tx_table_size + 1], by flow id */
 
 	/* failure injection and call counts */
 	unsigned int calls[DPD_OP_COUNT];
@@ -112,7 +129,8 @@ struct vsx_dp_double {
 
 /*
  * A fresh datapath: n_cpus CPUs, flow_slots cache slots, an offload table of table_size
- * entries (0: no offload provider, ofl.ops NULL). Mode default, every rule undecided.
+ * entries and as many TX entries (0: no offload provider, ofl.ops NULL). Mode default, every
+ * rule undecided.
  */
 struct vsx_dp_double *dpd_new(unsigned int n_cpus, size_t flow_slots, size_t table_size);
 void dpd_free(struct vsx_dp_double *d);
@@ -138,8 +156,9 @@ int dpd_flow_add(struct vsx_dp_double *d, __u32 slot, const struct vsx_flow_key 
 		 int core, const struct vsx_counter *cnt);
 /* Makes an interface exist (for port_set), able to take redirected frames or not. */
 void dpd_iface(struct vsx_dp_double *d, __u32 ifindex, bool can_redirect);
-/* Counts fast-path packets of an offloaded flow. */
+/* Counts fast-path packets of an offloaded flow (RX), or of a TX flow. */
 void dpd_offload_traffic(struct vsx_dp_double *d, __u32 flow_id, __u64 packets, __u64 bytes);
+void dpd_tx_traffic(struct vsx_dp_double *d, __u32 flow_id, __u64 packets, __u64 bytes);
 
 /* ---- reading state ---- */
 
@@ -152,5 +171,6 @@ const struct vsx_cls_entry *dpd_rule_entry(const struct vsx_dp_double *d, int di
 const struct dpd_offload_entry *dpd_offload_find(const struct vsx_dp_double *d,
 						 const struct vsx_offload_key *key);
 size_t dpd_offload_count(const struct vsx_dp_double *d);
+const struct dpd_tx_entry *dpd_tx_find(const struct vsx_dp_double *d, const struct vsx_tx_key *key);
 
 #endif

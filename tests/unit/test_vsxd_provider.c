@@ -304,6 +304,84 @@ static void offload(void **state)
 	assert_int_equal(BOTH_OFL(set_enabled, false), 0);
 }
 
+static void offload_tx(void **state)
+{
+	__u32 ifindex = if_nametoindex("pm0"), uplink = if_nametoindex("pv0");
+	struct vsx_offload_port p = {.port = 3,
+				     .ifindex = ifindex,
+				     .vni = htonl(202),
+				     .mac = {2, 0, 0, 0, 0, 3},
+				     .mtu = 1500,
+				     .tenant = 2};
+	struct vsx_tx_remote r = {.local = htonl(0xc0a80001),
+				  .remote = htonl(0xc0a80002),
+				  .uplink = uplink,
+				  .dport = htons(4789),
+				  .port_min = 32768,
+				  .port_max = 60999,
+				  .ttl = 64,
+				  .flags = VSX_TX_R_UDP_CSUM};
+	struct vsx_offload_tx_flow f = {
+	    .key = {.port = 3, .kind = VSX_TX_KEY_DST, .dl_dst = {2, 0, 0, 0, 0, 9}},
+	    .remote = 1,
+	    .flow_id = 8};
+	struct vsx_offload_counters a, b;
+	struct vsx_offload_caps caps;
+	const struct dpd_tx_entry *e;
+
+	(void)state;
+	if (!g.xofl.ops)
+		skip();
+	vsx_offload_call(&g.xofl, caps, &caps);
+	if (!caps.tx)
+		skip();
+	/* the uplink takes redirected frames only with NAPI on its peer, as any veth */
+	assert_int_equal(sh("ethtool -K pv1 gro on"), 0);
+	dpd_iface(g.dbl, uplink, true);
+	dpd_iface(g.dbl, ifindex, true);
+	assert_int_equal(BOTH_OFL(port_set, &p), 0);
+	/* remotes */
+	assert_int_equal(BOTH_OFL(remote_set, 0, &r), -EINVAL);
+	assert_int_equal(BOTH_OFL(remote_set, (__u32)caps.tx_remotes, &r), -EINVAL);
+	r.ttl = 0;
+	assert_int_equal(BOTH_OFL(remote_set, 1, &r), -EINVAL);
+	r.ttl = 64;
+	r.uplink = 987654;
+	assert_int_equal(BOTH_OFL(remote_set, 1, &r), -ENODEV);
+	r.uplink = uplink;
+	assert_int_equal(BOTH_OFL(put, &(struct vsx_offload_flow){0}), -EINVAL);
+	assert_int_equal(BOTH_OFL(tx_put, &f), -ENOENT); /* remote 1 not set yet */
+	assert_int_equal(BOTH_OFL(remote_set, 1, &r), 0);
+	assert_int_equal(BOTH_OFL(remote_del, 2), -ENOENT);
+	/* entries */
+	f.flow_id = 0;
+	assert_int_equal(BOTH_OFL(tx_put, &f), -EINVAL);
+	f.flow_id = 8;
+	f.key.tp_dst = 1; /* a DST key has no ports */
+	assert_int_equal(BOTH_OFL(tx_put, &f), -EINVAL);
+	f.key.tp_dst = 0;
+	f.key.port = 4; /* no such port */
+	assert_int_equal(BOTH_OFL(tx_put, &f), -ENOENT);
+	f.key.port = 3;
+	f.limit.pkts_per_s = ~0ULL;
+	assert_int_equal(BOTH_OFL(tx_put, &f), -EINVAL);
+	f.limit.pkts_per_s = 1000;
+	assert_int_equal(BOTH_OFL(tx_put, &f), 0);
+	/* the double wrote what the provider writes: the port's VNI, a bucket per flow */
+	e = dpd_tx_find(g.dbl, &f.key);
+	assert_non_null(e);
+	assert_int_equal(e->e.vni, htonl(202));
+	assert_int_equal(e->e.flags, VSX_TX_F_RATE);
+	assert_int_equal(BOTH_OFL(tx_counters, 8, &a), 0);
+	vsx_offload_call(&g.dbl->ofl, tx_counters, 8, &b);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_int_equal(BOTH_OFL(tx_counters, 0, &a), -EINVAL);
+	assert_int_equal(BOTH_OFL(tx_del, &f.key), 0);
+	assert_int_equal(BOTH_OFL(tx_del, &f.key), -ENOENT);
+	assert_int_equal(BOTH_OFL(remote_del, 1), 0);
+	assert_int_equal(BOTH_OFL(port_del, 3), 0);
+}
+
 static int open_datapath(void)
 {
 	char text[512], err[256];
@@ -328,7 +406,9 @@ static int open_datapath(void)
 	vsx_dp_call(&g.xdp, caps, &caps);
 	if (g.xofl.ops)
 		vsx_offload_call(&g.xofl, caps, &oc);
-	g.dbl = dpd_new(caps.n_cpus, caps.flow_slots, oc.table_size);
+	/* room for the larger of the two tables: the caps below are the real ones */
+	g.dbl = dpd_new(caps.n_cpus, caps.flow_slots,
+			oc.table_size > oc.tx_table_size ? oc.table_size : oc.tx_table_size);
 	if (!g.dbl)
 		return -1;
 	g.dbl->caps = caps; /* the same datapath, as far as caps go */
@@ -346,6 +426,7 @@ int main(void)
 	    cmocka_unit_test(classifier_switch),
 	    cmocka_unit_test(cores),
 	    cmocka_unit_test(offload),
+	    cmocka_unit_test(offload_tx),
 	};
 	int rc;
 
