@@ -199,10 +199,11 @@ static void show_json(const struct ctrl *c, struct strbuf *sb)
 		json_kv_u64(&j, "hosts", ch->hosts);
 		json_kv_u64(&j, "outstanding", ch->outstanding);
 		json_kv_u64(&j, "failed", ch->failed);
+		json_key(&j, "converge_ms"); /* null while outstanding or when nothing was sent */
 		if (ch->done_us)
-			json_kv_double(&j, "converge_ms", (double)(ch->done_us - ch->t0_us) / 1000.0);
+			json_double(&j, (double)(ch->done_us - ch->t0_us) / 1000.0);
 		else
-			json_kv_str(&j, "converge_ms", "");
+			json_null(&j);
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
