@@ -247,9 +247,12 @@ VSX_PARSE_FN int vsx_ipv4_csum_ok(const struct iphdr *iph)
 	return sum == 0xffff;
 }
 
-/* *ip_len: the length the header states (tot_len); *csum_ok: IHL 5 and a correct checksum. */
+/*
+ * *ip_len: the length the header states (tot_len); *csum_ok: IHL 5 and a correct checksum,
+ * computed only for the outer header (outer != 0): only its checksum is a later stage's fact.
+ */
 VSX_PARSE_FN int vsx_parse_ipv4(void *data, void *data_end, __u64 *off, struct vsx_pkt *pkt,
-				__u8 *proto, __u16 *ip_len, int *csum_ok)
+				__u8 *proto, __u16 *ip_len, int *csum_ok, int outer)
 {
 	struct vsx_flow_key *key = &pkt->key;
 	struct iphdr *iph = vsx_hdr(data, data_end, *off, sizeof(*iph));
@@ -265,7 +268,7 @@ VSX_PARSE_FN int vsx_parse_ipv4(void *data, void *data_end, __u64 *off, struct v
 		return VSX_PARSE_TRUNCATED;
 
 	*ip_len = bpf_ntohs(iph->tot_len);
-	*csum_ok = hlen == sizeof(*iph) && vsx_ipv4_csum_ok(iph);
+	*csum_ok = outer && hlen == sizeof(*iph) && vsx_ipv4_csum_ok(iph);
 	key->nw_tos = iph->tos;
 	key->nw_proto = iph->protocol;
 	key->nw_src[0] = iph->saddr;
@@ -494,7 +497,8 @@ VSX_PARSE_FN int vsx_parse(void *data, void *data_end, __u32 in_port, __be16 vxl
 		l3_off = off;
 		v6 = dl_type == bpf_htons(ETH_P_IPV6);
 		if (dl_type == bpf_htons(ETH_P_IP)) {
-			ret = vsx_parse_ipv4(data, data_end, &off, pkt, &proto, &ip_len, &csum_ok);
+			ret = vsx_parse_ipv4(data, data_end, &off, pkt, &proto, &ip_len, &csum_ok,
+					     layer == 0);
 		} else if (v6) {
 			ret = vsx_parse_ipv6(data, data_end, &off, pkt, &proto, &ip_len);
 		} else {
