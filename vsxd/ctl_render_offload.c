@@ -156,7 +156,7 @@ static void text_mflow(struct strbuf *out, const struct vsxd_q_mflow *f)
 		strbuf_printf(out, " policy=%u(%s)", f->header_id, vsx_ofl_action_name(f->action));
 	if (f->moves) {
 		format_utc(when, sizeof(when), f->moved_realtime_s);
-		strbuf_printf(out, " moved=%s(%.1fs ago,%u moves)", when, f->since_move_s,
+		strbuf_printf(out, " moved=%s(%.1fs ago,moves=%u)", when, f->since_move_s,
 			      f->moves);
 	} else {
 		strbuf_puts(out, " moved=never");
@@ -283,7 +283,7 @@ void vsxd_render_offload(const struct vsxd_q_offload *q, bool json, struct strbu
 	    "offload:      %s (provider %s: table %zu, ports %zu, rate limit %s, stats %s, "
 	    "tx %s, per-core %s)\n"
 	    "flows:        %zu tracked, %zu offloaded of capacity %zu, %zu onloaded\n",
-	    s->enabled ? "on" : "off", s->provider ? "yes" : "none", s->caps.table_size,
+	    s->enabled ? "on" : "off", s->provider ? "present" : "none", s->caps.table_size,
 	    s->caps.max_ports, s->caps.rate_limit ? "yes" : "no", s->caps.stats ? "yes" : "no",
 	    s->caps.tx ? "yes" : "no", s->caps.per_core ? "yes" : "no", fm->flows, fm->offloaded,
 	    fm->capacity, fm->flows - fm->offloaded);
