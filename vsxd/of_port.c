@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "openflow.h"
+#include "query.h"
 #include "vsx/ofp_wire.h"
 
 #define OFPPC_PORT_DOWN 1
@@ -94,6 +95,7 @@ static bool describe(const char *name, int vm, struct vsxd_of_port *out)
 		out->desc.curr = speed_bits(speed);
 		out->desc.curr_speed = (__u32)speed * 1000; /* kb/s */
 		out->desc.max_speed = out->desc.curr_speed;
+		out->desc.supported = out->desc.curr; /* 1.0 tools show the maximum from it */
 	}
 	return true;
 }
@@ -237,4 +239,35 @@ void vsxd_of_ports_changed(struct vsxd *d)
 	memcpy(of->ports, now, n * sizeof(*now));
 	of->n_ports = n;
 	free(now);
+}
+
+void vsxd_of_vm_pins_changed(struct vsxd *d, bool report)
+{
+	struct vsxd_of *of = d->of;
+	struct vsxd_q_cores *q;
+	size_t n_vms;
+
+	if (!of || !d->cores)
+		return;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return;
+	vsxd_query_cores(d, q);
+	n_vms = d->conf.n_vms < VSX_EXP_MAX_VMS ? d->conf.n_vms : VSX_EXP_MAX_VMS;
+	for (size_t i = 0; i < n_vms; i++) {
+		__u64 cpus[VSX_EXP_CPU_WORDS] = {0};
+
+		for (size_t c = 0; c < q->n; c++)
+			if (q->cores[c].pinned && q->cores[c].pinned_vm == d->conf.vms[i].vm_id &&
+			    q->cores[c].core < 64 * VSX_EXP_CPU_WORDS)
+				cpus[q->cores[c].core / 64] |= 1ull << (q->cores[c].core % 64);
+		if (!memcmp(cpus, of->vm_cpus[i], sizeof(cpus)))
+			continue;
+		memcpy(of->vm_cpus[i], cpus, sizeof(cpus));
+		if (report) {
+			log_info("openflow: vm %s: pinned cores changed", d->conf.vms[i].name);
+			vm_report(d, (int)i, VSX_VM_MODIFY);
+		}
+	}
+	free(q);
 }

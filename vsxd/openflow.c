@@ -108,6 +108,7 @@ static void port_cb(struct vsx_loop *loop, struct vsx_timer *t, void *ctx)
 	(void)loop;
 	(void)t;
 	vsxd_of_ports_changed(d);
+	vsxd_of_vm_pins_changed(d, true);
 	vsxd_of_send_all(d);
 }
 
@@ -166,6 +167,7 @@ int vsxd_of_open(struct vsxd *d)
 	of->d = d;
 	of->nl_fd = -1;
 	of->n_ports = vsxd_of_ports(d, of->ports, VSXD_OF_MAX_PORTS);
+	vsxd_of_vm_pins_changed(d, false);
 	if (!d->loop || (!d->conf.n_of_controllers && !d->conf.n_of_listen))
 		return 0; /* no OpenFlow configured (or a unit test without a loop) */
 	of->flush_timer = vsx_loop_add_timer(d->loop, 3600 * 1000, 0, flush_cb, d);

@@ -67,6 +67,8 @@ struct vsxd_of {
 	/* the ports last reported, to tell what changed */
 	struct vsxd_of_port ports[VSXD_OF_MAX_PORTS];
 	size_t n_ports;
+	/* each configured VM's pinned cores as last seen (by conf index), to report changes */
+	__u64 vm_cpus[VSX_EXP_MAX_VMS][VSX_EXP_CPU_WORDS];
 	/* connections (openflow.c) */
 	struct vsx_ofconn **conns;
 	size_t n_conns;
@@ -112,8 +114,10 @@ size_t vsxd_of_ports(struct vsxd *d, struct vsxd_of_port *out, size_t max);
 int vsxd_of_port_stats(struct vsxd *d, const struct vsxd_of_port *p, struct ofp_port_stats *out);
 __u64 vsxd_of_datapath_id(struct vsxd *d);
 /* Compares the ports with the ones last reported: PORT_STATUS and VM_PORT_STATUS to every
- * session for each that came, went or changed. */
+ * session for each that came, went or changed; and each VM's pinned cores (the core table):
+ * VM_PORT_STATUS modify when they changed. report false: remember the state, tell no one. */
 void vsxd_of_ports_changed(struct vsxd *d);
+void vsxd_of_vm_pins_changed(struct vsxd *d, bool report);
 
 /* of_vsx.c */
 void vsxd_of_host_info(struct vsxd *d, struct vsx_host_info *h);

@@ -20,11 +20,13 @@
 #include <cmocka.h>
 
 #include "../lib/dp_double.h"
+#include "../lib/proc_fixture.h"
 #include "ofp/slurp.h"
 #include "ofp_rule.h"
 #include "ofp_vsx.h"
 #include "rule_text.h"
 #include "vsx/ofp_wire.h"
+#include "../../vsxd/cores.h"
 #include "../../vsxd/openflow.h"
 
 struct fixture {
@@ -550,6 +552,50 @@ static void test_vsx_requests(void **state)
 	ofp_buf_free(&body);
 }
 
+/* The VM reports carry the pinned cores from the core table; a change of pinning is reported
+ * as VM_PORT_STATUS modify to the sessions that speak vsx. */
+static void test_vm_pins(void **state)
+{
+	struct fixture *f = *state;
+	struct procfx proc;
+	struct vsx_vm_port_info v;
+	struct ofp_status st;
+	struct vsx_exp e;
+	size_t n;
+
+	assert_int_equal(procfx_init(&proc, 4), 0);
+	f->d.conf.vms[0].pin = VSXD_PIN_CPUS;
+	vsx_cpuset_zero(&f->d.conf.vms[0].cpus);
+	vsx_cpuset_add(&f->d.conf.vms[0].cpus, 2);
+	assert_int_equal(vsxd_cores_init_at(&f->d, proc.root), 0);
+	for (unsigned int c = 0; c < 4; c++)
+		procfx_advance(&proc, c, 10, 20);
+	assert_int_equal(procfx_write(&proc), 0);
+	vsxd_cores_tick(&f->d);
+	vsxd_of_vm_info(&f->d, 0, VSX_VM_PRESENT, &v);
+	assert_int_equal(v.cpus[0], 1u << 2);
+	assert_true(v.flags & VSX_VMF_PINNED);
+	f->s->controller = true;
+	vsxd_of_vm_pins_changed(&f->d, false);
+	vsxd_of_vm_pins_changed(&f->d, true);
+	assert_int_equal(reap(f, f->s), 0); /* nothing changed */
+	vsx_cpuset_add(&f->d.conf.vms[0].cpus, 3);
+	for (unsigned int c = 0; c < 4; c++)
+		procfx_advance(&proc, c, 10, 20);
+	assert_int_equal(procfx_write(&proc), 0);
+	vsxd_cores_tick(&f->d);
+	vsxd_of_vm_pins_changed(&f->d, true);
+	n = reap(f, f->s);
+	assert_int_equal(n, 1);
+	assert_int_equal(vsx_exp_decode(&f->r[0], &e, &st), 0);
+	assert_int_equal(e.type, VSX_EXP_VM_PORT_STATUS);
+	assert_int_equal(e.vm.reason, VSX_VM_MODIFY);
+	assert_int_equal(e.vm.cpus[0], 1u << 2 | 1u << 3);
+	vsx_exp_free(&e);
+	vsxd_cores_free(&f->d);
+	procfx_free(&proc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +610,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_switch_requests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vsx_requests, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vm_pins, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
