@@ -33,7 +33,7 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Werror -Wno-unused-function -Iinclude -Ibpf \
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Werror -Wno-unused-function -Iinclude -Ibpf -MMD -MP \
 	      -I$(ARCH_INC) -D__TARGET_ARCH_x86
 
 LIB_SRCS := $(wildcard lib/*.c)
