@@ -21,10 +21,36 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib/tap.sh
 # shellcheck source=tests/lib/ns.sh
 . tests/lib/ns.sh
-ns_init mt 2 ip jq curl python3 prometheus promtool iperf3 # lab names: mt<PID><letter>
+ns_init mt 2 ip jq python3 prometheus promtool iperf3 # lab names: mt<PID><letter>
 
 # in_h2 CMD...: CMD in h2's namespace, where vsxd and Prometheus listen on 127.0.0.1.
 in_h2() { ip netns exec "$LAB-h2" "$@"; }
+
+# http METHOD URL [QUERY]: an HTTP request from h2's namespace (python3's http.client: no curl
+# needed). Prints "STATUS CONTENT-TYPE BODY-BYTES" on the first line, then the body; QUERY
+# (for GET) is url-encoded as ?query=QUERY.
+http() {
+	in_h2 python3 - "$@" <<'EOF'
+import http.client, sys, urllib.parse
+method, url = sys.argv[1], urllib.parse.urlsplit(sys.argv[2])
+path = url.path + ("?" + urllib.parse.urlencode({"query": sys.argv[3]}) if len(sys.argv) > 3 else "")
+c = http.client.HTTPConnection(url.hostname, url.port, timeout=5)
+c.request(method, path, body=b"x" if method == "POST" else None)
+r = c.getresponse()
+body = r.read()
+sys.stdout.write("%d %s %d\n" % (r.status, (r.getheader("Content-Type") or "-").replace(" ", ""), len(body)))
+sys.stdout.flush()
+sys.stdout.buffer.write(body)
+EOF
+}
+
+# get URL [QUERY]: the body of a 200 answer to GET URL; fails otherwise.
+get() {
+	local out
+	out=$(http GET "$@") || return 1
+	[ "${out%% *}" = 200 ] || return 1
+	printf '%s\n' "${out#*$'\n'}"
+}
 
 # free_port: a TCP port nothing listens on in h2's namespace.
 free_port() {
@@ -51,7 +77,7 @@ EOF
 		--web.listen-address="$PROM" --log.level=warn >"$TD/prometheus.log" 2>&1 &
 	echo $! >"$TD/prometheus.pid"
 	for ((i = 0; i < 150; i++)); do
-		in_h2 curl -sf "http://$PROM/-/ready" >/dev/null 2>&1 && return 0
+		get "http://$PROM/-/ready" >/dev/null 2>&1 && return 0
 		kill -0 "$(cat "$TD/prometheus.pid")" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -60,7 +86,7 @@ EOF
 
 # prom_value QUERY: the value of QUERY's single series now, "" when there is none.
 prom_value() {
-	in_h2 curl -sf --get "http://$PROM/api/v1/query" --data-urlencode "query=$1" |
+	get "http://$PROM/api/v1/query" "$1" |
 		jq -r 'if .status == "success" and (.data.result | length) == 1
 		       then .data.result[0].value[1] else "" end'
 }
@@ -97,14 +123,13 @@ test_scrape() {
 	iperf_udp 1400 20M 2
 
 	# The endpoint's own output: what promtool says of it, and that it carries the flow.
-	in_h2 curl -sf "http://127.0.0.1:$port/metrics" >"$TD/metrics.txt" ||
-		t_fail "GET /metrics failed"
+	get "http://127.0.0.1:$port/metrics" >"$TD/metrics.txt" || t_fail "GET /metrics failed"
 	promtool check metrics <"$TD/metrics.txt" >"$TD/promtool.out" 2>&1 ||
 		t_fail "promtool check metrics: $(cat "$TD/promtool.out")"
 	diag "promtool check metrics: passed on $(wc -l <"$TD/metrics.txt") lines"
-	in_h2 curl -sI "http://127.0.0.1:$port/metrics" | tr -d '\r' >"$TD/head.txt"
-	grep -qi '^content-type: text/plain; version=0.0.4' "$TD/head.txt" ||
-		t_fail "content type: $(cat "$TD/head.txt")"
+	http GET "http://127.0.0.1:$port/metrics" | head -n 1 >"$TD/head.txt"
+	grep -q '^200 text/plain;version=0.0.4;charset=utf-8 ' "$TD/head.txt" ||
+		t_fail "status and content type: $(cat "$TD/head.txt")"
 
 	# Back through Prometheus: the same numbers as vsxctl's.
 	same 'vsx_datapath_packets_total{counter="rx"}' "datapath rx" dp_stat h2 rx
@@ -130,12 +155,12 @@ test_scrape() {
 	same 'up{job="vsxd"}' "target up" echo 1
 
 	# Only GET/HEAD /metrics.
-	code=$(in_h2 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nope")
+	code=$(http GET "http://127.0.0.1:$port/nope" | head -n 1 | cut -d' ' -f1)
 	[ "$code" = 404 ] || t_fail "GET /nope: $code, not 404"
-	code=$(in_h2 curl -s -o /dev/null -w '%{http_code}' -X POST --data x "http://127.0.0.1:$port/metrics")
+	code=$(http POST "http://127.0.0.1:$port/metrics" | head -n 1 | cut -d' ' -f1)
 	[ "$code" = 405 ] || t_fail "POST /metrics: $code, not 405"
-	body=$(in_h2 curl -s --head "http://127.0.0.1:$port/metrics" -o /dev/null -w '%{size_download}')
-	[ "$body" = 0 ] || t_fail "HEAD /metrics sent $body body bytes"
+	read -r code _ body < <(http HEAD "http://127.0.0.1:$port/metrics")
+	[ "$code" = 200 ] && [ "$body" = 0 ] || t_fail "HEAD /metrics: status $code, $body body bytes"
 	ctl h2 show >/dev/null || t_fail "vsxctl show after the scrapes"
 }
 
@@ -193,7 +218,7 @@ test_offload() {
 	same 'vsx_offload_capacity' "capacity after offload-policy-set" \
 		eval 'ctl h2 offload-stats --json | jq -r .capacity'
 	[ "$(prom_value vsx_offload_capacity)" = 8 ] || t_fail "capacity: $(prom_value vsx_offload_capacity)"
-	in_h2 curl -sf "http://127.0.0.1:$port/metrics" | promtool check metrics >"$TD/promtool.out" 2>&1 ||
+	get "http://127.0.0.1:$port/metrics" | promtool check metrics >"$TD/promtool.out" 2>&1 ||
 		t_fail "promtool check metrics: $(cat "$TD/promtool.out")"
 }
 
