@@ -492,6 +492,46 @@ static void test_garbage_and_stall(void **state)
 	vsx_loop_free(loop);
 }
 
+/* A peer that stops in the middle of a message (half a header, then a header whose body never
+ * comes) is dropped by the echo liveness, and the loop serves others meanwhile. */
+static void test_partial_stall(void **state)
+{
+	static const __u8 half[] = {0x01, 0x05, 0x00, 0x40}; /* FEATURES_REQUEST claiming 64 bytes */
+	struct vsx_loop *loop;
+	struct side srv = {0}, cli = {0};
+	struct vsx_ofconn_conf sc = conf_v(BOTH);
+	struct vsx_oflistener *l;
+	struct vsx_ofconn *c;
+	char target[64];
+	int fd;
+
+	sc.echo_interval_ms = 100;
+	assert_int_equal(vsx_loop_new(&loop), 0);
+	l = listen_tcp(loop, &sc, &srv, target, sizeof(target), "tcp");
+	fd = raw_peer_up(loop, vsx_oflistener_port(l));
+	RUN_UNTIL(loop, srv.ups == 1, 1000);
+	raw_send(fd, half, sizeof(half));
+	/* a well-behaved connection on the same loop gets through meanwhile */
+	srv.reply_features = true;
+	c = connect_to(loop, target, &sc, &cli);
+	RUN_UNTIL(loop, cli.ups, 2000);
+	{
+		struct ofp_msg m = {.kind = OFPK_FEATURES_REQUEST, .xid = 5};
+
+		assert_int_equal(vsx_ofconn_send(c, &m), 0);
+		RUN_UNTIL(loop, cli.msgs, 2000);
+		assert_int_equal(cli.last_kind, OFPK_FEATURES_REPLY);
+	}
+	RUN_UNTIL(loop, srv.downs == 1, 2000);
+	assert_int_equal(srv.downs, 1);
+	assert_non_null(strstr(srv.why, "echo timeout"));
+	vsx_ofconn_close(c);
+	RUN_UNTIL(loop, srv.downs == 2, 2000);
+	close(fd);
+	vsx_oflistener_close(l);
+	vsx_loop_free(loop);
+}
+
 /* Reconnect: a Unix listener that accepts and closes at once; the attempts' spacing doubles
  * from backoff_min to backoff_max. Then a real listener on the same path: up, and after a
  * loss the next attempt comes after backoff_min again. */
@@ -918,6 +958,7 @@ int main(void)
 	    cmocka_unit_test(test_echo_timeout),
 	    cmocka_unit_test(test_echo_keeps_alive),
 	    cmocka_unit_test(test_garbage_and_stall),
+	    cmocka_unit_test(test_partial_stall),
 	    cmocka_unit_test(test_reconnect_backoff),
 	    cmocka_unit_test(test_send_queue_full),
 	    cmocka_unit_test(test_many),
