@@ -881,8 +881,14 @@ static void test_live_xmit_fail(void **state)
 	assert_non_null(acct);
 	assert_int_equal(bpf_obj_get_info_by_fd(fd_of(skel->maps.vsx_vm_ports), &info, &len), 0);
 	acct->rodata->vsx_devmap_id = info.id;
-	assert_int_equal(cpumap_stats__load(acct), 0);
-	assert_int_equal(cpumap_stats__attach(acct), 0);
+	if (cpumap_stats__load(acct) || cpumap_stats__attach(acct)) {
+		/* tracepoint programs need the kernel's BTF: vsxd runs without them too */
+		print_message("# no devmap accounting here (tp_btf programs refused): %s\n", strerror(errno));
+		cpumap_stats__destroy(acct);
+		sh("ip link del %s 2>/dev/null", v.a);
+		live_veth[0] = 0;
+		skip();
+	}
 	memset(zero, 0, sizeof(zero));
 	assert_int_equal(bpf_map_update_elem(fd_of(acct->maps.vsx_port_xmit), &ifa, zero, BPF_NOEXIST), 0);
 
