@@ -148,6 +148,10 @@ void vsxd_of_vm_info(struct vsxd *d, size_t i, __u8 reason, struct vsx_vm_port_i
 		v->tenant_id = vm->tenant_name[0] ? 0 : vm->tenant_id;
 		snprintf(v->tenant, sizeof(v->tenant), "%.*s", (int)sizeof(v->tenant) - 1, vm->tenant_name);
 	}
+	/* The VM's own MAC (what a sender's set_fcf rule matches as dl_dst), from the
+	 * configuration: the port's MAC is the host side of the VM's link, another address. */
+	if (vm->has_mac)
+		memcpy(v->hw_addr, vm->mac, 6);
 	if (vm->has_vni) {
 		v->flags |= VSX_VMF_HAS_VNI;
 		v->vni = vm->vni;
@@ -160,7 +164,6 @@ void vsxd_of_vm_info(struct vsxd *d, size_t i, __u8 reason, struct vsx_vm_port_i
 			if (p[k].vm != (int)i)
 				continue;
 			v->port_no = p[k].desc.port_no;
-			memcpy(v->hw_addr, p[k].desc.hw_addr, 6);
 			if (!(p[k].desc.config & 1) && !(p[k].desc.state & 1))
 				v->flags |= VSX_VMF_PORT_UP;
 		}

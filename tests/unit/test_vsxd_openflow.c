@@ -54,7 +54,7 @@ static int setup(void **state)
 	vsxd_conf_init(&f->d.conf);
 	snprintf(text, sizeof(text),
 		 "uplink lo\nsocket %s/vsxd.sock\nvm web {\n\tvm-id 3\n\ttenant 7\n\tvni 101\n\tport "
-		 "lo\n}\n",
+		 "lo\n\tmac 02:00:00:00:00:03\n}\n",
 		 f->dir);
 	if (vsxd_conf_parse_string(text, "vsxd.conf", &f->d.conf, err, sizeof(err))) {
 		fprintf(stderr, "conf: %s\n", err);
@@ -539,6 +539,7 @@ static void test_vsx_requests(void **state)
 	assert_string_equal(e.vms.v[0].name, "web");
 	assert_int_equal(e.vms.v[0].port_no, 1);
 	assert_int_equal(e.vms.v[0].reason, VSX_VM_PRESENT);
+	assert_int_equal(e.vms.v[0].hw_addr[5], 3); /* the VM's configured MAC */
 	vsx_exp_free(&e);
 	/* a report sent to the switch: BAD_EXP_TYPE */
 	{
