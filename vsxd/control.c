@@ -16,6 +16,7 @@
 
 #include "vsxd.h"
 #include "ctl.h"
+#include "control.h"
 #include "ctl_commands.h"
 #include "ctl_render.h"
 #include "ctl_server.h"
@@ -299,9 +300,8 @@ static int (*const handlers[VSX_CTL_CMD_COUNT])(struct vsxd *d, struct request *
     [VSX_CTL_OFFLOAD_POLICY_DEL] = cmd_offload_policy_del,
 };
 
-static void handle_request(void *ctx, int argc, char **argv, struct strbuf *reply)
+void vsxd_control_handle(struct vsxd *d, int argc, char **argv, struct strbuf *reply)
 {
-	struct vsxd *d = ctx;
 	struct strbuf body;
 	struct request rq = {.out = &body};
 	int err = -EINVAL;
@@ -332,6 +332,11 @@ static void handle_request(void *ctx, int argc, char **argv, struct strbuf *repl
 			strbuf_add(reply, body.buf, body.len);
 	}
 	strbuf_free(&body);
+}
+
+static void handle_request(void *ctx, int argc, char **argv, struct strbuf *reply)
+{
+	vsxd_control_handle(ctx, argc, argv, reply);
 }
 
 int vsxd_control_open(struct vsxd *d)
