@@ -21,8 +21,15 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: vsxctl [--socket PATH] [--json] COMMAND [ARGS]\n\n"
 		     "Controls a running vsxd through its control socket.\n\nCommands:\n");
-	for (int i = 0; i < VSX_CTL_CMD_COUNT; i++)
-		fprintf(out, "  %-26s %s\n", vsx_ctl_commands[i].usage, vsx_ctl_commands[i].help);
+	for (int i = 0; i < VSX_CTL_CMD_COUNT; i++) {
+		const struct vsx_ctl_command *c = &vsx_ctl_commands[i];
+
+		/* a long usage gets a line of its own, the help under it */
+		if (strlen(c->usage) > 26)
+			fprintf(out, "  %s\n  %-26s %s\n", c->usage, "", c->help);
+		else
+			fprintf(out, "  %-26s %s\n", c->usage, c->help);
+	}
 	fprintf(out,
 		"\nOptions:\n"
 		"  -s, --socket PATH  vsxd's control socket (default %s)\n"
