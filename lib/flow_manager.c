@@ -52,6 +52,13 @@ struct flow_extra {
 	uint32_t vm_gen;      /* of the cached VM binding */
 	struct vsx_rate_limit limit; /* installed with the entry */
 	double rank;		     /* this tick's */
+	struct vsx_tx_key tx_key;    /* the TX entry's, while tx_flow_id */
+	struct vsx_offload_counters last_tx;
+};
+
+struct tx_remote_slot {
+	struct vsx_tx_remote r;
+	uint32_t refs; /* 0: free */
 };
 
 struct vsx_fm {
@@ -77,6 +84,14 @@ struct vsx_fm {
 	uint32_t *free_ids; /* unused provider flow ids, a stack */
 	size_t n_free_ids;
 	size_t n_offloaded;
+
+	/* TX (vsx_fm_set_tx) */
+	vsx_fm_remote_cb remote_cb;
+	void *remote_arg;
+	uint32_t *free_tx_ids;
+	size_t n_free_tx_ids, n_tx;
+	struct tx_remote_slot *remotes; /* [caps.tx_remotes], id = index, 0 unused */
+	size_t n_remote_slots;
 
 	struct slot_table slots[2]; /* last read, being read */
 
@@ -260,6 +275,22 @@ struct vsx_fm *vsx_fm_new(const struct vsx_dp *dp, const struct vsx_offload *ofl
 	} else {
 		memset(&fm->caps, 0, sizeof(fm->caps));
 	}
+	if (fm->caps.tx && fm->caps.tx_table_size && fm->caps.tx_remotes > 1) {
+		size_t n = fm->caps.tx_table_size < VSX_TX_MAX_FLOWS - 1 ? fm->caps.tx_table_size
+									 : VSX_TX_MAX_FLOWS - 1;
+
+		fm->n_remote_slots = fm->caps.tx_remotes < VSX_TX_MAX_REMOTES ? fm->caps.tx_remotes
+									      : VSX_TX_MAX_REMOTES;
+		fm->free_tx_ids = calloc(n, sizeof(*fm->free_tx_ids));
+		fm->remotes = calloc(fm->n_remote_slots, sizeof(*fm->remotes));
+		if (!fm->free_tx_ids || !fm->remotes)
+			goto fail;
+		for (size_t i = 0; i < n; i++)
+			fm->free_tx_ids[i] = (uint32_t)(n - i);
+		fm->n_free_tx_ids = n;
+	} else {
+		fm->caps.tx = false;
+	}
 	fm->policy_gen = 1;
 	fm->vm_gen = 1; /* a new flow (vm_gen 0) is bound at its first tick */
 	return fm;
@@ -285,7 +316,12 @@ void vsx_fm_free(struct vsx_fm *fm, bool keep)
 
 			if (f->path == VSX_FM_OFFLOADED)
 				vsx_offload_call(fm->ofl, del, &f->key);
+			if (f->tx_flow_id)
+				vsx_offload_call(fm->ofl, tx_del, &fm->extra[f->index].tx_key);
 		}
+		for (size_t i = 1; i < fm->n_remote_slots; i++)
+			if (fm->remotes[i].refs)
+				vsx_offload_call(fm->ofl, remote_del, (__u32)i);
 	}
 	free(fm->flows);
 	free(fm->extra);
@@ -294,6 +330,8 @@ void vsx_fm_free(struct vsx_fm *fm, bool keep)
 	free(fm->live);
 	free(fm->live_pos);
 	free(fm->free_ids);
+	free(fm->free_tx_ids);
+	free(fm->remotes);
 	free(fm->cand);
 	free(fm->victims);
 	for (int i = 0; i < 2; i++) {
@@ -307,6 +345,12 @@ void vsx_fm_policy_changed(struct vsx_fm *fm)
 {
 	fm->policy_gen++;
 	fm->limits_dirty = true;
+}
+
+void vsx_fm_set_tx(struct vsx_fm *fm, vsx_fm_remote_cb cb, void *arg)
+{
+	fm->remote_cb = cb;
+	fm->remote_arg = arg;
 }
 
 void vsx_fm_slot_bytes_outer(struct vsx_fm *fm, bool outer)
@@ -331,6 +375,7 @@ static size_t capacity(const struct vsx_fm *fm)
 void vsx_fm_stats(const struct vsx_fm *fm, struct vsx_fm_stats *out)
 {
 	*out = fm->st;
+	out->tx_offloaded = fm->n_tx;
 	out->flows = fm->n_flows;
 	out->offloaded = fm->n_offloaded;
 	out->capacity = capacity(fm);
@@ -722,6 +767,119 @@ static void tell(struct vsx_fm *fm, const struct vsx_fm_flow *f, bool promoted, 
 		fm->move_cb(fm->move_arg, f, promoted, why);
 }
 
+/* ---- TX: the reverse direction ---- */
+
+static void read_tx(struct vsx_fm *fm, struct vsx_fm_flow *f)
+{
+	struct flow_extra *x = &fm->extra[f->index];
+	struct vsx_offload_counters c;
+
+	if (!f->tx_flow_id || vsx_offload_call(fm->ofl, tx_counters, f->tx_flow_id, &c))
+		return;
+	f->tx_packets += diff(c.packets, x->last_tx.packets);
+	f->tx_bytes += diff(c.bytes, x->last_tx.bytes);
+	if (c.packets != x->last_tx.packets)
+		f->active_ns = fm->now;
+	if (c.tcp_flags & (TCP_FIN | TCP_RST))
+		f->closing = true; /* the VM closes: back to the normal path, both directions */
+	x->last_tx = c;
+}
+
+/* Remote id for r: one already set with the same settings, or a new one; 0: none. */
+static uint32_t remote_get(struct vsx_fm *fm, const struct vsx_tx_remote *r)
+{
+	uint32_t free_id = 0;
+
+	for (size_t i = 1; i < fm->n_remote_slots; i++) {
+		struct tx_remote_slot *s = &fm->remotes[i];
+
+		if (s->refs && !memcmp(&s->r, r, sizeof(*r))) {
+			s->refs++;
+			return (uint32_t)i;
+		}
+		if (!s->refs && !free_id)
+			free_id = (uint32_t)i;
+	}
+	if (!free_id || vsx_offload_call(fm->ofl, remote_set, free_id, r)) {
+		fm->st.tx_remote_fail++;
+		return 0;
+	}
+	fm->remotes[free_id].r = *r;
+	fm->remotes[free_id].refs = 1;
+	return free_id;
+}
+
+static void remote_put(struct vsx_fm *fm, uint32_t id)
+{
+	if (!id || id >= fm->n_remote_slots || !fm->remotes[id].refs)
+		return;
+	if (--fm->remotes[id].refs == 0)
+		vsx_offload_call(fm->ofl, remote_del, id);
+}
+
+static void tx_install(struct vsx_fm *fm, struct vsx_fm_flow *f)
+{
+	struct flow_extra *x = &fm->extra[f->index];
+	const struct vm_state *v = &fm->vms[f->vm];
+	struct vsx_offload_tx_flow tf;
+	struct vsx_tx_remote r;
+	uint32_t rid;
+
+	if (!fm->caps.tx || !fm->remote_cb || !fm->n_free_tx_ids)
+		return;
+	memset(&r, 0, sizeof(r));
+	if (fm->remote_cb(fm->remote_arg, f, &v->vm, &r)) {
+		fm->st.tx_remote_fail++;
+		return;
+	}
+	rid = remote_get(fm, &r);
+	if (!rid)
+		return;
+	/* the VM answers: from its port to the flow's source MAC, the 5-tuple swapped */
+	memset(&tf, 0, sizeof(tf));
+	tf.key.port = v->vm.port.port;
+	tf.key.kind = VSX_TX_KEY_FLOW;
+	tf.key.nw_proto = f->key.nw_proto;
+	tf.key.dl_type = f->key.dl_type;
+	tf.key.tp_src = f->key.tp_dst;
+	tf.key.tp_dst = f->key.tp_src;
+	memcpy(tf.key.dl_dst, f->fkey.dl_src, 6);
+	memcpy(tf.key.nw_src, f->key.nw_dst, sizeof(tf.key.nw_src));
+	memcpy(tf.key.nw_dst, f->key.nw_src, sizeof(tf.key.nw_dst));
+	tf.remote = rid;
+	tf.flow_id = fm->free_tx_ids[fm->n_free_tx_ids - 1];
+	tf.limit = x->limit;
+	if (vsx_offload_call(fm->ofl, tx_put, &tf)) {
+		fm->st.tx_put_fail++;
+		remote_put(fm, rid);
+		return;
+	}
+	fm->n_free_tx_ids--;
+	fm->n_tx++;
+	x->tx_key = tf.key;
+	memset(&x->last_tx, 0, sizeof(x->last_tx));
+	f->tx_flow_id = tf.flow_id;
+	f->tx_remote = rid;
+}
+
+static void tx_remove(struct vsx_fm *fm, struct vsx_fm_flow *f)
+{
+	struct flow_extra *x = &fm->extra[f->index];
+	int r;
+
+	if (!f->tx_flow_id)
+		return;
+	read_tx(fm, f);
+	r = vsx_offload_call(fm->ofl, tx_del, &x->tx_key);
+	if (r && r != -ENOENT)
+		note_err(fm, r); /* the provider keeps a stale entry: port changes invalidate it */
+	fm->free_tx_ids[fm->n_free_tx_ids++] = f->tx_flow_id;
+	fm->n_tx--;
+	remote_put(fm, f->tx_remote);
+	f->tx_flow_id = 0;
+	f->tx_remote = 0;
+}
+
 /* Back to the normal path; false when the provider kept the entry (retried next tick). */
 static bool demote(struct vsx_fm *fm, struct vsx_fm_flow *f, int why, int reason)
 {
@@ -744,6 +902,7 @@ static bool demote(struct vsx_fm *fm, struct vsx_fm_flow *f, int why, int reason
 		note_err(fm, r);
 		return false;
 	}
+	tx_remove(fm, f);
 	fm->free_ids[fm->n_free_ids++] = f->flow_id;
 	fm->n_offloaded--;
 	f->flow_id = 0;
@@ -801,6 +960,7 @@ static bool promote(struct vsx_fm *fm, struct vsx_fm_flow *f, int why)
 	f->below_ns = 0;
 	memset(&f->last_ofl, 0, sizeof(f->last_ofl));
 	fm->st.promotions[why]++;
+	tx_install(fm, f);
 	tell(fm, f, true, why);
 	return true;
 }
@@ -1095,6 +1255,7 @@ int vsx_fm_tick(struct vsx_fm *fm, uint64_t now_ns)
 
 		read_offloaded(fm, f, &d);
 		fold(fm, f, &d);
+		read_tx(fm, f);
 		if (d.tcp_flags & (TCP_FIN | TCP_RST))
 			f->closing = true;
 		if (d.redirect_fail)

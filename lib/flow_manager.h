@@ -136,6 +136,9 @@ struct vsx_fm_flow {
 	uint64_t packets, bytes;
 	uint64_t path_packets[2], path_bytes[2];
 	uint64_t refused, redirect_fail, rate_dropped; /* fast path, over the flow's life */
+	/* the reverse direction (the VM answering) on the TX fast path while offloaded (caps.tx) */
+	__u32 tx_flow_id, tx_remote; /* 0: none */
+	uint64_t tx_packets, tx_bytes;  /* what the TX fast path sent of it, over the flow's life */
 	double pps, bps;			       /* over the window */
 	uint64_t above_ns, below_ns;		       /* since when above / below, 0: not */
 
@@ -163,6 +166,8 @@ struct vsx_fm_stats {
 	uint64_t normal_by_reason[VSX_FM_R_COUNT]; /* flows on the normal path now, by reason */
 	uint64_t put_fail, del_fail, counter_fail, dump_fail;
 	uint64_t untracked; /* new flows not tracked: the flow table was full */
+	size_t tx_offloaded;		     /* flows whose reverse direction is on the TX fast path */
+	uint64_t tx_put_fail, tx_remote_fail; /* TX entries / remote VTEPs the provider refused */
 	uint64_t expired;
 	uint64_t ticks;
 };
@@ -219,6 +224,18 @@ void vsx_fm_stats(const struct vsx_fm *fm, struct vsx_fm_stats *out);
  */
 typedef void (*vsx_fm_move_cb)(void *arg, const struct vsx_fm_flow *f, bool promoted, int why);
 void vsx_fm_on_move(struct vsx_fm *fm, vsx_fm_move_cb cb, void *arg);
+
+/*
+ * TX: with a provider that has caps.tx and this callback set, an RX flow's promotion also puts
+ * its reverse direction (from the VM's port to the flow's source MAC, 5-tuple swapped) on the
+ * TX fast path towards the remote VTEP the callback describes (for vsxd: the VM's VXLAN device
+ * sending to the flow's outer source); its demotion removes it. The callback returns 0 or a
+ * negative errno (no TX for that flow: the RX side is offloaded all the same). Remote VTEPs are
+ * shared by the flows to them (remote_set once, remote_del after the last).
+ */
+typedef int (*vsx_fm_remote_cb)(void *arg, const struct vsx_fm_flow *f, const struct vsx_fm_vm *vm,
+				struct vsx_tx_remote *out);
+void vsx_fm_set_tx(struct vsx_fm *fm, vsx_fm_remote_cb cb, void *arg);
 
 /* The offload key of a tunnelled IPv4/IPv6 flow key; -EINVAL for other flows. */
 int vsx_fm_key(const struct vsx_flow_key *k, struct vsx_offload_key *out);

@@ -5,8 +5,10 @@
  * steering datapath and the offload provider. Each move is logged with its reason and rates.
  */
 #include "offload.h"
+#include "vmport_vxlan.h"
 #include "vsxd.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The flow manager reads both providers at most this often (its cost grows with the flows). */
 #define TICK_MIN_MS 100
@@ -184,17 +187,75 @@ static void on_move(void *arg, const struct vsx_fm_flow *f, bool promoted, int w
 
 	vsx_fm_key_format(&f->key, key, sizeof(key));
 	fmt_rate(rate, sizeof(rate), f->bps);
-	if (promoted)
+	if (promoted) {
+		struct vsx_fm_stats st;
+
+		vsx_fm_stats(d->offload->fm, &st);
 		log_info("offload: %s to vm %s offloaded (%s: %.0f pps, %s, core %d, header "
-			 "policy %u)",
+			 "policy %u; its answers %s)",
 			 key, vm ? vm->name : "?", vsx_fm_promote_name(why), f->pps, rate, f->core,
-			 f->header_id);
-	else
+			 f->header_id,
+			 f->tx_flow_id ? "on the TX fast path"
+			 : st.tx_put_fail || st.tx_remote_fail ? "on the normal path (TX refused)"
+							       : "on the normal path");
+	} else {
 		log_info("offload: %s back to the normal path (%s: %.0f pps, %s, %llu packets "
-			 "fast, %llu normal)",
+			 "fast, %llu normal, %llu answers sent fast)",
 			 key, vsx_fm_demote_name(why), f->pps, rate,
 			 (unsigned long long)f->path_packets[VSX_FM_OFFLOADED],
-			 (unsigned long long)f->path_packets[VSX_FM_NORMAL]);
+			 (unsigned long long)f->path_packets[VSX_FM_NORMAL],
+			 (unsigned long long)f->tx_packets);
+	}
+}
+
+/* ---- TX: the VXLAN device a VM's answers would leave by ---- */
+
+/*
+ * The remote VTEP of flow f's reverse direction as the kernel would send to it: the VXLAN
+ * device on the bridge of the VM's port (its other ports), towards the flow's outer source.
+ */
+static int tx_remote(void *arg, const struct vsx_fm_flow *f, const struct vsx_fm_vm *vm,
+		     struct vsx_tx_remote *out)
+{
+	struct vsxd *d = arg;
+	char path[128], master[64], why[160] = "", key[160];
+	const char *port = NULL;
+	struct dirent *de;
+	ssize_t n;
+	DIR *dir;
+	int r = -ENODEV;
+
+	if (f->fkey.flags & VSX_KEY_OUTER_V6)
+		return -EOPNOTSUPP; /* the TX fast path sends IPv4 underlay only */
+	for (size_t i = 0; i < d->conf.n_vms; i++)
+		if (!strcmp(d->conf.vms[i].name, vm->name))
+			port = d->conf.vms[i].port;
+	if (!port)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", port);
+	n = readlink(path, master, sizeof(master) - 1);
+	if (n <= 0)
+		return -ENODEV; /* not on a bridge: no VXLAN device decides for it */
+	master[n] = '\0';
+	snprintf(path, sizeof(path), "/sys/class/net/%s/brif",
+		 strrchr(master, '/') ? strrchr(master, '/') + 1 : master);
+	dir = opendir(path);
+	if (!dir)
+		return -ENODEV;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, port))
+			continue;
+		r = vsxd_vxlan_remote(de->d_name, f->fkey.outer_src[0], out, why, sizeof(why));
+		if (r != -EINVAL && r != -ENODEV)
+			break; /* the bridge's VXLAN device: it answered */
+	}
+	closedir(dir);
+	if (r) {
+		vsx_fm_key_format(&f->key, key, sizeof(key));
+		log_debug("offload: %s: its answers stay on the normal path (TX): %s", key,
+			  why[0] ? why : strerror(-r));
+	}
+	return r;
 }
 
 /* ---- lifecycle ---- */
@@ -230,6 +291,7 @@ int vsxd_offload_init(struct vsxd *d)
 		return -ENOMEM;
 	}
 	vsx_fm_on_move(o->fm, on_move, d);
+	vsx_fm_set_tx(o->fm, tx_remote, d);
 	d->offload = o;
 	for (size_t i = 0; i < d->conf.n_vms; i++) {
 		const struct vsxd_vm *vm = &d->conf.vms[i];
@@ -251,8 +313,15 @@ int vsxd_offload_init(struct vsxd *d)
 			 "none offloaded");
 	check_ports(d, 0, true);
 	sync_enabled(d);
-	log_info("offload: %s, capacity %u, %zu VM ports", o->pol.enabled ? "on" : "off",
-		 o->pol.capacity, offloadable);
+	{
+		struct vsx_offload_caps caps = {0};
+
+		if (d->ofl.ops)
+			vsx_offload_call(&d->ofl, caps, &caps);
+		log_info("offload: %s, capacity %u, %zu VM ports, TX fast path %s",
+			 o->pol.enabled ? "on" : "off", o->pol.capacity, offloadable,
+			 caps.tx ? "available" : "not available");
+	}
 	return 0;
 }
 

@@ -41,6 +41,14 @@ struct fake {
 	int put_err;	   /* put fails with it when non-zero */
 	unsigned int puts, dels;
 	uint64_t fast_packets; /* delivered by the fast path, over the fake's life */
+	/* TX */
+	struct vsx_tx_remote remotes[8];
+	bool remote_used[8];
+	struct {
+		bool used;
+		struct vsx_offload_tx_flow f;
+	} tx[N_IDS + 1];
+	struct vsx_offload_counters tx_cnt[N_IDS + 1];
 };
 
 static int f_dump(void *ctx, vsx_dp_flow_cb cb, void *arg)
@@ -137,6 +145,62 @@ static int f_counters(void *ctx, __u32 id, struct vsx_offload_counters *out)
 	return 0;
 }
 
+static int f_remote_set(void *ctx, __u32 id, const struct vsx_tx_remote *r)
+{
+	struct fake *f = ctx;
+
+	if (!id || id >= 8)
+		return -EINVAL;
+	f->remotes[id] = *r;
+	f->remote_used[id] = true;
+	return 0;
+}
+
+static int f_remote_del(void *ctx, __u32 id)
+{
+	struct fake *f = ctx;
+
+	if (!id || id >= 8 || !f->remote_used[id])
+		return -ENOENT;
+	f->remote_used[id] = false;
+	return 0;
+}
+
+static int f_tx_put(void *ctx, const struct vsx_offload_tx_flow *tf)
+{
+	struct fake *f = ctx;
+
+	if (!tf->flow_id || tf->flow_id > N_IDS || !tf->remote || tf->remote >= 8 ||
+	    !f->remote_used[tf->remote] || !f->port_ok[tf->key.port])
+		return -EINVAL;
+	f->tx[tf->flow_id].used = true;
+	f->tx[tf->flow_id].f = *tf;
+	memset(&f->tx_cnt[tf->flow_id], 0, sizeof(f->tx_cnt[0]));
+	return 0;
+}
+
+static int f_tx_del(void *ctx, const struct vsx_tx_key *k)
+{
+	struct fake *f = ctx;
+
+	for (int i = 1; i <= N_IDS; i++)
+		if (f->tx[i].used && !memcmp(&f->tx[i].f.key, k, sizeof(*k))) {
+			f->tx[i].used = false;
+			return 0;
+		}
+	return -ENOENT;
+}
+
+static int f_tx_counters(void *ctx, __u32 id, struct vsx_offload_counters *out)
+{
+	struct fake *f = ctx;
+
+	if (!id || id > N_IDS)
+		return -EINVAL;
+	*out = f->tx_cnt[id];
+	return 0;
+}
+
 static const struct vsx_dp_ops dp_ops = {.flow_dump = f_dump};
 static const struct vsx_offload_ops ofl_ops = {
 	.caps = f_caps,
@@ -145,6 +209,11 @@ static const struct vsx_offload_ops ofl_ops = {
 	.put = f_put,
 	.del = f_del,
 	.counters = f_counters,
+	.remote_set = f_remote_set,
+	.remote_del = f_remote_del,
+	.tx_put = f_tx_put,
+	.tx_del = f_tx_del,
+	.tx_counters = f_tx_counters,
 };
 
 static struct fake *fake_new(size_t table)
@@ -705,6 +774,105 @@ static void test_slot_gaps(void **state)
 	env_free(&e);
 }
 
+/* The remote VTEP of a flow: its outer source (what vsxd reads from the VXLAN device). */
+static int remote_cb(void *arg, const struct vsx_fm_flow *f, const struct vsx_fm_vm *vm,
+		     struct vsx_tx_remote *out)
+{
+	int *fail = arg;
+
+	(void)vm;
+	if (*fail)
+		return -EOPNOTSUPP;
+	out->local = htonl(0xc0000202);
+	out->remote = f->fkey.outer_src[0];
+	out->dport = htons(4789);
+	out->ttl = 64;
+	return 0;
+}
+
+static int tx_count(const struct fake *f)
+{
+	int n = 0;
+
+	for (int i = 1; i <= N_IDS; i++)
+		n += f->tx[i].used;
+	return n;
+}
+
+/* The reverse direction of an offloaded flow on the TX fast path, and back. */
+static void test_tx(void **state)
+{
+	struct env e;
+	struct vsx_flow_key k0 = fkey(6, 1000), k1 = fkey(6, 1001);
+	struct load l[2] = {{0, 20000, 100, 0}, {1, 20000, 100, 0}};
+	const struct vsx_fm_flow *f0, *f1;
+	const struct vsx_offload_tx_flow *t;
+	struct vsx_fm_stats st;
+	int fail = 0;
+
+	(void)state;
+	env_init(&e, 16, NULL);
+	vsx_fm_free(e.fm, false);
+	e.f->caps.tx = true;
+	e.f->caps.tx_table_size = 16;
+	e.f->caps.tx_remotes = 8;
+	e.fm = vsx_fm_new(&e.f->dp, &e.f->ofl, &e.pol, 0);
+	vsx_fm_set_tx(e.fm, remote_cb, &fail);
+	vm_a(&e, 10, MAC_A, 1500);
+	k0.outer_src[0] = k1.outer_src[0] = htonl(0xc0000201);
+	slot_set(e.f, 0, &k0, 1);
+	slot_set(e.f, 1, &k1, 1);
+	ticks(&e, 6, l, 2);
+	f0 = flow_of(&e, 0);
+	f1 = flow_of(&e, 1);
+	assert_int_equal(f0->path, VSX_FM_OFFLOADED);
+	assert_true(f0->tx_flow_id > 0);
+	t = &e.f->tx[f0->tx_flow_id].f;
+	/* from the VM's port to the sender's MAC, the 5-tuple swapped, under the same limit */
+	assert_int_equal(t->key.port, 1);
+	assert_int_equal(t->key.kind, VSX_TX_KEY_FLOW);
+	assert_memory_equal(t->key.dl_dst, k0.dl_src, 6);
+	assert_int_equal(t->key.tp_src, k0.tp_dst);
+	assert_int_equal(t->key.tp_dst, k0.tp_src);
+	assert_int_equal(t->key.nw_src[0], k0.nw_dst[0]);
+	assert_int_equal(t->key.nw_dst[0], k0.nw_src[0]);
+	assert_int_equal(e.f->remotes[t->remote].remote, htonl(0xc0000201));
+	/* both flows go to the same VTEP: one remote */
+	assert_int_equal(f1->tx_remote, f0->tx_remote);
+	vsx_fm_stats(e.fm, &st);
+	assert_int_equal(st.tx_offloaded, 2);
+	/* what the VM sends back is counted */
+	e.f->tx_cnt[f0->tx_flow_id].packets += 300;
+	e.f->tx_cnt[f0->tx_flow_id].bytes += 300 * 66;
+	tick(&e, l, 2);
+	assert_int_equal(f0->tx_packets, 300);
+	assert_int_equal(f0->tx_bytes, 300 * 66);
+	/* the VM closes (FIN on TX): both directions back to the normal path */
+	e.f->tx_cnt[f0->tx_flow_id].tcp_flags |= 0x01;
+	tick(&e, l, 2);
+	assert_int_equal(f0->path, VSX_FM_NORMAL);
+	assert_int_equal(f0->reason, VSX_FM_R_CLOSING);
+	assert_int_equal(f0->tx_flow_id, 0);
+	assert_int_equal(tx_count(e.f), 1);
+	assert_true(e.f->remote_used[f1->tx_remote]); /* still used by f1 */
+	/* the VM's port changes: f1 and its TX entry go, and the remote with the last of them */
+	{
+		__u32 rid = f1->tx_remote;
+
+		vm_a(&e, 11, MAC_A, 1500);
+		assert_int_equal(tx_count(e.f), 0);
+		assert_false(e.f->remote_used[rid]);
+	}
+	/* no remote for a flow: RX offloaded all the same */
+	fail = 1;
+	ticks(&e, 5, l, 2);
+	assert_int_equal(f1->path, VSX_FM_OFFLOADED);
+	assert_int_equal(f1->tx_flow_id, 0);
+	vsx_fm_stats(e.fm, &st);
+	assert_true(st.tx_remote_fail >= 1);
+	env_free(&e);
+}
+
 static void test_invalidation(void **state)
 {
 	struct env e;
@@ -1009,6 +1177,7 @@ int main(void)
 		cmocka_unit_test(test_slot_bytes_outer),
 		cmocka_unit_test(test_read_skew),
 		cmocka_unit_test(test_slot_gaps),
+		cmocka_unit_test(test_tx),
 		cmocka_unit_test(test_invalidation),
 		cmocka_unit_test(test_redirect_fail_and_refusals),
 		cmocka_unit_test(test_header_policies),
