@@ -176,14 +176,16 @@ int main(int argc, char **argv)
 	}
 	fd = dial(argv[1]);
 	if (fd < 0) {
-		fprintf(stderr, "flowmod_send: cannot connect to %s: %s\n", argv[1], strerror(errno));
+		fprintf(stderr, "flowmod_send: cannot connect to %s: %s\n", argv[1],
+			strerror(errno));
 		return 1;
 	}
 	/* HELLO (1.3 only) and a first BARRIER: the session is up before the clock starts. */
 	ofp_buf_init(&pre);
 	ofp_encode_hello(&pre, 1u << OFP13_VERSION, 1);
 	{
-		struct ofp_msg bar = {.version = OFP13_VERSION, .kind = OFPK_BARRIER_REQUEST, .xid = 1};
+		struct ofp_msg bar = {
+		    .version = OFP13_VERSION, .kind = OFPK_BARRIER_REQUEST, .xid = 1};
 
 		ofp_encode(&bar, &pre, NULL, 0);
 	}
@@ -198,8 +200,8 @@ int main(int argc, char **argv)
 		if (flow_mod(&out, i))
 			return 1;
 	{
-		struct ofp_msg bar = {.version = OFP13_VERSION, .kind = OFPK_BARRIER_REQUEST,
-				      .xid = 0xfffffff0u};
+		struct ofp_msg bar = {
+		    .version = OFP13_VERSION, .kind = OFPK_BARRIER_REQUEST, .xid = 0xfffffff0u};
 
 		ofp_encode(&bar, &out, NULL, 0);
 	}
@@ -207,7 +209,8 @@ int main(int argc, char **argv)
 		return 1;
 	t0 = now_s();
 	if (wait_xid(fd, buf, sizeof(buf), &have, 0xfffffff0u, &errors, &out, &sent, t0 + 60)) {
-		fprintf(stderr, "flowmod_send: no BARRIER reply within 60 s (%zu of %zu bytes sent)\n",
+		fprintf(stderr,
+			"flowmod_send: no BARRIER reply within 60 s (%zu of %zu bytes sent)\n",
 			sent, out.len);
 		return 1;
 	}

@@ -74,9 +74,10 @@ static int vlan_vid13(const struct ofp_oxm *x, struct vsx_flow_key *k, struct vs
 	if (!mk)
 		return 0;
 	if (!(mk & OFPVID_PRESENT))
-		return ofp_fail(st, OFP_ERR_BAD_MATCH_MASK,
-				"vlan_vid: a mask without OFPVID_PRESENT (0x1000) matches tagged and "
-				"untagged packets alike");
+		return ofp_fail(
+		    st, OFP_ERR_BAD_MATCH_MASK,
+		    "vlan_vid: a mask without OFPVID_PRESENT (0x1000) matches tagged and "
+		    "untagged packets alike");
 	m->flags |= VSX_KEY_VLAN;
 	if (!(v & OFPVID_PRESENT)) {
 		if (mk & TCI_VID)
@@ -239,8 +240,8 @@ static int vsx13(const struct ofp_oxm *x, struct vsx_flow_key *k, struct vsx_flo
 		return 0;
 	case VSX_OXM_FCF_PRIO:
 		if (v > 1)
-			return ofp_fail(st, OFP_ERR_BAD_MATCH_VALUE, "vsx fcf_prio %u is not 0 or 1",
-					v);
+			return ofp_fail(st, OFP_ERR_BAD_MATCH_VALUE,
+					"vsx fcf_prio %u is not 0 or 1", v);
 		k->fcf |= v ? VSX_FCF_PRIO : 0;
 		m->fcf |= VSX_FCF_PRIO;
 		return 0;
@@ -264,9 +265,10 @@ static int vsx13(const struct ofp_oxm *x, struct vsx_flow_key *k, struct vsx_flo
 		__u8 mk = x->has_mask ? x->mask[0] : 0xff;
 
 		if (mk & ~FRAG_BITS)
-			return ofp_fail(st, OFP_ERR_BAD_MATCH_MASK,
-					"vsx key_flags: only the fragment bits 0x%02x can be matched",
-					FRAG_BITS);
+			return ofp_fail(
+			    st, OFP_ERR_BAD_MATCH_MASK,
+			    "vsx key_flags: only the fragment bits 0x%02x can be matched",
+			    FRAG_BITS);
 		k->flags |= v & mk;
 		m->flags |= mk;
 		s->flags = true;
@@ -296,8 +298,8 @@ static int match13(const struct ofp_match *match, struct vsx_flow_key *k, struct
 		else if (x->oxm_class == OFPXMC_EXPERIMENTER)
 			rc = vsx13(x, k, m, &s, st);
 		else
-			rc = ofp_fail(st, OFP_ERR_BAD_MATCH_FIELD, "OXM class 0x%04x",
-				      x->oxm_class);
+			rc =
+			    ofp_fail(st, OFP_ERR_BAD_MATCH_FIELD, "OXM class 0x%04x", x->oxm_class);
 		if (rc)
 			return rc;
 	}
@@ -307,7 +309,10 @@ static int match13(const struct ofp_match *match, struct vsx_flow_key *k, struct
 	if (s.pcp && !s.vlan_tagged)
 		return prereq(st, "vlan_pcp", "vlan_vid with OFPVID_PRESENT");
 	if ((s.dscp_ecn || s.ip_proto || s.flags) && !ip)
-		return prereq(st, s.ip_proto ? "ip_proto" : s.flags ? "vsx key_flags" : "ip_dscp/ip_ecn",
+		return prereq(st,
+			      s.ip_proto ? "ip_proto"
+			      : s.flags	 ? "vsx key_flags"
+					 : "ip_dscp/ip_ecn",
 			      "eth_type 0x0800 or 0x86dd");
 	if (s.ipv4 && !(s.eth_type && et == ETH_IP))
 		return prereq(st, "ipv4_src/ipv4_dst", "eth_type 0x0800");
@@ -408,8 +413,8 @@ static int match10(const struct ofp_match10 *w, struct vsx_flow_key *k, struct v
 	m->nw_proto = 0xff;
 	if (w->nw_proto != PROTO_TCP && w->nw_proto != PROTO_UDP && w->nw_proto != PROTO_ICMP)
 		return 0; /* 1.0: ports of other protocols are ignored */
-	if (w->nw_proto == PROTO_ICMP &&
-	    ((!(wc & OFPFW10_TP_SRC) && w->tp_src > 0xff) || (!(wc & OFPFW10_TP_DST) && w->tp_dst > 0xff)))
+	if (w->nw_proto == PROTO_ICMP && ((!(wc & OFPFW10_TP_SRC) && w->tp_src > 0xff) ||
+					  (!(wc & OFPFW10_TP_DST) && w->tp_dst > 0xff)))
 		return ofp_fail(st, OFP_ERR_BAD_MATCH_VALUE, "ICMP type/code above 255");
 	if (!(wc & OFPFW10_TP_SRC)) {
 		k->tp_src = htons(w->tp_src);
@@ -485,8 +490,8 @@ static int actions_to_vsx(__u8 version, const struct ofp_action *a, size_t n,
 						a[i].port);
 			if (a[i].queue_id >= VSX_MAX_CPUS)
 				return ofp_fail(st, OFP_ERR_BAD_QUEUE,
-						"queue %u: the queue is a core, 0..%d", a[i].queue_id,
-						VSX_MAX_CPUS - 1);
+						"queue %u: the queue is a core, 0..%d",
+						a[i].queue_id, VSX_MAX_CPUS - 1);
 			v.kind = VSX_ACT_IRQ_CORE;
 			v.core = (__u16)a[i].queue_id;
 			break;
@@ -505,9 +510,10 @@ static int actions_to_vsx(__u8 version, const struct ofp_action *a, size_t n,
 				v.kind = VSX_ACT_IRQ_AUTO;
 			} else if (sub == VSX_ACT_EXP_SET_FCF) {
 				if (a[i].data[2] > VSX_FCF_MAX_VM_ID || a[i].data[3] > 1)
-					return ofp_fail(st, OFP_ERR_BAD_ACTION_ARGUMENT,
-							"set_fcf: vm_id %u (0..127), prio %u (0..1)",
-							a[i].data[2], a[i].data[3]);
+					return ofp_fail(
+					    st, OFP_ERR_BAD_ACTION_ARGUMENT,
+					    "set_fcf: vm_id %u (0..127), prio %u (0..1)",
+					    a[i].data[2], a[i].data[3]);
 				v.kind = VSX_ACT_SET_FCF;
 				v.fcf = vsx_fcf_encode(a[i].data[2], a[i].data[3]);
 			} else {
@@ -542,8 +548,8 @@ static int instructions_to_vsx(const struct ofp_instruction *in, size_t n,
 				return ofp_fail(st, OFP_ERR_BAD_INST_UNSUP,
 						"one apply_actions or write_actions instruction");
 			lists = true;
-			rc = actions_to_vsx(OFP13_VERSION, in[i].actions, in[i].n_actions, act, have,
-					    st);
+			rc = actions_to_vsx(OFP13_VERSION, in[i].actions, in[i].n_actions, act,
+					    have, st);
 			if (rc)
 				return rc;
 			break;
@@ -932,8 +938,8 @@ static int match_to10(const struct vsx_rule *r, struct ofp_match10 *w)
 	if (ps < 0 || pd < 0)
 		return -EOPNOTSUPP;
 	w->wildcards &= ~(0x3fu << OFPFW10_NW_SRC_SHIFT | 0x3fu << OFPFW10_NW_DST_SHIFT);
-	w->wildcards |= (__u32)(32 - ps) << OFPFW10_NW_SRC_SHIFT |
-			(__u32)(32 - pd) << OFPFW10_NW_DST_SHIFT;
+	w->wildcards |= (__u32)(32 - ps) << OFPFW10_NW_SRC_SHIFT | (__u32)(32 - pd)
+								       << OFPFW10_NW_DST_SHIFT;
 	w->nw_src = ntohl(k->nw_src[0]);
 	w->nw_dst = ntohl(k->nw_dst[0]);
 	if (m->tp_src) {

@@ -59,12 +59,12 @@ enum vsx_exp_xdp_mode {
 
 /* HOST_INFO.caps: what this switch and its NIC can do. */
 enum vsx_exp_cap {
-	VSX_CAP_IRQ_CORE = 1 << 0,   /* irq:N steering (set_queue) */
-	VSX_CAP_IRQ_AUTO = 1 << 1,   /* irq:auto steering */
-	VSX_CAP_SET_FCF = 1 << 2,    /* egress FCF writing (set_flow_control_field) */
+	VSX_CAP_IRQ_CORE = 1 << 0,    /* irq:N steering (set_queue) */
+	VSX_CAP_IRQ_AUTO = 1 << 1,    /* irq:auto steering */
+	VSX_CAP_SET_FCF = 1 << 2,     /* egress FCF writing (set_flow_control_field) */
 	VSX_CAP_FCF_RESTORE = 1 << 3, /* ingress restores the outer byte before the kernel */
-	VSX_CAP_REBALANCE = 1 << 4,  /* decided irq:auto flows are moved off loaded cores */
-	VSX_CAP_RX_OFFLOAD = 1 << 5, /* FlexivOffload: an offload provider is present */
+	VSX_CAP_REBALANCE = 1 << 4,   /* decided irq:auto flows are moved off loaded cores */
+	VSX_CAP_RX_OFFLOAD = 1 << 5,  /* FlexivOffload: an offload provider is present */
 	VSX_CAP_NIC_RX_CSUM = 1 << 8, /* NIC offloads (ethtool features of the uplink) */
 	VSX_CAP_NIC_TX_CSUM = 1 << 9,
 	VSX_CAP_NIC_TSO = 1 << 10,
@@ -93,9 +93,9 @@ struct vsx_host_info {
 
 /* VM_PORT_STATUS.reason, VM_PORTS_REPLY entries. */
 enum vsx_exp_vm_reason {
-	VSX_VM_ADD = 0,	   /* the VM's port appeared */
-	VSX_VM_DELETE = 1, /* it went */
-	VSX_VM_MODIFY = 2, /* pinning or port state changed */
+	VSX_VM_ADD = 0,	    /* the VM's port appeared */
+	VSX_VM_DELETE = 1,  /* it went */
+	VSX_VM_MODIFY = 2,  /* pinning or port state changed */
 	VSX_VM_PRESENT = 3, /* in a VM_PORTS_REPLY */
 };
 
@@ -113,8 +113,8 @@ struct vsx_vm_port_info {
 	__u8 vm_id;    /* FCF VM ID 1..127 */
 	__u8 flags;    /* VSX_VMF_* */
 	__u32 vni;
-	__u32 tenant_id; /* numeric tenant, 0 when the tenant has a name */
-	__u8 hw_addr[6]; /* the port's MAC, zero if unknown */
+	__u32 tenant_id;	       /* numeric tenant, 0 when the tenant has a name */
+	__u8 hw_addr[6];	       /* the port's MAC, zero if unknown */
 	__u64 cpus[VSX_EXP_CPU_WORDS]; /* bit c of word c/64: pinned to core c */
 	/* host strings: the wire's fixed fields (NUL padded, maybe full) plus a terminator */
 	char name[VSX_EXP_VMNAME_LEN + 1];

@@ -113,8 +113,7 @@ void vsxd_of_flush(struct vsxd *d)
 	of->batches++;
 }
 
-void vsxd_of_flow_mod(struct vsxd_of_sess *s, const struct ofp_msg *m, const void *raw,
-		      size_t len)
+void vsxd_of_flow_mod(struct vsxd_of_sess *s, const struct ofp_msg *m, const void *raw, size_t len)
 {
 	struct vsxd_of *of = s->d->of;
 	struct vsxd_of_pending *p;
@@ -283,10 +282,9 @@ void vsxd_of_table_stats(struct vsxd_of_sess *s, const struct ofp_msg *m)
 	t.max_entries = VSX_MAX_RULES - 1;
 	t.active_count = (__u32)(show.rules_ingress + show.rules_egress);
 	if (qs && vsxd_query_stats(s->d, qs) == 0) {
-		__u64 rx = qs->v[VSX_STAT_RX], miss = qs->v[VSX_STAT_UNMATCHED] +
-						      qs->v[VSX_STAT_NON_IP] +
-						      qs->v[VSX_STAT_PARSE_TRUNCATED] +
-						      qs->v[VSX_STAT_PARSE_MALFORMED];
+		__u64 rx = qs->v[VSX_STAT_RX],
+		      miss = qs->v[VSX_STAT_UNMATCHED] + qs->v[VSX_STAT_NON_IP] +
+			     qs->v[VSX_STAT_PARSE_TRUNCATED] + qs->v[VSX_STAT_PARSE_MALFORMED];
 
 		t.lookup_count = rx;
 		t.matched_count = rx > miss ? rx - miss : 0;
@@ -299,8 +297,8 @@ void vsxd_of_table_stats(struct vsxd_of_sess *s, const struct ofp_msg *m)
 
 void vsxd_of_flow_removed(struct vsxd *d, const struct vsx_rule *old, int reason)
 {
-	static const __u8 ofprr[] = {[VSX_REMOVED_DELETE] = 2, [VSX_REMOVED_IDLE] = 0,
-				     [VSX_REMOVED_HARD] = 1};
+	static const __u8 ofprr[] = {
+	    [VSX_REMOVED_DELETE] = 2, [VSX_REMOVED_IDLE] = 0, [VSX_REMOVED_HARD] = 1};
 	struct ofp_rule_repr *rep;
 	struct vsx_counter c = {0};
 	int dir = vsx_rule_direction(old) == VSX_DIR_EGRESS ? VSX_DIR_EGRESS : VSX_DIR_INGRESS;

@@ -119,8 +119,7 @@ static bool any_port(__u8 version, __u32 p)
 	return version == OFP10_VERSION ? p == OFPP10_NONE : p == OFPP13_ANY;
 }
 
-static void port_stats(struct vsxd_of_sess *s, const struct ofp_msg *m, const void *raw,
-		       size_t len)
+static void port_stats(struct vsxd_of_sess *s, const struct ofp_msg *m, const void *raw, size_t len)
 {
 	struct vsxd_of_port *ports = calloc(VSXD_OF_MAX_PORTS, sizeof(*ports));
 	struct ofp_port_stats *st = calloc(VSXD_OF_MAX_PORTS, sizeof(*st));
@@ -172,14 +171,17 @@ static size_t put_oxm_headers(__u8 *p, bool with_vsx)
 		__u8 field, len;
 		bool mask;
 	} f[] = {
-	    {OFPXMT_IN_PORT, 4, false},	    {OFPXMT_ETH_DST, 6, true},	    {OFPXMT_ETH_SRC, 6, true},
-	    {OFPXMT_ETH_TYPE, 2, false},    {OFPXMT_VLAN_VID, 2, true},	    {OFPXMT_VLAN_PCP, 1, false},
-	    {OFPXMT_IP_DSCP, 1, false},	    {OFPXMT_IP_ECN, 1, false},	    {OFPXMT_IP_PROTO, 1, false},
-	    {OFPXMT_IPV4_SRC, 4, true},	    {OFPXMT_IPV4_DST, 4, true},	    {OFPXMT_TCP_SRC, 2, true},
-	    {OFPXMT_TCP_DST, 2, true},	    {OFPXMT_UDP_SRC, 2, true},	    {OFPXMT_UDP_DST, 2, true},
-	    {OFPXMT_ICMPV4_TYPE, 1, false}, {OFPXMT_ICMPV4_CODE, 1, false}, {OFPXMT_IPV6_SRC, 16, true},
-	    {OFPXMT_IPV6_DST, 16, true},    {OFPXMT_ICMPV6_TYPE, 1, false}, {OFPXMT_ICMPV6_CODE, 1, false},
-	    {OFPXMT_TUNNEL_ID, 8, true},
+	    {OFPXMT_IN_PORT, 4, false},	    {OFPXMT_ETH_DST, 6, true},
+	    {OFPXMT_ETH_SRC, 6, true},	    {OFPXMT_ETH_TYPE, 2, false},
+	    {OFPXMT_VLAN_VID, 2, true},	    {OFPXMT_VLAN_PCP, 1, false},
+	    {OFPXMT_IP_DSCP, 1, false},	    {OFPXMT_IP_ECN, 1, false},
+	    {OFPXMT_IP_PROTO, 1, false},    {OFPXMT_IPV4_SRC, 4, true},
+	    {OFPXMT_IPV4_DST, 4, true},	    {OFPXMT_TCP_SRC, 2, true},
+	    {OFPXMT_TCP_DST, 2, true},	    {OFPXMT_UDP_SRC, 2, true},
+	    {OFPXMT_UDP_DST, 2, true},	    {OFPXMT_ICMPV4_TYPE, 1, false},
+	    {OFPXMT_ICMPV4_CODE, 1, false}, {OFPXMT_IPV6_SRC, 16, true},
+	    {OFPXMT_IPV6_DST, 16, true},    {OFPXMT_ICMPV6_TYPE, 1, false},
+	    {OFPXMT_ICMPV6_CODE, 1, false}, {OFPXMT_TUNNEL_ID, 8, true},
 	};
 	size_t n = 0;
 
@@ -203,7 +205,8 @@ static void table_features(struct vsxd_of_sess *s, const struct ofp_msg *m, cons
 	/* instruction ids: apply_actions, write_actions, clear_actions */
 	static const __u8 inst[] = {0, 4, 0, 4, 0, 3, 0, 4, 0, 5, 0, 4};
 	/* action ids: output, set_queue, experimenter (vsx) */
-	static const __u8 acts[] = {0, 0, 0, 4, 0, 21, 0, 4, 0xff, 0xff, 0, 8, 0x00, 0x02, 0x56, 0x58};
+	static const __u8 acts[] = {0,	  0,	0, 4, 0,    21,	  0,	4,
+				    0xff, 0xff, 0, 8, 0x00, 0x02, 0x56, 0x58};
 	__u8 oxms[4 * 32];
 	struct ofp_tf_prop props[8];
 	struct ofp_table_features tf;
@@ -233,13 +236,13 @@ static void table_features(struct vsxd_of_sess *s, const struct ofp_msg *m, cons
 	vsxd_of_put(s, &r);
 }
 
-static void set_config(struct vsxd_of_sess *s, const struct ofp_msg *m, const void *raw,
-		       size_t len)
+static void set_config(struct vsxd_of_sess *s, const struct ofp_msg *m, const void *raw, size_t len)
 {
 	if (m->config.flags & OFPC_FRAG_MASK) {
 		/* vsx passes fragments as they come (FRAG_NORMAL): no drop, no reassembly */
-		vsxd_of_error(s, s->version == OFP10_VERSION ? OFP_ERR_EPERM
-							     : OFP_ERR_SWITCH_CONFIG_BAD_FLAGS,
+		vsxd_of_error(s,
+			      s->version == OFP10_VERSION ? OFP_ERR_EPERM
+							  : OFP_ERR_SWITCH_CONFIG_BAD_FLAGS,
 			      raw, len);
 		return;
 	}
@@ -269,8 +272,7 @@ static void role(struct vsxd_of_sess *s, const struct ofp_msg *m, const void *ra
 		return;
 	}
 	if (want == OFPCR_ROLE_MASTER || want == OFPCR_ROLE_SLAVE) {
-		if (of->have_generation &&
-		    (__s64)(m->role.generation_id - of->generation) < 0) {
+		if (of->have_generation && (__s64)(m->role.generation_id - of->generation) < 0) {
 			vsxd_of_error(s, OFP_ERR_ROLE_STALE, raw, len);
 			return;
 		}

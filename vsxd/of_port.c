@@ -114,12 +114,12 @@ size_t vsxd_of_ports(struct vsxd *d, struct vsxd_of_port *out, size_t max)
 
 int vsxd_of_port_stats(struct vsxd *d, const struct vsxd_of_port *p, struct ofp_port_stats *out)
 {
-	static const char *const files[] = {
-	    "rx_packets", "tx_packets", "rx_bytes",	   "tx_bytes",	       "rx_dropped",
-	    "tx_dropped", "rx_errors",	"tx_errors",	   "rx_frame_errors", "rx_over_errors",
-	    "rx_crc_errors", "collisions"};
-	__u64 *v[] = {&out->rx_packets,	  &out->tx_packets,  &out->rx_bytes,	 &out->tx_bytes,
-		      &out->rx_dropped,	  &out->tx_dropped,  &out->rx_errors,	 &out->tx_errors,
+	static const char *const files[] = {"rx_packets",     "tx_packets",    "rx_bytes",
+					    "tx_bytes",	      "rx_dropped",    "tx_dropped",
+					    "rx_errors",      "tx_errors",     "rx_frame_errors",
+					    "rx_over_errors", "rx_crc_errors", "collisions"};
+	__u64 *v[] = {&out->rx_packets,	  &out->tx_packets,  &out->rx_bytes,   &out->tx_bytes,
+		      &out->rx_dropped,	  &out->tx_dropped,  &out->rx_errors,  &out->tx_errors,
 		      &out->rx_frame_err, &out->rx_over_err, &out->rx_crc_err, &out->collisions};
 	struct timespec ts;
 	__u64 now, up;

@@ -146,7 +146,8 @@ void vsxd_of_vm_info(struct vsxd *d, size_t i, __u8 reason, struct vsx_vm_port_i
 	if (vm->has_tenant) {
 		v->flags |= VSX_VMF_HAS_TENANT;
 		v->tenant_id = vm->tenant_name[0] ? 0 : vm->tenant_id;
-		snprintf(v->tenant, sizeof(v->tenant), "%.*s", (int)sizeof(v->tenant) - 1, vm->tenant_name);
+		snprintf(v->tenant, sizeof(v->tenant), "%.*s", (int)sizeof(v->tenant) - 1,
+			 vm->tenant_name);
 	}
 	/* The VM's own MAC (what a sender's set_fcf rule matches as dl_dst), from the
 	 * configuration: the port's MAC is the host side of the VM's link, another address. */

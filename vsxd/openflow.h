@@ -26,8 +26,8 @@ struct vsx_ofconn;
 
 struct vsxd_of_sess {
 	struct vsxd *d;
-	__u8 version;	   /* negotiated */
-	__u32 role;	   /* OFPCR_ROLE_EQUAL, _MASTER or _SLAVE (1.0 sessions: EQUAL) */
+	__u8 version;	    /* negotiated */
+	__u32 role;	    /* OFPCR_ROLE_EQUAL, _MASTER or _SLAVE (1.0 sessions: EQUAL) */
 	__u16 config_flags; /* SET_CONFIG, echoed by GET_CONFIG */
 	__u16 miss_send_len;
 	struct ofp_buf out;	 /* replies and reports not yet sent */
@@ -77,7 +77,8 @@ struct vsxd_of {
 	struct vsx_timer *flush_timer, *port_timer;
 	int nl_fd; /* netlink link events, -1 when none */
 	unsigned long long flow_mods, batches;
-	unsigned long long first_fm_ms, last_fm_ms; /* the pending batch's first and latest FLOW_MOD */
+	unsigned long long first_fm_ms,
+	    last_fm_ms; /* the pending batch's first and latest FLOW_MOD */
 };
 
 /* A session for a negotiated connection (conn may be NULL); vsxd_of_sess_free applies its
@@ -100,8 +101,7 @@ void vsxd_of_error(struct vsxd_of_sess *s, enum ofp_err err, const void *raw, si
 void vsxd_of_put(struct vsxd_of_sess *s, struct ofp_msg *m);
 
 /* of_flow.c */
-void vsxd_of_flow_mod(struct vsxd_of_sess *s, const struct ofp_msg *m, const void *raw,
-		      size_t len);
+void vsxd_of_flow_mod(struct vsxd_of_sess *s, const struct ofp_msg *m, const void *raw, size_t len);
 void vsxd_of_flow_stats(struct vsxd_of_sess *s, const struct ofp_msg *m, const void *raw,
 			size_t len);
 void vsxd_of_table_stats(struct vsxd_of_sess *s, const struct ofp_msg *m);

@@ -122,8 +122,9 @@ static void round_trip(const struct ofp_msg *m, const struct vsx_flow_mod *fm, s
 
 static bool canonical(const char *name)
 {
-	static const char *const names[] = {"of13_tcp_queue",	"of13_tunnel_id", "of13_ipv6_canon",
-					    "of10_tcp_enqueue", "of10_vlan",	  "of10_tos",		"of10_icmp",	  NULL};
+	static const char *const names[] = {
+	    "of13_tcp_queue", "of13_tunnel_id", "of13_ipv6_canon", "of10_tcp_enqueue",
+	    "of10_vlan",      "of10_tos",	"of10_icmp",	   NULL};
 
 	for (int i = 0; names[i]; i++)
 		if (!strcmp(names[i], name))
@@ -271,9 +272,9 @@ static void test_set_fcf_bytes(void **state)
 
 	(void)state;
 	assert_non_null(rep);
-	assert_int_equal(vsx_rule_parse("dl_src=52:54:00:00:01:01 actions=set_fcf:5/1", &r, err,
-					sizeof(err)),
-			 0);
+	assert_int_equal(
+	    vsx_rule_parse("dl_src=52:54:00:00:01:01 actions=set_fcf:5/1", &r, err, sizeof(err)),
+	    0);
 	assert_int_equal(ofp_rule_to_ofp(OFP13_VERSION, &r, rep), 0);
 	m.flow_mod.buffer_id = 0xffffffffu;
 	m.flow_mod.match = rep->match;

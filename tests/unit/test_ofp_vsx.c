@@ -26,7 +26,9 @@ static size_t parse_hex(const char *s, unsigned char *out, size_t max)
 	int hi = -1;
 
 	for (; *s; s++) {
-		int v = *s >= '0' && *s <= '9' ? *s - '0' : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 : -1;
+		int v = *s >= '0' && *s <= '9'	 ? *s - '0'
+			: *s >= 'a' && *s <= 'f' ? *s - 'a' + 10
+						 : -1;
 
 		if (v < 0)
 			continue;
@@ -145,9 +147,10 @@ static void test_host_info(void **state)
 	(void)state;
 	ofp_buf_init(&body);
 	assert_int_equal(vsx_exp_host_info(&m, &body, OFP13_VERSION, 0x10, &h), 0);
-	golden(&m, host_hex, &e,
-	       "vsx HOST_INFO dpid=0x00000200c0000202 cores=8 rx_queues=4 uplink_port=2 caps=0x90f "
-	       "xdp_mode=2 mode=2 vxlan_port=4789 max_rules=16383 uplink=\"eth0\" driver=\"ixgbe\"");
+	golden(
+	    &m, host_hex, &e,
+	    "vsx HOST_INFO dpid=0x00000200c0000202 cores=8 rx_queues=4 uplink_port=2 caps=0x90f "
+	    "xdp_mode=2 mode=2 vxlan_port=4789 max_rules=16383 uplink=\"eth0\" driver=\"ixgbe\"");
 	assert_memory_equal(&e.host, &h, sizeof(h));
 	vsx_exp_free(&e);
 	ofp_buf_free(&body);
@@ -174,7 +177,11 @@ static void test_vm_port_status(void **state)
 static void test_core_table(void **state)
 {
 	struct vsx_core_info c[2] = {
-	    {.core = 0, .flags = VSX_COREF_ONLINE, .load = 35, .auto_rules = 2, .packets = 1000,
+	    {.core = 0,
+	     .flags = VSX_COREF_ONLINE,
+	     .load = 35,
+	     .auto_rules = 2,
+	     .packets = 1000,
 	     .bytes = 150000},
 	    {.core = 2, .flags = VSX_COREF_ONLINE | VSX_COREF_PINNED, .load = 80, .pinned_vm = 3},
 	};
@@ -200,9 +207,9 @@ static void test_core_table(void **state)
 		assert_int_equal(e.cores.v[i].bytes, c[i].bytes);
 	}
 	vsx_exp_free(&e);
-	assert_int_equal(vsx_exp_core_table_reply(&m, &body, OFP13_VERSION, 1, c,
-						  VSX_EXP_MAX_CORES + 1),
-			 -EINVAL);
+	assert_int_equal(
+	    vsx_exp_core_table_reply(&m, &body, OFP13_VERSION, 1, c, VSX_EXP_MAX_CORES + 1),
+	    -EINVAL);
 	ofp_buf_free(&body);
 }
 
@@ -274,12 +281,12 @@ static void test_malformed(void **state)
 	static const unsigned char extra[8] = {0};
 
 	(void)state;
-	refused(host_hex, 1, NULL, 0, -1, 0, OFP_ERR_BAD_LEN);	   /* one byte short */
-	refused(host_hex, 0, extra, 8, -1, 0, OFP_ERR_BAD_LEN);	   /* eight too many */
-	refused(vm_hex, 8, NULL, 0, -1, 0, OFP_ERR_BAD_LEN);	   /* truncated record */
-	refused(cores_hex, 0, NULL, 0, 19, 3, OFP_ERR_BAD_LEN);	   /* count 3, two records */
-	refused(cores_hex, 32, NULL, 0, -1, 0, OFP_ERR_BAD_LEN);    /* count 2, one record */
-	refused(cores_hex, 64, NULL, 0, 18, 0x10, OFP_ERR_BAD_LEN); /* count above 256 */
+	refused(host_hex, 1, NULL, 0, -1, 0, OFP_ERR_BAD_LEN);	       /* one byte short */
+	refused(host_hex, 0, extra, 8, -1, 0, OFP_ERR_BAD_LEN);	       /* eight too many */
+	refused(vm_hex, 8, NULL, 0, -1, 0, OFP_ERR_BAD_LEN);	       /* truncated record */
+	refused(cores_hex, 0, NULL, 0, 19, 3, OFP_ERR_BAD_LEN);	       /* count 3, two records */
+	refused(cores_hex, 32, NULL, 0, -1, 0, OFP_ERR_BAD_LEN);       /* count 2, one record */
+	refused(cores_hex, 64, NULL, 0, 18, 0x10, OFP_ERR_BAD_LEN);    /* count above 256 */
 	refused(cores_hex, 64, NULL, 0, 15, 99, OFP_ERR_BAD_EXP_TYPE); /* unknown exp_type */
 	refused(cores_hex, 64, NULL, 0, 10, 0x57, OFP_ERR_BAD_EXPERIMENTER); /* not vsx's id */
 	/* a request with a body */
@@ -289,10 +296,8 @@ static void test_malformed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_host_info),
-	    cmocka_unit_test(test_vm_port_status),
-	    cmocka_unit_test(test_core_table),
-	    cmocka_unit_test(test_vm_list_and_requests_in_1_0),
+	    cmocka_unit_test(test_host_info),  cmocka_unit_test(test_vm_port_status),
+	    cmocka_unit_test(test_core_table), cmocka_unit_test(test_vm_list_and_requests_in_1_0),
 	    cmocka_unit_test(test_malformed),
 	};
 

@@ -52,10 +52,11 @@ static int setup(void **state)
 	if (!f->dbl)
 		return -1;
 	vsxd_conf_init(&f->d.conf);
-	snprintf(text, sizeof(text),
-		 "uplink lo\nsocket %s/vsxd.sock\nvm web {\n\tvm-id 3\n\ttenant 7\n\tvni 101\n\tport "
-		 "lo\n\tmac 02:00:00:00:00:03\n}\n",
-		 f->dir);
+	snprintf(
+	    text, sizeof(text),
+	    "uplink lo\nsocket %s/vsxd.sock\nvm web {\n\tvm-id 3\n\ttenant 7\n\tvni 101\n\tport "
+	    "lo\n\tmac 02:00:00:00:00:03\n}\n",
+	    f->dir);
 	if (vsxd_conf_parse_string(text, "vsxd.conf", &f->d.conf, err, sizeof(err))) {
 		fprintf(stderr, "conf: %s\n", err);
 		return -1;
@@ -123,7 +124,9 @@ static size_t parse_hex(const char *s, unsigned char *out, size_t max)
 	int hi = -1;
 
 	for (; *s; s++) {
-		int v = *s >= '0' && *s <= '9' ? *s - '0' : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 : -1;
+		int v = *s >= '0' && *s <= '9'	 ? *s - '0'
+			: *s >= 'a' && *s <= 'f' ? *s - 'a' + 10
+						 : -1;
 
 		if (v < 0)
 			continue;
@@ -226,7 +229,8 @@ static void test_flow_mod_barrier(void **state)
 	assert_int_equal(reap(f, f->s), 1);
 	assert_int_equal(f->r[0].kind, OFPK_BARRIER_REPLY);
 	assert_int_equal(f->r[0].xid, 11);
-	assert_string_equal(rule_text(f, 0), "priority=100,tcp,nw_dst=10.0.0.0/8,tp_dst=80 actions=irq:3");
+	assert_string_equal(rule_text(f, 0),
+			    "priority=100,tcp,nw_dst=10.0.0.0/8,tp_dst=80 actions=irq:3");
 	assert_int_equal(f->dbl->calls[DPD_INSTALL], installs + 1);
 	/* the datapath steers a matching packet to core 3 */
 	assert_int_equal(vsx_rule_parse("tcp,nw_dst=10.1.2.3,tp_dst=80 actions=irq:1", &r, NULL, 0),
@@ -271,10 +275,10 @@ static void test_errors_in_order(void **state)
 	struct fixture *f = *state;
 
 	send_file(f->s, "of13_tcp_queue", 1);
-	send_file(f->s, "of13_drop", 2);	 /* refused by the decoder */
-	send_file(f->s, "of13_queue_big", 3);	 /* BAD_QUEUE */
-	send_file(f->s, "of13_flags", 4);	 /* CHECK_OVERLAP, fine */
-	send_file(f->s, "of13_table1", 5);	 /* BAD_TABLE_ID */
+	send_file(f->s, "of13_drop", 2);      /* refused by the decoder */
+	send_file(f->s, "of13_queue_big", 3); /* BAD_QUEUE */
+	send_file(f->s, "of13_flags", 4);     /* CHECK_OVERLAP, fine */
+	send_file(f->s, "of13_table1", 5);    /* BAD_TABLE_ID */
 	barrier(f->s, 6);
 	assert_int_equal(reap(f, f->s), 4);
 	assert_error(&f->r[0], 2, OFP13_VERSION, OFP_ERR_BAD_ACTION_EPERM);
@@ -413,7 +417,7 @@ static void test_flow_removed(void **state)
 	barrier(f->s, 4);
 	assert_int_equal(reap(f, f->s), 2);
 	assert_int_equal(f->r[0].kind, OFPK_FLOW_REMOVED);
-	assert_int_equal(f->r[0].flow_removed.reason, 2); /* OFPRR_DELETE */
+	assert_int_equal(f->r[0].flow_removed.reason, 2);      /* OFPRR_DELETE */
 	assert_int_equal(f->r[0].flow_removed.match.n_oxm, 1); /* eth_type */
 	assert_int_equal(f->r[1].kind, OFPK_BARRIER_REPLY);
 }
@@ -495,8 +499,8 @@ static void test_switch_requests(void **state)
 	assert_int_equal(f->r[1].port_stats.n, 2);
 	/* a Nicira message (ovs-ofctl's NXT_SET_FLOW_FORMAT): BAD_VENDOR, ovs-ofctl falls back */
 	{
-		static const unsigned char nx[] = {0x01, 0x04, 0x00, 0x14, 0, 0, 0, 9, 0x00, 0x00,
-						   0x23, 0x20, 0, 0, 0, 12, 0, 0, 0, 2};
+		static const unsigned char nx[] = {0x01, 0x04, 0x00, 0x14, 0, 0,  0, 9, 0x00, 0x00,
+						   0x23, 0x20, 0,    0,	   0, 12, 0, 0, 0,    2};
 
 		handle_bytes(s10, nx, sizeof(nx));
 		assert_int_equal(reap(f, s10), 1);
