@@ -551,13 +551,18 @@ static int nft_tables(void)
 	}
 	for (;;) {
 		ssize_t r = recv(fd, buf, sizeof(buf), 0);
+		int left = (int)r;
 		struct nlmsghdr *h;
 
 		if (r < 0) {
 			err = -errno;
 			goto out;
 		}
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)r); h = NLMSG_NEXT(h, r)) {
+		if (r == 0) {
+			err = -EIO; /* closed before NLMSG_DONE */
+			goto out;
+		}
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
 			if (h->nlmsg_type == NLMSG_DONE)
 				goto out;
 			if (h->nlmsg_type == NLMSG_ERROR) {
@@ -568,10 +573,6 @@ static int nft_tables(void)
 			}
 			if (h->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE))
 				n++;
-		}
-		if (r == 0) {
-			err = -EIO;
-			goto out;
 		}
 	}
 out:
