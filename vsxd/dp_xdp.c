@@ -23,10 +23,12 @@ static struct vsxd_datapath *dp_of(void *ctx)
 	return ctx;
 }
 
-static int dir_of(int dir, enum vsxd_dir *out)
+static int dir_of(const struct vsxd_datapath *dp, int dir, enum vsxd_dir *out)
 {
 	if (dir != VSX_DIR_INGRESS && dir != VSX_DIR_EGRESS)
 		return -EINVAL;
+	if (dir == VSX_DIR_EGRESS && !dp->eg)
+		return -EOPNOTSUPP; /* caps.egress false */
 	*out = dir == VSX_DIR_INGRESS ? VSXD_INGRESS : VSXD_EGRESS;
 	return 0;
 }
@@ -88,7 +90,7 @@ static int xdp_set_flowlet(void *ctx, __u32 jiffies)
 static int xdp_install_classifier(void *ctx, int dir, const struct vsx_classifier *c)
 {
 	enum vsxd_dir d;
-	int err = dir_of(dir, &d);
+	int err = dir_of(dp_of(ctx), dir, &d);
 
 	if (!err && c->dir != dir)
 		err = -EINVAL; /* built for the other direction */
@@ -119,7 +121,7 @@ static int xdp_reset_rule(void *ctx, __u32 rule_id)
 static int xdp_rule_counter(void *ctx, int dir, __u32 rule_id, struct vsx_counter *out)
 {
 	enum vsxd_dir d;
-	int err = dir_of(dir, &d);
+	int err = dir_of(dp_of(ctx), dir, &d);
 
 	memset(out, 0, sizeof(*out));
 	if (!err && rule_id >= VSX_MAX_RULES)
@@ -133,7 +135,7 @@ static int xdp_set_rule_counter(void *ctx, int dir, __u32 rule_id, const struct 
 	int n = libbpf_num_possible_cpus();
 	struct vsx_counter *percpu;
 	enum vsxd_dir d;
-	int err = dir_of(dir, &d);
+	int err = dir_of(dp_of(ctx), dir, &d);
 
 	if (!err && rule_id >= VSX_MAX_RULES)
 		err = -EINVAL;
@@ -153,7 +155,7 @@ static int xdp_set_rule_counter(void *ctx, int dir, __u32 rule_id, const struct 
 static int xdp_clear_rule_counters(void *ctx, int dir, __u32 rule_id)
 {
 	enum vsxd_dir d;
-	int err = dir_of(dir, &d);
+	int err = dir_of(dp_of(ctx), dir, &d);
 
 	if (!err && rule_id >= VSX_MAX_RULES)
 		err = -EINVAL;
