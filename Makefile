@@ -128,7 +128,7 @@ $(O)/bench/%: $(O)/bench/%.o $(BPF_TEST_LIB) $(LIBVSX)
 
 # libFuzzer targets: clang, sanitizers always on. The library is compiled once for all of them
 # (instrumented for coverage, fuzzer-no-link) into $(O)/fuzz/, so a new target costs one link.
-FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(O)/include \
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(O)/include -MMD -MP \
 	       -fsanitize=address,undefined
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/fuzz/%.o)
 $(O)/fuzz/%.o: %.c | $(SKELS)
