@@ -211,15 +211,23 @@ int vsx_uplink(struct xdp_md *ctx)
 		}
 	}
 
+	/*
+	 * Modes default and rss record the flow in the cache too while the offload is on, for the
+	 * agent's flow manager (vsx_flow_record); mode vsx's hit path does it anyway.
+	 */
 	switch (cfg->mode) {
 	case VSX_MODE_RSS:
 		core = vsx_rss_core(cfg, &pkt);
+		if (ocfg && (ocfg->flags & VSX_OFL_CFG_ON))
+			vsx_flow_record(&pkt, core, bytes);
 		break;
 	case VSX_MODE_VSX:
 		core = vsx_steer(stats, cfg, &pkt, bytes);
 		break;
 	default:
 		core = VSX_CORE_NONE;
+		if (ocfg && (ocfg->flags & VSX_OFL_CFG_ON))
+			vsx_flow_record(&pkt, core, bytes);
 		break;
 	}
 	return vsx_exit(ctx, stats, core, bytes, fp);

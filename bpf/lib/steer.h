@@ -350,10 +350,13 @@ static __always_inline int vsx_steer(__u64 *stats, const struct vsx_config *cfg,
 		 */
 		__u64 now;
 
-		if (__builtin_expect(s->flags & VSX_SLOT_RETRY, 0)) {
+		if (__builtin_expect(s->flags & (VSX_SLOT_RETRY | VSX_SLOT_MODE), 0)) {
 			now = bpf_jiffies64();
-			if (now - s->first_jiffies >= VSX_RETRY_JIFFIES) {
-				/* its rule found no core a while ago: ask again, in this slot */
+			if ((s->flags & VSX_SLOT_MODE) || now - s->first_jiffies >= VSX_RETRY_JIFFIES) {
+				/*
+				 * Its rule found no core a while ago, or mode default/rss recorded it
+				 * (no rule decided it): ask again, in this slot.
+				 */
 				core = vsx_steer_miss(stats, pkt, s, &index, bytes);
 				goto decided;
 			}
@@ -384,6 +387,63 @@ decided:
 	if (vsx_starts_datagram(pkt))
 		vsx_frag_remember(pkt, core, index);
 	return core;
+}
+
+/*
+ * Modes default and rss with the offload on: the flow is recorded in the cache as mode vsx
+ * would (lookup or insert, tag, last_jiffies, its counters of the inner Ethernet frame), so
+ * that the agent's flow manager sees every flow whatever the mode, but the core stays the
+ * mode's: the slot says `core` (VSX_CORE_NONE with VSX_SLOT_STAY: the receiving core) and
+ * VSX_SLOT_MODE, no rule (rule_id 0, no rule counters, no CACHE_HIT/MISS: steering's own
+ * counters stay mode vsx's). A slot mode vsx decided is rewritten so, and mode vsx classifies
+ * a VSX_SLOT_MODE slot again at its next packet: neither mode uses the other's decision.
+ * Every packet under its own key, later fragments included (they carry no ports: in mode vsx
+ * they count on their first fragment's flow). Out of line, so modes without the offload
+ * pay nothing but the call's test, and the uplink's frame does not grow.
+ */
+static __noinline void vsx_flow_record(struct vsx_pkt *pkt, int core, __u32 bytes)
+{
+	const struct vsx_flow_key *key = &pkt->key;
+	struct vsx_config *cfg = vsx_get_config();
+	struct vsx_flow_slot *s;
+	__u32 index, gen;
+	__u64 now;
+	__u8 flags;
+
+	if (!cfg)
+		return;
+	if (core < 0 || core >= VSX_MAX_CPUS)
+		core = VSX_CORE_NONE;
+	flags = VSX_SLOT_VALID | VSX_SLOT_MODE | (core < 0 ? VSX_SLOT_STAY : 0);
+	gen = cfg->rules_gen;
+	index = vsx_flow_hash(key) & cfg->flow_slots_mask & ~1u;
+	now = bpf_jiffies64();
+	s = vsx_cache_lookup(&vsx_flow_cache, key, &index, gen);
+	if (s) {
+		if (s->flags != flags || s->core != core) {
+			s->flags = 0; /* readers on other CPUs skip the slot while it is rewritten */
+			s->rule_id = 0;
+			s->core = (__s16)core;
+			s->flags = flags;
+		}
+		if (s->last_jiffies != now)
+			s->last_jiffies = now;
+	} else {
+		index &= ~1u;
+		s = vsx_cache_victim(&vsx_flow_cache, index, gen, &index);
+		if (!s)
+			return;
+		s->flags = 0;
+		vsx_key_copy(&s->key, key);
+		s->rule_id = 0;
+		s->core = (__s16)core;
+		s->gen = gen;
+		s->tag += 1;
+		s->first_jiffies = now;
+		s->last_jiffies = now;
+		s->flags = flags;
+	}
+	vsx_flow_count(&vsx_flow_stats, &index, s->tag, bytes - pkt->inner_l2_off);
 }
 
 #endif

@@ -127,6 +127,9 @@ enum {
 	VSX_SLOT_STAY = 1 << 2,    /* no core qualified / no rule: stay on the receiving core */
 	VSX_SLOT_RETRY = 1 << 3,   /* irq:auto found no core: choose again after a while */
 	VSX_SLOT_AUTO = 1 << 4,    /* irq:auto rule: the flow follows its rule's core (flowlet moves) */
+	VSX_SLOT_MODE = 1 << 5,    /* recorded by mode default or rss (offload on): core is the
+				      mode's choice, no rule decided it; mode vsx classifies the
+				      flow again in this slot, keeping its counters */
 };
 
 /*

@@ -669,6 +669,174 @@ static void test_redirect_fail(void **state)
 	assert_sums();
 }
 
+/* ---- the flow cache in every mode (vsx_flow_record) ---- */
+
+#define CACHE_SLOTS 1024 /* setup() sizes the cache so */
+
+/* Slots and their counters zeroed (tags restart at 0: counters must go with them). */
+static void clear_cache(void)
+{
+	static struct vsx_flow_stats zero_stats[256];
+	struct vsx_flow_slot zero_slot = { 0 };
+
+	for (__u32 i = 0; i < CACHE_SLOTS; i++) {
+		assert_int_equal(bpf_map_update_elem(fd_of(skel->maps.vsx_flow_cache), &i, &zero_slot, 0), 0);
+		assert_int_equal(bpf_map_update_elem(fd_of(skel->maps.vsx_flow_stats), &i, zero_stats, 0), 0);
+	}
+}
+
+/* The live slot of the UDP flow from inner source `src` in VNI 100 (-1: none), and its slot. */
+static int find_slot(const char *src, struct vsx_flow_slot *out)
+{
+	struct vsx_flow_slot sl;
+	__be32 a;
+	int found = -1;
+
+	inet_pton(AF_INET, src, &a);
+	for (__u32 i = 0; i < CACHE_SLOTS; i++) {
+		assert_int_equal(bpf_map_lookup_elem(fd_of(skel->maps.vsx_flow_cache), &i, &sl), 0);
+		if (!(sl.flags & VSX_SLOT_VALID) || sl.gen != 1 || sl.key.vni != htonl(VNI) ||
+		    sl.key.nw_src[0] != a || sl.key.nw_proto != 17 || sl.key.tp_src != htons(1000))
+			continue;
+		assert_int_equal(found, -1); /* one slot a flow */
+		found = (int)i;
+		*out = sl;
+	}
+	return found;
+}
+
+/* The flow counters of a slot, summed over CPUs (those whose tag is the slot's). */
+static void slot_counters(__u32 index, __u32 tag, __u64 *packets, __u64 *bytes)
+{
+	static struct vsx_flow_stats v[256];
+
+	*packets = *bytes = 0;
+	assert_int_equal(bpf_map_lookup_elem(fd_of(skel->maps.vsx_flow_stats), &index, v), 0);
+	for (int c = 0; c < ncpus; c++)
+		if (v[c].tag == tag) {
+			*packets += v[c].packets;
+			*bytes += v[c].bytes;
+		}
+}
+
+static void write_cfg_rss(__u16 cpu)
+{
+	struct vsx_config c = { .mode = VSX_MODE_RSS, .vxlan_port = htons(4789), .rules_gen = 1,
+				.flow_slots_mask = CACHE_SLOTS - 1, .rss_n_cpus = 1 };
+	__u32 zero = 0;
+
+	c.rss_cpus[0] = cpu;
+	assert_int_equal(bpf_map_update_elem(fd_of(skel->maps.vsx_config), &zero, &c, 0), 0);
+}
+
+/*
+ * With the offload on, modes default and rss record every flow in the cache as mode vsx does
+ * (slot, tag, its counters of the inner Ethernet frame), with the mode's core: default the
+ * receiving core (VSX_CORE_NONE, STAY), rss the hashed one; not with the offload off. Mode vsx
+ * classifies a recorded flow again in the same slot (counters kept), and a mode recording a
+ * flow mode vsx decided takes the slot back. Offloaded packets count too, as in mode vsx.
+ */
+static void test_cache_every_mode(void **state)
+{
+	static const char *const srcs[] = { "10.0.5.1", "10.0.5.2", "10.0.5.3" };
+	const __u32 modes[] = { VSX_MODE_DEFAULT, VSX_MODE_RSS, VSX_MODE_VSX };
+	struct vsx_flow_slot sl;
+	struct pb inner, p;
+	struct pkt_opts o;
+	__u64 pk, by;
+	int idx;
+
+	default_state();
+	clear_cache();
+	for (int m = 0; m < 3; m++) {
+		default_opts(&o);
+		o.ip.src = srcs[m]; /* a flow without an entry: only the VM entry... */
+		o.eth.dst = "02:00:00:00:00:99"; /* ...which this MAC has not: the normal path */
+		build(&o, &inner, &p);
+		/* off: nothing recorded in default and rss (mode vsx caches regardless) */
+		write_ofl_cfg(0, 1, 1);
+		if (modes[m] == VSX_MODE_RSS)
+			write_cfg_rss(0);
+		else
+			write_cfg(modes[m]);
+		assert_int_equal(run(&p, NULL, NULL), XDP_PASS);
+		if (modes[m] != VSX_MODE_VSX)
+			assert_int_equal(find_slot(srcs[m], &sl), -1);
+		/* on: recorded, counted per inner frame */
+		clear_cache();
+		write_ofl_cfg(VSX_OFL_CFG_ON, 1, 1);
+		__u64 passed = path(VSX_PATH_NORMAL);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(run(&p, NULL, NULL), XDP_PASS);
+		assert_int_equal(path(VSX_PATH_NORMAL), passed + 3);
+		idx = find_slot(srcs[m], &sl);
+		assert_true(idx >= 0);
+		slot_counters((__u32)idx, sl.tag, &pk, &by);
+		assert_int_equal(pk, 3);
+		assert_int_equal(by, 3 * inner.len);
+		assert_int_equal(sl.rule_id, 0);
+		assert_true(sl.last_jiffies >= sl.first_jiffies && sl.first_jiffies > 0);
+		if (modes[m] == VSX_MODE_DEFAULT) {
+			assert_int_equal(sl.core, VSX_CORE_NONE);
+			assert_int_equal(sl.flags, VSX_SLOT_VALID | VSX_SLOT_MODE | VSX_SLOT_STAY);
+		} else if (modes[m] == VSX_MODE_RSS) {
+			assert_int_equal(sl.core, 0);
+			assert_int_equal(sl.flags, VSX_SLOT_VALID | VSX_SLOT_MODE);
+		} else {
+			/* no rules: unmatched, stays; decided by vsx, not recorded */
+			assert_int_equal(sl.flags & (VSX_SLOT_MODE | VSX_SLOT_STAY), VSX_SLOT_STAY);
+		}
+	}
+
+	/* rss records on CPU 1; mode vsx then classifies it again in that slot, counters kept */
+	clear_cache();
+	write_ofl_cfg(VSX_OFL_CFG_ON, 1, 1);
+	write_cfg_rss(1);
+	default_opts(&o);
+	o.ip.src = srcs[0];
+	o.eth.dst = "02:00:00:00:00:99";
+	build(&o, &inner, &p);
+	run(&p, NULL, NULL);
+	idx = find_slot(srcs[0], &sl);
+	assert_true(idx >= 0);
+	assert_int_equal(sl.core, 1);
+	assert_int_equal(sl.flags, VSX_SLOT_VALID | VSX_SLOT_MODE);
+	__u32 tag = sl.tag;
+	__u64 miss = stat(VSX_STAT_CACHE_MISS);
+	write_cfg(VSX_MODE_VSX);
+	assert_int_equal(run(&p, NULL, NULL), XDP_PASS);
+	assert_int_equal(find_slot(srcs[0], &sl), idx);
+	assert_int_equal(stat(VSX_STAT_CACHE_MISS), miss + 1);
+	assert_int_equal(sl.flags & VSX_SLOT_MODE, 0);
+	assert_int_equal(sl.core, VSX_CORE_NONE); /* no rule: stays */
+	assert_int_equal(sl.tag, tag);
+	slot_counters((__u32)idx, tag, &pk, &by);
+	assert_int_equal(pk, 2);
+	/* a hit in mode vsx now: no reclassification */
+	assert_int_equal(run(&p, NULL, NULL), XDP_PASS);
+	assert_int_equal(stat(VSX_STAT_CACHE_MISS), miss + 1);
+	/* back to default: the slot is the mode's again */
+	write_cfg(VSX_MODE_DEFAULT);
+	assert_int_equal(run(&p, NULL, NULL), XDP_PASS);
+	assert_int_equal(find_slot(srcs[0], &sl), idx);
+	assert_int_equal(sl.flags, VSX_SLOT_VALID | VSX_SLOT_MODE | VSX_SLOT_STAY);
+	slot_counters((__u32)idx, tag, &pk, &by);
+	assert_int_equal(pk, 4);
+	assert_int_equal(by, 4 * inner.len);
+
+	/* an offloaded packet is recorded too (the flow manager sees it), as in mode vsx */
+	clear_cache();
+	default_opts(&o);
+	build(&o, &inner, &p);
+	assert_int_equal(run(&p, NULL, NULL), XDP_REDIRECT);
+	idx = find_slot(PB_IP4_IN_SRC, &sl);
+	assert_true(idx >= 0);
+	slot_counters((__u32)idx, sl.tag, &pk, &by);
+	assert_int_equal(pk, 1);
+	assert_int_equal(by, inner.len);
+	assert_sums();
+}
+
 /* Every map the program has is named in include/vsx/map_names.h, and every uplink name is a map. */
 static void test_map_names(void **state)
 {
@@ -923,6 +1091,7 @@ int main(void)
 		cmocka_unit_test(test_parser_fixtures),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_redirect_fail),
+		cmocka_unit_test(test_cache_every_mode),
 		cmocka_unit_test(test_live_redirect),
 		cmocka_unit_test(test_live_xmit_fail),
 	};
