@@ -83,6 +83,8 @@ static char *jstr(struct jp *j)
 		if ((unsigned char)c < 0x20)
 			goto bad;
 		if (c == '\\') {
+			if (!*j->p)
+				goto bad; /* never step past the terminator */
 			c = *j->p++;
 			switch (c) {
 			case 'n':
@@ -105,8 +107,8 @@ static char *jstr(struct jp *j)
 			case '/':
 				break;
 			case 'u':
-				for (int i = 0; i < 4; i++)
-					if (!strchr("0123456789abcdefABCDEF", *j->p++) || !j->p[-1])
+				for (int i = 0; i < 4; i++, j->p++)
+					if (!*j->p || !strchr("0123456789abcdefABCDEF", *j->p))
 						goto bad;
 				c = '?';
 				break;
@@ -315,7 +317,8 @@ int vsx_host_guard_nft(struct vsx_host_facts *f, const char *text)
 	if (!text)
 		return -EINVAL;
 	root = jval(&j);
-	ws(&j);
+	if (root)
+		ws(&j); /* after a failure j.p may be anywhere: not read */
 	list = jget(root, "nftables");
 	if (!root || *j.p || !list || list->t != J_ARR) {
 		snprintf(f->nft_error, sizeof(f->nft_error),
