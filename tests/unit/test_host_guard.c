@@ -237,6 +237,8 @@ static void test_bad_ruleset_refused(void **state)
 	    "{\"nftables\": [\"\\q\"]}",
 	    "{\"nftables\": [\"\x01\"]}",
 	    "{\"nftables\": [tru]}",
+	    "{\"nftables\": [\"a\\",   /* a trailing escape (found by fuzz_host_guard) */
+	    "{\"nftables\": [\"\\u12", /* a short \\u escape at the end */
 	};
 	char why[256], deep[400];
 
