@@ -7,11 +7,11 @@
 #             Prometheus's HTTP API (/api/v1/query) equal vsxctl's: datapath counters, paths,
 #             per-core, per-rule and per-flow packets. promtool check metrics passes on the
 #             endpoint's output; other paths are 404, POST 405, HEAD has no body.
-#   offload   the same with the fast path on and a heavy UDP flow that the flow manager
-#             promotes: the policy decisions (promotions by reason, flows per path), the
-#             flow's per-path counters and path, and the datapath's offload path as
-#             Prometheus has them equal vsxctl's offload-stats, dump-flows type=all and
-#             stats; a policy change made with vsxctl offload-policy-set shows in the metrics.
+#             The fast path is on and the flow manager promotes the heavy UDP flow: the
+#             policy decisions (promotions by reason, flows per path), the flow's per-path
+#             counters and path, and the datapath's offload path as Prometheus has them equal
+#             vsxctl's offload-stats, dump-flows type=all and stats; a policy change made
+#             with vsxctl offload-policy-set shows in the metrics.
 #   refused   a metrics-listen address vsxd cannot bind (in use) stops it at start-up with an
 #             error naming the address, rather than running without the endpoint.
 # Each test builds its own lab (named after this process) and removes it, Prometheus
@@ -108,19 +108,32 @@ same() {
 	t_fail "$what: prometheus has '$got' for $query, vsxctl says '$want'"
 }
 
+# mflow JQ: the JSON of dump-flows type=all's flow to UDP port 5201 with the most packets,
+# through jq filter JQ.
+mflow() {
+	ctl h2 dump-flows type=all --json |
+		jq -r "[.flows[] | select(.proto == \"udp\" and .tp_dst == 5201)] | max_by(.packets) | $1"
+}
+
 test_scrape() {
 	need_env
-	local port flow code body n
+	local port flow path code body n
 	lab_up a --pin h2-vm1=0 --pin h1-vm1=0
 	port=$(free_port)
-	write_conf h2 vsx "$(pinned_vm h2-vm1 0)" 'rule "vni=101 actions=irq:auto"' \
+	write_conf h2 vsx "$("$VSXLAB" -q -n "$LAB" conf --no-cpus h2)" \
+		'rule "priority=1,ip actions=irq:1"' \
+		"offload on" \
+		"offload-promote pps=1000 bps=0 for=500ms" \
+		"offload-demote pps=100 bps=0 for=60s" \
+		"offload-idle-timeout 120s" \
 		"metrics-listen 127.0.0.1:$port"
 	start_vsxd h2
 	grep -q "metrics on http://127.0.0.1:$port/metrics" "$TD/h2.log" ||
 		t_fail "no metrics line in vsxd's log: $(cat "$TD/h2.log")"
 	prom_start "127.0.0.1:$port"
 
-	iperf_udp 1400 20M 2
+	# 1400-byte datagrams at 40 Mb/s: ~3500 per second, above the promote threshold.
+	iperf_udp 1400 40M 3
 
 	# The endpoint's own output: what promtool says of it, and that it carries the flow.
 	get "http://127.0.0.1:$port/metrics" >"$TD/metrics.txt" || t_fail "GET /metrics failed"
@@ -147,47 +160,14 @@ test_scrape() {
 	ge "$n" 1000 "rule 1 packets (the iperf flow)"
 	# The iperf flow: the flow cache entry with the most packets.
 	flow=$(ctl h2 dump-flows --json | jq -r '.flows | max_by(.packets) | .flow')
-	diag "flow: $flow"
-	same "vsx_steer_flow_packets_total{flow=\"$flow\"}" "flow packets" \
+	diag "cached flow: $flow"
+	same "vsx_steer_flow_packets_total{flow=\"$flow\"}" "cached flow packets" \
 		eval "ctl h2 dump-flows --json | jq -r --arg f '$flow' '.flows[] | select(.flow == \$f) | .packets'"
 	same 'vsx_metrics_query_ok{part="flows"}' "flows part readable" echo 1
 	# Prometheus saw the target up and scraping.
 	same 'up{job="vsxd"}' "target up" echo 1
 
-	# Only GET/HEAD /metrics.
-	code=$(http GET "http://127.0.0.1:$port/nope" | head -n 1 | cut -d' ' -f1)
-	[ "$code" = 404 ] || t_fail "GET /nope: $code, not 404"
-	code=$(http POST "http://127.0.0.1:$port/metrics" | head -n 1 | cut -d' ' -f1)
-	[ "$code" = 405 ] || t_fail "POST /metrics: $code, not 405"
-	read -r code _ body < <(http HEAD "http://127.0.0.1:$port/metrics")
-	[ "$code" = 200 ] && [ "$body" = 0 ] || t_fail "HEAD /metrics: status $code, $body body bytes"
-	ctl h2 show >/dev/null || t_fail "vsxctl show after the scrapes"
-}
-
-# mflow JQ: the JSON of dump-flows type=all's flow to UDP port 5201 with the most packets,
-# through jq filter JQ.
-mflow() {
-	ctl h2 dump-flows type=all --json |
-		jq -r "[.flows[] | select(.proto == \"udp\" and .tp_dst == 5201)] | max_by(.packets) | $1"
-}
-
-test_offload() {
-	need_env
-	local port flow path
-	lab_up c --pin h1-vm1=0 --pin h2-vm1=0
-	port=$(free_port)
-	write_conf h2 vsx "$("$VSXLAB" -q -n "$LAB" conf --no-cpus h2)" \
-		'rule "priority=1,ip actions=irq:1"' \
-		"offload on" \
-		"offload-promote pps=1000 bps=0 for=500ms" \
-		"offload-demote pps=100 bps=0 for=60s" \
-		"offload-idle-timeout 120s" \
-		"metrics-listen 127.0.0.1:$port"
-	start_vsxd h2
-	prom_start "127.0.0.1:$port"
-
-	# 1400-byte datagrams at 40 Mb/s: ~3500 per second, above the promote threshold.
-	iperf_udp 1400 40M 3
+	# The flow manager promoted the heavy flow: the policy decisions and its counters.
 	flow=$(mflow .flow)
 	path=$(mflow .path)
 	diag "flow $flow: $path, $(mflow '"\(.packets) packets, normal \(.paths.normal.packets), offload \(.paths.offload.packets), moves \(.moves)"')"
@@ -220,12 +200,21 @@ test_offload() {
 	[ "$(prom_value vsx_offload_capacity)" = 8 ] || t_fail "capacity: $(prom_value vsx_offload_capacity)"
 	get "http://127.0.0.1:$port/metrics" | promtool check metrics >"$TD/promtool.out" 2>&1 ||
 		t_fail "promtool check metrics: $(cat "$TD/promtool.out")"
+
+	# Only GET/HEAD /metrics.
+	code=$(http GET "http://127.0.0.1:$port/nope" | head -n 1 | cut -d' ' -f1)
+	[ "$code" = 404 ] || t_fail "GET /nope: $code, not 404"
+	code=$(http POST "http://127.0.0.1:$port/metrics" | head -n 1 | cut -d' ' -f1)
+	[ "$code" = 405 ] || t_fail "POST /metrics: $code, not 405"
+	read -r code _ body < <(http HEAD "http://127.0.0.1:$port/metrics")
+	[ "$code" = 200 ] && [ "$body" = 0 ] || t_fail "HEAD /metrics: status $code, $body body bytes"
+	ctl h2 show >/dev/null || t_fail "vsxctl show after the scrapes"
 }
 
 test_refused() {
 	need_env
 	local port pid i
-	lab_up d
+	lab_up b
 	port=$(free_port)
 	# Something holds the port in h2's namespace.
 	in_h2 python3 -c "import socket, time
@@ -251,7 +240,6 @@ s.bind(('127.0.0.1', $port)); s.listen(); time.sleep(30)" &
 	diag "vsxd: $(grep metrics-listen "$TD/h2.log")"
 }
 
-t_run "a real Prometheus scrapes vsxd and reads back vsxctl's counters; promtool accepts the output" test_scrape
-t_run "offload: promotions, flows per path and a flow's per-path counters in Prometheus equal vsxctl's; a policy change shows" test_offload
+t_run "a real Prometheus scrapes vsxd and reads back vsxctl's counters (datapath, paths, cores, rules, flows, offload decisions, a run-time policy change); promtool accepts the output" test_scrape
 t_run "an address in use stops vsxd at start-up with an error naming it" test_refused
 t_done
