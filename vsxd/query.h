@@ -121,15 +121,15 @@ struct vsxd_q_mflow {
 	__u64 refused, redirect_fail, rate_dropped;
 	double pps, bps; /* over the flow manager's window */
 	double age_s, idle_s;
-	double since_move_s;	   /* when moves > 0 */
+	double since_move_s;	    /* when moves > 0 */
 	long long moved_realtime_s; /* CLOCK_REALTIME of the last move, 0: never moved */
 	__u32 moves;
 };
 
 struct vsxd_q_mflows {
-	int type;		     /* enum vsxd_q_flow_type */
-	size_t offloaded, onloaded;  /* every flow of the manager, whatever type selects */
-	size_t shown;		     /* entries in v: of type, up to the limit */
+	int type;		    /* enum vsxd_q_flow_type */
+	size_t offloaded, onloaded; /* every flow of the manager, whatever type selects */
+	size_t shown;		    /* entries in v: of type, up to the limit */
 	struct vsxd_q_mflow *v;
 	/* sums over the flows of type (shown or not) */
 	__u64 packets, bytes, path_packets[2], path_bytes[2];
