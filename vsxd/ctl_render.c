@@ -358,9 +358,8 @@ void vsxd_render_rules(const struct vsxd_q_rules *q, bool json, struct strbuf *o
 		strbuf_printf(out, "id=%u %s n_packets=%" PRIu64 " n_bytes=%" PRIu64 " origin=%s", r->id,
 			      vsx_rule_dir_name(r->dir), (uint64_t)r->packets, (uint64_t)r->bytes,
 			      vsx_rule_origin_name(r->rule->origin));
-		/* what only OpenFlow rules carry, shown when set as ovs-ofctl does */
-		if (r->rule->cookie)
-			strbuf_printf(out, " cookie=0x%" PRIx64, (uint64_t)r->rule->cookie);
+		/* what only OpenFlow rules carry, shown when set as ovs-ofctl does (the cookie is part
+		 * of the rule's text, below) */
 		if (r->rule->idle_timeout)
 			strbuf_printf(out, " idle_timeout=%u", r->rule->idle_timeout);
 		if (r->rule->hard_timeout)
