@@ -3,8 +3,10 @@
  * The RX offload fast path of the XDP datapath as an offload provider (dp_xdp.h,
  * lib/dp_provider.h), over datapath.h's accessors of its tables (vsxd/dp_offload.c): the
  * provider adds the argument checks of the interface, the redirect check of a port before it
- * is used (lib/xdp_target.h), a token bucket per rate-limited flow (rate_id = flow id), and
- * the order of writes that keeps tenants apart.
+ * is used (lib/xdp_target.h), the host guard (lib/host_guard.h: -EPERM while the host's
+ * netfilter rules or rp_filter could refuse frames the fast paths would carry past them), a
+ * token bucket per rate-limited flow (rate_id = flow id), and the order of writes that keeps
+ * tenants apart.
  *
  * Isolation rests on the port, not the entry (offload.h): a hit is delivered only when the
  * packet's VNI and inner destination MAC equal its port's. So a port whose interface, VNI or
@@ -23,6 +25,7 @@
 #include <bpf/libbpf.h>
 
 #include "dp_vmport.h"
+#include "host_guard.h"
 #include "log.h"
 #include "uplink.skel.h"
 #include "xdp_target.h"
@@ -113,6 +116,18 @@ static int ofl_port_set(void *ctx, const struct vsx_offload_port *p)
 		return -EINVAL;
 	memcpy(want.mac, p->mac, sizeof(want.mac));
 	err = vsx_xdp_target_check(p->ifindex, why, sizeof(why));
+	if (!err) {
+		/* the host's firewall or rp_filter could refuse frames the fast paths bypass */
+		char ifname[IF_NAMESIZE] = "";
+
+		if_indextoname(p->ifindex, ifname);
+		err = vsx_host_guard_check(dp->ifname, ifname, why, sizeof(why));
+		if (err) {
+			log_warn("VM port %u (%s): refused by the host guard: %s", p->port, ifname,
+				 why);
+			return err; /* -EPERM */
+		}
+	}
 	if (err) {
 		/* the caller sees only the errno; the reason is this provider's to tell */
 		log_info("VM port %u (ifindex %u): %s", p->port, p->ifindex, why);
