@@ -144,6 +144,9 @@ static __noinline __u64 vsx_decide(struct xdp_md *ctx, __u64 *stats, struct vsx_
 		.port = &vsx_vm_port,
 		.rate = &vsx_rx_rate,
 		.scratch = &vsx_fp_scratch,
+		.steer_cfg = &vsx_config,
+		.cache = &vsx_flow_cache,
+		.cache_stats = &vsx_flow_stats,
 	};
 
 	return vsx_fp_decide(&m, ctx, stats, pkt, frame_len, (__u8)outer_tos);

@@ -215,6 +215,11 @@ int vsxd_dp_offload_put(struct vsxd_datapath *dp, const struct vsx_offload_key *
 			__atomic_sub_fetch(kind_count(dp, key), 1, __ATOMIC_RELEASE);
 		return err;
 	}
+	/*
+	 * After the insert: CPUs that marked a flow "no entry" (vsx_flow_stats.ofl_none) look it
+	 * up again at its next packet, so the entry is taken from then on (offload.h).
+	 */
+	__atomic_add_fetch(&dp->ofl_cfg->entry_gen, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #include "parse.h"
 #include "maps.h"
 #include "rate.h"
+#include "flow_cache.h"
 
 /* Why a packet with an entry took the normal path (vsx_fp_check's result; 0: it may not). */
 enum vsx_fp_refusal {
@@ -289,7 +290,38 @@ static __always_inline int vsx_fp_udp_csum_ok(struct xdp_md *ctx, void *scratch_
 /* The maps of the fast path's decision (the uplink passes offload_maps.h's). */
 struct vsx_fp_maps {
 	void *cfg, *offload, *flow_stats, *port, *rate, *scratch;
+	/* steering's configuration, flow cache and its per-CPU counters: the negative mark */
+	void *steer_cfg, *cache, *cache_stats;
 };
+
+/*
+ * The negative mark (vsx_flow_stats.ofl_none): a cached flow this CPU found no entry for,
+ * as of entry generation `gen`, skips both lookups (each a hash of a 52-byte key). Returns
+ * the flow's per-CPU counters when the flow is cached and its counters are the slot's flow's
+ * (tag), so that the caller can check or set the mark; NULL when the flow is not cached
+ * (its first packet, or the cache's rules generation moved on): then it is looked up.
+ * The slot's key is the whole parsed key, of which both offload keys are made, so a mark
+ * belongs to one flow key and one VM key exactly.
+ */
+static __always_inline struct vsx_flow_stats *vsx_fp_mark_of(const struct vsx_fp_maps *m,
+							     const struct vsx_flow_key *key)
+{
+	struct vsx_config *scfg = bpf_map_lookup_elem(m->steer_cfg, &(__u32){ 0 });
+	struct vsx_flow_stats *fs;
+	struct vsx_flow_slot *s;
+	__u32 index;
+
+	if (!scfg)
+		return NULL;
+	index = vsx_flow_hash(key) & scfg->flow_slots_mask & ~1u;
+	s = vsx_cache_lookup(m->cache, key, &index, scfg->rules_gen);
+	if (!s)
+		return NULL;
+	fs = bpf_map_lookup_elem(m->cache_stats, &index);
+	if (!fs || fs->tag != s->tag)
+		return NULL;
+	return fs;
+}
 
 /*
  * Looks the packet up (flow key, then VM key) and decides. Counts per flow what is decided
@@ -304,12 +336,22 @@ static __always_inline __u64 vsx_fp_decide(const struct vsx_fp_maps *m, struct x
 {
 	struct vsx_offload_cfg *ocfg = vsx_fp_cfg(m->cfg);
 	struct vsx_offload_entry *e = NULL;
+	struct vsx_flow_stats *mark;
 	struct vsx_offload_stats *fs;
 	struct vsx_offload_key k;
 	struct vsx_vm_port *port;
-	__u32 id;
+	__u32 id, gen;
 
 	if (!ocfg || !stats)
+		return VSX_FP_NONE;
+	/*
+	 * The generation is read before the lookups, and the agent bumps it after its insert: a
+	 * lookup that missed an entry being put is marked with the older generation, which the
+	 * bump then invalidates, so the flow's next packet looks it up again.
+	 */
+	gen = ocfg->entry_gen + 1;
+	mark = vsx_fp_mark_of(m, &pkt->key);
+	if (mark && mark->ofl_none == gen)
 		return VSX_FP_NONE;
 	if (ocfg->n_flow) {
 		vsx_fp_flow_key(&k, &pkt->key);
@@ -319,8 +361,11 @@ static __always_inline __u64 vsx_fp_decide(const struct vsx_fp_maps *m, struct x
 		vsx_fp_vm_key(&k, &pkt->key);
 		e = bpf_map_lookup_elem(m->offload, &k);
 	}
-	if (!e)
+	if (!e) {
+		if (mark)
+			mark->ofl_none = gen;
 		return VSX_FP_NONE;
+	}
 	id = e->flow_id;
 	fs = bpf_map_lookup_elem(m->flow_stats, &id);
 	if (fs && pkt->key.nw_proto == IPPROTO_TCP)

@@ -137,6 +137,7 @@ static __always_inline void vsx_flow_count(void *stats, __u32 *index, __u32 tag,
 		fs->tag = tag;
 		fs->packets = 0;
 		fs->bytes = 0;
+		fs->ofl_none = 0; /* a new flow: its offload entries are not known */
 	}
 	fs->packets++;
 	fs->bytes += bytes;

@@ -162,7 +162,12 @@ struct vsx_flow_stats {
 	__u64 packets;
 	__u64 bytes;
 	__u32 tag;
-	__u32 _pad;
+	/*
+	 * The RX fast path's negative mark, this CPU's: vsx_offload_cfg.entry_gen + 1 when this
+	 * CPU last looked the slot's flow up in the offload table and found neither a flow nor
+	 * a VM entry; 0: not known. Restarts with the counters (tag). bpf/lib/fastpath.h.
+	 */
+	__u32 ofl_none;
 };
 VSX_ASSERT_SIZE(struct vsx_flow_stats, 24);
 

@@ -110,7 +110,13 @@ struct vsx_offload_cfg {
 	__u8 uplink_mac[6];
 	__u16 _pad;
 	__be32 vtep4[VSX_OFL_MAX_VTEPS];
-	__u32 _pad2;
+	/*
+	 * Bumped by the agent after every entry it puts (vsxd_dp_offload_put), never on a
+	 * delete: a CPU that found no entry for a cached flow remembers "none as of entry_gen"
+	 * (vsx_flow_stats.ofl_none) and skips both lookups until the next put. A delete needs no
+	 * bump: an entry is only ever used straight from a lookup, never from the mark.
+	 */
+	__u32 entry_gen;
 	__be32 vtep6[VSX_OFL_MAX_VTEPS6][4];
 };
 VSX_ASSERT_SIZE(struct vsx_offload_cfg, 72);

@@ -60,9 +60,13 @@ static void write_cfg(__u32 mode)
 	assert_int_equal(bpf_map_update_elem(fd_of(skel->maps.vsx_config), &zero, &c, 0), 0);
 }
 
+/* vsx_offload_cfg.entry_gen as the agent keeps it: bumped after every put (put_entry) */
+static __u32 entry_gen;
+
 static void write_ofl_cfg(__u32 flags, __u32 n_flow, __u32 n_vm)
 {
-	struct vsx_offload_cfg o = { .flags = flags, .n_flow = n_flow, .n_vm = n_vm };
+	struct vsx_offload_cfg o = { .flags = flags, .n_flow = n_flow, .n_vm = n_vm,
+				     .entry_gen = entry_gen };
 	__u32 zero = 0;
 
 	assert_int_equal(pb_parse_mac(PB_MAC_DST, o.uplink_mac), 0);
@@ -101,12 +105,24 @@ static struct vsx_offload_key vm_key(__u32 vni, const char *mac)
 	return k;
 }
 
+/* What vsxd_dp_offload_put does after its insert. */
+static void bump_entry_gen(void)
+{
+	struct vsx_offload_cfg o;
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(fd_of(skel->maps.vsx_offload_cfg), &zero, &o), 0);
+	o.entry_gen = ++entry_gen;
+	assert_int_equal(bpf_map_update_elem(fd_of(skel->maps.vsx_offload_cfg), &zero, &o, 0), 0);
+}
+
 static void put_entry(const struct vsx_offload_key *k, __u32 flow_id, __u32 flags, __u32 rate_id)
 {
 	struct vsx_offload_entry e = { .port = PORT, .flow_id = flow_id, .flags = flags,
 				       .rate_id = rate_id };
 
 	assert_int_equal(bpf_map_update_elem(fd_of(skel->maps.vsx_offload), k, &e, 0), 0);
+	bump_entry_gen();
 }
 
 static void clear_entries(void)
@@ -837,6 +853,97 @@ static void test_cache_every_mode(void **state)
 	assert_sums();
 }
 
+/* The negative marks of a slot: how many CPUs say "no entry as of generation entry_gen". */
+static int marks_now(__u32 index)
+{
+	static struct vsx_flow_stats v[256];
+	int n = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(fd_of(skel->maps.vsx_flow_stats), &index, v), 0);
+	for (int c = 0; c < ncpus; c++)
+		n += v[c].ofl_none == entry_gen + 1;
+	return n;
+}
+
+/*
+ * The negative mark (vsx_flow_stats.ofl_none): a cached flow found without an entry skips
+ * the lookups until the next put. Shown by an entry slipped in without the agent's bump: not
+ * found (the lookups were skipped); after the bump it is taken at the very next packet. A put
+ * through the agent's order (insert, bump) is taken at the next packet; a deleted entry is never
+ * used (no bump needed: the flow was looked up, not marked, while it had an entry). In modes
+ * default (recorded, vsx_flow_record) and vsx (steering's cache).
+ */
+static void test_negative_mark(void **state)
+{
+	const __u32 modes[] = { VSX_MODE_DEFAULT, VSX_MODE_VSX };
+	static const char *const srcs[] = { "10.0.6.1", "10.0.6.2" };
+	struct vsx_offload_key other = flow_key(VNI, 17, 1000, 2000), f;
+	struct vsx_offload_entry e = { .port = PORT, .flow_id = FLOW_ID };
+	struct vsx_flow_slot sl;
+	struct pb inner, p;
+	struct pkt_opts o;
+	__u32 zero = 0;
+	int idx;
+
+	for (int m = 0; m < 2; m++) {
+		clear_entries();
+		clear_cache();
+		write_cfg(modes[m]);
+		set_port(1 /* lo */, VNI, PB_MAC_IN_DST, 1500, VSX_PORT_F_VALID);
+		write_ofl_cfg(VSX_OFL_CFG_ON, 2, 0);
+		put_entry(&other, VM_FLOW_ID, 0, 0); /* another flow's: the lookups are not skipped by n_flow */
+		f = other;
+		inet_pton(AF_INET, srcs[m], &f.nw_src[0]);
+		default_opts(&o);
+		o.ip.src = srcs[m];
+		build(&o, &inner, &p);
+
+		/* 1st packet: cached (no mark yet), 2nd: looked up and marked, 3rd: skips */
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(run(&p, NULL, NULL), XDP_PASS);
+		idx = find_slot(srcs[m], &sl);
+		assert_true(idx >= 0);
+		assert_int_equal(marks_now((__u32)idx), 1);
+
+		/* an entry without the bump: the mark holds, the lookups are skipped */
+		assert_int_equal(bpf_map_update_elem(fd_of(skel->maps.vsx_offload), &f, &e, 0), 0);
+		assert_int_equal(run(&p, NULL, NULL), XDP_PASS);
+		assert_int_equal(run(&p, NULL, NULL), XDP_PASS);
+		/* the agent's bump: the next packet takes it */
+		bump_entry_gen();
+		assert_int_equal(marks_now((__u32)idx), 0);
+		__u64 hits = flow_stats(FLOW_ID).packets;
+		assert_int_equal(run(&p, NULL, NULL), XDP_REDIRECT);
+		assert_int_equal(flow_stats(FLOW_ID).packets, hits + 1);
+		assert_int_equal(marks_now((__u32)idx), 0); /* found: not marked */
+
+		/* deleted (no bump): never used; looked up, then marked again */
+		assert_int_equal(bpf_map_delete_elem(fd_of(skel->maps.vsx_offload), &f), 0);
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(run(&p, NULL, NULL), XDP_PASS);
+		assert_int_equal(flow_stats(FLOW_ID).packets, hits + 1);
+		assert_int_equal(marks_now((__u32)idx), 1);
+
+		/* put as the agent does (insert, bump): the next packet takes the fast path */
+		put_entry(&f, FLOW_ID, 0, 0);
+		assert_int_equal(run(&p, NULL, NULL), XDP_REDIRECT);
+		assert_int_equal(flow_stats(FLOW_ID).packets, hits + 2);
+
+		/* a rules change (steering's generation) drops the slot and its mark with it */
+		bpf_map_delete_elem(fd_of(skel->maps.vsx_offload), &f);
+		run(&p, NULL, NULL);
+		assert_int_equal(marks_now((__u32)idx), 1);
+		assert_int_equal(bpf_map_update_elem(fd_of(skel->maps.vsx_offload), &f, &e, 0), 0);
+		struct vsx_config c;
+		assert_int_equal(bpf_map_lookup_elem(fd_of(skel->maps.vsx_config), &zero, &c), 0);
+		c.rules_gen++;
+		assert_int_equal(bpf_map_update_elem(fd_of(skel->maps.vsx_config), &zero, &c, 0), 0);
+		assert_int_equal(run(&p, NULL, NULL), XDP_REDIRECT);
+	}
+	write_cfg(VSX_MODE_DEFAULT);
+	assert_sums();
+}
+
 /* Every map the program has is named in include/vsx/map_names.h, and every uplink name is a map. */
 static void test_map_names(void **state)
 {
@@ -1092,6 +1199,7 @@ int main(void)
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_redirect_fail),
 		cmocka_unit_test(test_cache_every_mode),
+		cmocka_unit_test(test_negative_mark),
 		cmocka_unit_test(test_live_redirect),
 		cmocka_unit_test(test_live_xmit_fail),
 	};
