@@ -10,6 +10,15 @@
  * surviving rule's decision and counters over to the id it gets now: the configuration and the
  * state file are applied as one batch, and the installer's "new rule" hooks restore instead of
  * resetting where a saved rule has the same match and priority.
+ *
+ * The state file is a restart aid, not a transaction log: a change through the door
+ * (vsxd_rules_apply, a batch's commit, an expiry: OpenFlow's stream) only marks it dirty, and
+ * vsxd's sampling tick (vsxd_rules_expire) writes it at most once per tick, as does a stop that
+ * keeps the datapath. Rewriting every rule at every commit was a fifth of a 16,000-FLOW_MOD
+ * batch. A crash (SIGKILL) loses at most the changes of the last sample interval: the next vsxd
+ * starts from the file as last written, so a rule added in that interval is missing (an OpenFlow
+ * controller re-sends its flows when it reconnects) and one deleted in it comes back. vsxctl's
+ * changes (rule add/del, mode) are rare and still saved at once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -45,6 +54,14 @@ struct hit_seen {
 	__u64 last_hit; /* CLOCK_MONOTONIC ns; 0 = no packet seen */
 };
 static struct hit_seen *seen; /* [VSX_MAX_RULES] */
+
+/* The rules changed since the state file was last written (see the top of the file). */
+static bool state_dirty;
+
+int vsxd_state_flush(struct vsxd *d)
+{
+	return state_dirty ? vsxd_state_save(d) : 0;
+}
 
 static __u64 now_ns(void)
 {
@@ -184,7 +201,7 @@ int vsxd_rules_apply(struct vsxd *d, const struct vsx_flow_mod *fm, struct vsx_f
 	int rc = vsx_flow_mod_apply(d->rules, &in, fm, res, err, errlen);
 
 	if (!rc)
-		vsxd_state_save(d);
+		state_dirty = true;
 	return rc;
 }
 
@@ -202,7 +219,7 @@ int vsxd_rules_txn_commit(struct vsxd *d, struct vsx_flow_txn *tx, char *err, si
 	int rc = vsx_flow_txn_commit(tx, err, errlen);
 
 	if (!rc)
-		vsxd_state_save(d);
+		state_dirty = true;
 	return rc;
 }
 
@@ -305,7 +322,8 @@ int vsxd_rules_expire(struct vsxd *d)
 	if (n < 0)
 		log_warn("expiring rules: %s", err);
 	else if (n > 0)
-		vsxd_state_save(d);
+		state_dirty = true;
+	vsxd_state_flush(d);
 	return n;
 }
 
@@ -328,7 +346,7 @@ int vsxd_state_save(struct vsxd *d)
 		log_warn("cannot write state file %s: %s", tmp, strerror(errno));
 		return -errno;
 	}
-	fprintf(f, "# vsxd state, rewritten on every change; read at start over a kept datapath\n");
+	fprintf(f, "# vsxd state, rewritten at most once per tick after changes; read at start over a kept datapath\n");
 	fprintf(f, "mode %s\n", vsxd_mode_label(mode));
 	vsx_rule_table_for_each(d->rules, r)
 	{
@@ -345,10 +363,14 @@ int vsxd_state_save(struct vsxd *d)
 		fprintf(f, "%s\n", text);
 	}
 	if (fclose(f) || rename(tmp, d->state_path)) {
+		int err = -errno;
+
+		/* stays dirty: the next tick tries again */
 		log_warn("cannot write state file %s: %s", d->state_path, strerror(errno));
 		unlink(tmp);
-		return -errno;
+		return err;
 	}
+	state_dirty = false;
 	return 0;
 }
 
@@ -543,6 +565,9 @@ void vsxd_rules_free(struct vsxd *d)
 {
 	if (!d->keep_datapath && d->state_path[0])
 		unlink(d->state_path);
+	else if (d->rules)
+		vsxd_state_flush(d); /* the next vsxd reads it over the kept datapath */
+	state_dirty = false;
 	vsx_rule_table_free(d->rules);
 	d->rules = NULL;
 	free(seen);

@@ -64,14 +64,17 @@ int vsxd_rule_del(struct vsxd *d, const char *id_or_text, char *err, size_t errl
 /* Compiles both directions and installs them in the datapath. */
 int vsxd_rules_install(struct vsxd *d);
 int vsxd_state_save(struct vsxd *d);
+/* Writes the state file if a change marked it dirty (the tick and a kept-datapath stop do). */
+int vsxd_state_flush(struct vsxd *d);
 int vsxd_state_load(struct vsxd *d);
 /* Deletes the rules whose idle or hard timeout passed (OpenFlow's); called every tick. */
 int vsxd_rules_expire(struct vsxd *d);
-/* One change through the door (lib/flow_mod.h) with vsxd's installer; saves the state file. */
+/* One change through the door (lib/flow_mod.h) with vsxd's installer; marks the state file
+ * dirty (written at the next tick, rules.c). */
 int vsxd_rules_apply(struct vsxd *d, const struct vsx_flow_mod *fm, struct vsx_flow_mod_result *res,
 		     char *err, size_t errlen);
-/* A batch with vsxd's installer: stage with vsx_flow_txn_stage(), end with commit (saves the
- * state file) or vsx_flow_txn_abort(). */
+/* A batch with vsxd's installer: stage with vsx_flow_txn_stage(), end with commit (marks the
+ * state file dirty) or vsx_flow_txn_abort(). */
 int vsxd_rules_txn_begin(struct vsxd *d, struct vsx_flow_txn *tx);
 int vsxd_rules_txn_commit(struct vsxd *d, struct vsx_flow_txn *tx, char *err, size_t errlen);
 

@@ -105,7 +105,8 @@ static struct vsx_flow_key udp_to(unsigned int port)
 	return r.key;
 }
 
-static char *slurp_state(struct fixture *f)
+/* The state file as written so far (changes reach it at vsxd's next tick, or a flush). */
+static char *read_state_file(struct fixture *f)
 {
 	static char buf[8192];
 	char path[128];
@@ -119,6 +120,31 @@ static char *slurp_state(struct fixture *f)
 	buf[n] = '\0';
 	fclose(in);
 	return buf;
+}
+
+/* The state file after vsxd's tick (vsxd_rules_expire writes it when dirty). */
+static char *slurp_state(struct fixture *f)
+{
+	assert_true(vsxd_rules_expire(&f->d) >= 0);
+	return read_state_file(f);
+}
+
+/* A change marks the file dirty; the tick writes it once, a stop that keeps the datapath too. */
+static void state_file_written_at_the_tick(void **state)
+{
+	struct fixture *f = *state;
+	struct vsx_flow_mod_result res;
+
+	assert_int_equal(apply_text(f, VSX_FMC_ADD, "udp,tp_dst=5077 actions=irq:1", &res), 0);
+	assert_null(strstr(read_state_file(f), "tp_dst=5077"));
+	assert_non_null(strstr(slurp_state(f), "tp_dst=5077"));
+	assert_int_equal(apply_text(f, VSX_FMC_ADD, "udp,tp_dst=5078 actions=irq:1", &res), 0);
+	assert_int_equal(vsxd_state_flush(&f->d), 0);
+	assert_non_null(strstr(read_state_file(f), "tp_dst=5078"));
+	assert_int_equal(apply_text(f, VSX_FMC_ADD, "udp,tp_dst=5079 actions=irq:1", &res), 0);
+	stop(f, true);
+	assert_non_null(strstr(read_state_file(f), "tp_dst=5079"));
+	start(f, NULL);
 }
 
 static void add_installs_resets_and_saves(void **state)
@@ -380,6 +406,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(batch_installs_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(restart_keeps_decisions_and_counters, setup, teardown),
 	    cmocka_unit_test_setup_teardown(bad_state_file_lines_are_skipped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(state_file_written_at_the_tick, setup, teardown),
 	};
 
 	vsx_log_set_level(VSX_LOG_ERR);
