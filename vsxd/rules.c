@@ -346,7 +346,7 @@ int vsxd_state_save(struct vsxd *d)
 		log_warn("cannot write state file %s: %s", tmp, strerror(errno));
 		return -errno;
 	}
-	fprintf(f, "# vsxd state, rewritten at most once per tick after changes; read at start over a kept datapath\n");
+	fprintf(f, "# vsxd state (written at the tick after changes), read over a kept datapath\n");
 	fprintf(f, "mode %s\n", vsxd_mode_label(mode));
 	vsx_rule_table_for_each(d->rules, r)
 	{
