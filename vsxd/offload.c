@@ -74,8 +74,9 @@ static __u32 tenant_number(const struct vsxd_vm *vm)
 	return h | 0x80000000u;
 }
 
-/* Gives VM i's port to the flow manager (again), logging what the provider said. */
-static void offer_port(struct vsxd *d, size_t i, uint64_t now_ns)
+/* Gives VM i's port to the flow manager (again), logging what the provider said (quiet: not
+ * that it is ready, for the periodic re-check of a usable port). */
+static void offer_port(struct vsxd *d, size_t i, uint64_t now_ns, bool quiet)
 {
 	const struct vsxd_vm *vm = &d->conf.vms[i];
 	struct vsxd_offload *o = d->offload;
@@ -108,9 +109,28 @@ static void offer_port(struct vsxd *d, size_t i, uint64_t now_ns)
 			 vm->name, vm->port);
 	else if (r && d->ofl.ops)
 		log_warn("offload: vm %s: port %s: %s", vm->name, vm->port, strerror(-r));
-	else if (!r)
+	else if (!r && !quiet)
 		log_info("offload: vm %s: port %s (ifindex %u, mtu %u, vni %u) ready", vm->name,
 			 vm->port, p->ifindex, p->mtu, vm->vni);
+}
+
+/*
+ * Offers a usable port again, silently unless it stopped being usable: the provider re-runs
+ * its checks (the host guard among them: a firewall rule added after the port became usable
+ * must take its flows off the fast path). Unchanged, the offer changes nothing.
+ */
+static void recheck_port(struct vsxd *d, size_t i, uint64_t now_ns)
+{
+	const struct vsxd_vm *vm = &d->conf.vms[i];
+	struct vsxd_offload *o = d->offload;
+	bool usable = false;
+
+	offer_port(d, i, now_ns, true);
+	vsx_fm_vm(o->fm, (unsigned int)i, &usable, NULL);
+	if (!usable)
+		log_warn("offload: vm %s: port %s is no longer usable by the fast path (see above): "
+			 "its flows went back to the normal path",
+			 vm->name, vm->port);
 }
 
 /* Looks the VMs' interfaces up; offers changed ones, and refused ones now and then. */
@@ -136,13 +156,17 @@ static void check_ports(struct vsxd *d, uint64_t now_ns, bool first)
 					 vm->port, ifindex, p->ifindex);
 			p->ifindex = ifindex;
 			p->mtu = mtu;
-			offer_port(d, i, now_ns);
-		} else if (p->set && !usable && d->ofl.ops) {
+			offer_port(d, i, now_ns, false);
+		} else if (p->set && d->ofl.ops) {
 			/* init offers at time 0: the first tick starts the retry clock */
 			if (!p->tried_ns)
 				p->tried_ns = now_ns;
-			else if (now_ns - p->tried_ns >= PORT_RETRY_MS * 1000000ull)
-				offer_port(d, i, now_ns);
+			else if (now_ns - p->tried_ns < PORT_RETRY_MS * 1000000ull)
+				continue;
+			else if (!usable)
+				offer_port(d, i, now_ns, false);
+			else
+				recheck_port(d, i, now_ns);
 		}
 	}
 }

@@ -97,7 +97,32 @@ NFT
 	diag "without the rule: sent $sent, VM received $((rx1 - rx0)) packets, fast path $((of1 - of0)); port usable after $((i * 100)) ms"
 	ge $((rx1 - rx0)) $((sent * 9 / 10)) "packets reaching the VM"
 	ge $((of1 - of0)) $((sent / 4)) "packets on the fast path"
+
+	# a rule added while the port is in use: vsxd re-checks usable ports (every 5 s), takes the
+	# port off the fast path, and the kernel's drop holds again
+	ip netns exec "$LAB-h2" nft -f - <<NFT || t_fail "nft rule"
+table bridge og_guard {
+	chain fw {
+		type filter hook forward priority 0; policy accept;
+		ether daddr $mac udp dport $PORT counter drop
+	}
+}
+NFT
+	for ((i = 0; i < 80; i++)); do
+		[ "$(port_usable)" = false ] && break
+		sleep 0.1
+	done
+	[ "$(port_usable)" = false ] || t_fail "h2-vm1's port stayed usable after a drop rule was added: $(tail -n 5 "$TD/h2.log")"
+	grep -q "port vm1 is no longer usable by the fast path" "$TD/h2.log" ||
+		t_fail "vsxd's log does not say the port left the fast path: $(grep -i usable "$TD/h2.log")"
+	rx0=$(vm_rx) of0=$(offload_pkts)
+	sent=$(send) || t_fail "sender failed"
+	sleep 0.5
+	rx1=$(vm_rx) of1=$(offload_pkts) dropped=$(rule_pkts)
+	diag "rule added in use: port unusable after $((i * 100)) ms; sent $sent, dropped $dropped, VM received $((rx1 - rx0)), fast path $((of1 - of0))"
+	[ "$((of1 - of0))" -eq 0 ] || t_fail "the fast path carried $((of1 - of0)) packets past the new drop rule"
+	ge "$dropped" $((sent * 9 / 10)) "datagrams the kernel's new rule dropped"
 }
 
-t_run "a bridge drop rule on the host keeps the VM's port off the fast path; the kernel's drop holds; without it the flow is offloaded" test_guard
+t_run "a bridge drop rule on the host keeps the VM's port off the fast path; the kernel's drop holds; without it the flow is offloaded; a rule added later takes it off again" test_guard
 t_done
