@@ -22,6 +22,7 @@
 #include "log.h"
 #include "uplink.skel.h"
 #include "cpumap_stats.skel.h"
+#include "offload_key.h"
 #include <vsx/rate.h>
 
 static int errno_or(int fallback)
@@ -64,7 +65,8 @@ int vsxd_dp_offload_set_vteps6(struct vsxd_datapath *dp, const __be32 (*addrs)[4
 			__atomic_store_n(&dp->ofl_cfg->vtep6[i][w], 0, __ATOMIC_RELEASE);
 		if (i >= n)
 			continue;
-		for (int w = 3; w >= 0; w--) /* word 0 last: the slot is all-zero (unused) till then */
+		for (int w = 3; w >= 0;
+		     w--) /* word 0 last: the slot is all-zero (unused) till then */
 			__atomic_store_n(&dp->ofl_cfg->vtep6[i][w], addrs[i][w], __ATOMIC_RELEASE);
 	}
 	return 0;
@@ -117,7 +119,7 @@ static bool port_ok(__u32 port)
 
 int vsxd_dp_port_set(struct vsxd_datapath *dp, __u32 port, const struct vsx_vm_port *p)
 {
-	struct bpf_devmap_val dv = { .ifindex = p->ifindex };
+	struct bpf_devmap_val dv = {.ifindex = p->ifindex};
 
 	/*
 	 * A VM's MAC is unicast: with a group address the fast path would hand broadcast or
@@ -166,22 +168,6 @@ int vsxd_dp_port_get(struct vsxd_datapath *dp, __u32 port, struct vsx_vm_port *o
 	return out->flags & VSX_PORT_F_VALID ? 0 : -ENOENT;
 }
 
-/* The key's shape: the fields its kind does not use are zero. */
-static bool key_ok(const struct vsx_offload_key *k)
-{
-	static const __u8 zero[16];
-
-	if (k->_pad)
-		return false;
-	if (k->kind == VSX_OFFLOAD_KEY_FLOW)
-		return !memcmp(k->dl_dst, zero, 6) &&
-		       (k->dl_type == htons(0x0800) || k->dl_type == htons(0x86dd));
-	if (k->kind == VSX_OFFLOAD_KEY_VM)
-		return !k->nw_proto && !k->dl_type && !k->tp_src && !k->tp_dst &&
-		       !memcmp(k->nw_src, zero, 16) && !memcmp(k->nw_dst, zero, 16);
-	return false;
-}
-
 static __u32 *kind_count(struct vsxd_datapath *dp, const struct vsx_offload_key *k)
 {
 	return k->kind == VSX_OFFLOAD_KEY_FLOW ? &dp->ofl_cfg->n_flow : &dp->ofl_cfg->n_vm;
@@ -197,7 +183,8 @@ int vsxd_dp_offload_put(struct vsxd_datapath *dp, const struct vsx_offload_key *
 
 	if (!dp->ofl_cfg)
 		return -EOPNOTSUPP;
-	if (!key_ok(key) || !port_ok(e->port) || !e->flow_id || e->flow_id >= VSX_MAX_OFFLOADS ||
+	if (!vsx_offload_key_valid(key) || !port_ok(e->port) || !e->flow_id ||
+	    e->flow_id >= VSX_MAX_OFFLOADS ||
 	    ((e->flags & VSX_OFL_F_RATE) && e->rate_id >= VSX_RATE_MAX_BUCKETS))
 		return -EINVAL;
 	if (fresh) {
@@ -227,7 +214,7 @@ int vsxd_dp_offload_del(struct vsxd_datapath *dp, const struct vsx_offload_key *
 {
 	if (!dp->ofl_cfg)
 		return -EOPNOTSUPP;
-	if (!key_ok(key))
+	if (!vsx_offload_key_valid(key))
 		return -EINVAL;
 	if (bpf_map_delete_elem(bpf_map__fd(dp->up->maps.vsx_offload), key))
 		return errno_or(-EIO);
@@ -238,7 +225,7 @@ int vsxd_dp_offload_del(struct vsxd_datapath *dp, const struct vsx_offload_key *
 int vsxd_dp_offload_get(struct vsxd_datapath *dp, const struct vsx_offload_key *key,
 			struct vsx_offload_entry *out)
 {
-	if (!key_ok(key))
+	if (!vsx_offload_key_valid(key))
 		return -EINVAL;
 	if (bpf_map_lookup_elem(bpf_map__fd(dp->up->maps.vsx_offload), key, out))
 		return errno_or(-EIO);
@@ -288,7 +275,8 @@ int vsxd_dp_offload_clear_stats(struct vsxd_datapath *dp, __u32 flow_id)
 	zero = calloc((size_t)n, sizeof(struct vsx_offload_stats));
 	if (!zero)
 		return -ENOMEM;
-	if (bpf_map_update_elem(bpf_map__fd(dp->up->maps.vsx_offload_stats), &flow_id, zero, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(dp->up->maps.vsx_offload_stats), &flow_id, zero,
+				BPF_ANY))
 		err = errno_or(-EIO);
 	free(zero);
 	return err;
@@ -320,14 +308,14 @@ int vsxd_dp_port_stats(struct vsxd_datapath *dp, __u32 port, struct vsx_port_sta
 		return err;
 	if (bpf_map_lookup_elem(bpf_map__fd(dp->up->maps.vsx_vm_port), &port, &p) || !p.ifindex)
 		return 0;
-	err = vsxd_dp_percpu_sum(bpf_map__fd(dp->acct->maps.vsx_port_xmit), p.ifindex, sizeof(*xmit),
-				 (__u64 *)xmit, sizeof(*xmit) / sizeof(__u64));
+	err = vsxd_dp_percpu_sum(bpf_map__fd(dp->acct->maps.vsx_port_xmit), p.ifindex,
+				 sizeof(*xmit), (__u64 *)xmit, sizeof(*xmit) / sizeof(__u64));
 	return err == -ENOENT ? 0 : err;
 }
 
 int vsxd_dp_path_counters(struct vsxd_datapath *dp, struct vsx_counter out[VSX_PATH_COUNT])
 {
-	__u64 s[sizeof(struct vsx_stat_block) / sizeof(__u64)] = { 0 };
+	__u64 s[sizeof(struct vsx_stat_block) / sizeof(__u64)] = {0};
 	size_t off = offsetof(struct vsx_stat_block, path) / sizeof(__u64);
 	int err = vsxd_dp_percpu_sum(bpf_map__fd(dp->up->maps.vsx_stats), 0,
 				     sizeof(struct vsx_stat_block), s, sizeof(s) / sizeof(s[0]));

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "xdp_target.h"
 #include "vmport.skel.h"
+#include "offload_key.h"
 
 #ifndef BPF_F_XDP_DEV_BOUND_ONLY
 #define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
@@ -53,8 +54,8 @@ struct vsxd_vmport {
 
 /* Maps of the datapath's objects the program reads (vsxd/datapath.c pins them). */
 static const char *const shared_maps[] = {
-	"vsx_vm_port", "vsx_config", "vsx_stats", "vsx_eg_masks",
-	"vsx_eg_rules", "vsx_eg_bank", "vsx_eg_rule_stats",
+    "vsx_vm_port",  "vsx_config",  "vsx_stats",		"vsx_eg_masks",
+    "vsx_eg_rules", "vsx_eg_bank", "vsx_eg_rule_stats",
 };
 
 static bool is_shared(const char *name)
@@ -83,7 +84,8 @@ static int setup_maps(struct vsxd_vmport *vp)
 	struct bpf_map *map;
 	int err, fd;
 
-	bpf_object__for_each_map(map, vp->maps->obj) {
+	bpf_object__for_each_map(map, vp->maps->obj)
+	{
 		const char *name = bpf_map__name(map);
 
 		if (!vp->pin_dir[0] || (!is_shared(name) && !is_own(name)))
@@ -100,13 +102,15 @@ static int setup_maps(struct vsxd_vmport *vp)
 		fd = bpf_obj_get(path);
 		if (fd < 0) {
 			if (errno != ENOENT) {
-				log_err("cannot open the datapath's map %s: %s", path, strerror(errno));
+				log_err("cannot open the datapath's map %s: %s", path,
+					strerror(errno));
 				return -errno;
 			}
 			if (!strcmp(name, "vsx_vm_port"))
-				log_warn("%s is not pinned (the datapath is not loaded): no VM port is "
-					 "known, nothing takes the TX fast path",
-					 path);
+				log_warn(
+				    "%s is not pinned (the datapath is not loaded): no VM port is "
+				    "known, nothing takes the TX fast path",
+				    path);
 			continue;
 		}
 		err = bpf_map__reuse_fd(map, fd);
@@ -127,8 +131,8 @@ int vsxd_vmport_open(struct vsxd_vmport **out, const char *pin_dir)
 	*out = NULL;
 	if (!vp)
 		return -ENOMEM;
-	if (pin_dir && snprintf(vp->pin_dir, sizeof(vp->pin_dir), "%s", pin_dir) >=
-			       (int)sizeof(vp->pin_dir)) {
+	if (pin_dir &&
+	    snprintf(vp->pin_dir, sizeof(vp->pin_dir), "%s", pin_dir) >= (int)sizeof(vp->pin_dir)) {
 		free(vp);
 		return -ENAMETOOLONG;
 	}
@@ -136,7 +140,8 @@ int vsxd_vmport_open(struct vsxd_vmport **out, const char *pin_dir)
 		struct statfs st;
 
 		if (statfs(pin_dir, &st) || st.f_type != BPF_FS_MAGIC) {
-			log_err("%s is not a bpffs directory: the TX fast path's maps cannot be pinned there",
+			log_err("%s is not a bpffs directory: the TX fast path's maps cannot be "
+				"pinned there",
 				pin_dir);
 			free(vp);
 			return -EINVAL;
@@ -198,8 +203,9 @@ static int enable_forwarding(const char *ifname)
 
 		if (f)
 			fclose(f);
-		log_err("cannot enable IPv4 forwarding on %s (%s), which bpf_fib_lookup() needs: %s",
-			ifname, path, strerror(-err));
+		log_err(
+		    "cannot enable IPv4 forwarding on %s (%s), which bpf_fib_lookup() needs: %s",
+		    ifname, path, strerror(-err));
 		return err;
 	}
 	return 0;
@@ -214,7 +220,8 @@ static int load_for(struct vsxd_vmport *vp, int ifindex, struct vmport **out)
 
 	if (!s)
 		return -errno;
-	bpf_object__for_each_map(map, s->obj) {
+	bpf_object__for_each_map(map, s->obj)
+	{
 		struct bpf_map *m = bpf_object__find_map_by_name(vp->maps->obj, bpf_map__name(map));
 
 		err = m ? bpf_map__reuse_fd(map, bpf_map__fd(m)) : -ENOENT;
@@ -223,7 +230,7 @@ static int load_for(struct vsxd_vmport *vp, int ifindex, struct vmport **out)
 	}
 	bpf_program__set_ifindex(s->progs.vsx_vmport, (__u32)ifindex);
 	err = bpf_program__set_flags(s->progs.vsx_vmport, bpf_program__flags(s->progs.vsx_vmport) |
-								  BPF_F_XDP_DEV_BOUND_ONLY);
+							      BPF_F_XDP_DEV_BOUND_ONLY);
 	if (!err)
 		err = vmport__load(s);
 	if (err)
@@ -284,7 +291,8 @@ int vsxd_vmport_attach(struct vsxd_vmport *vp, __u32 port, const char *ifname)
 	{
 		__u32 key = (__u32)ifindex;
 
-		if (bpf_map_update_elem(bpf_map__fd(vp->maps->maps.vsx_tx_ifport), &key, &port, 0)) {
+		if (bpf_map_update_elem(bpf_map__fd(vp->maps->maps.vsx_tx_ifport), &key, &port,
+					0)) {
 			err = -errno;
 			log_err("vsx_tx_ifport: %s", strerror(-err));
 		}
@@ -349,7 +357,8 @@ int vsxd_vmport_pin_shared(struct vsxd_vmport *vp)
 
 	if (!vp->pin_dir[0])
 		return -EINVAL;
-	bpf_object__for_each_map(map, vp->maps->obj) {
+	bpf_object__for_each_map(map, vp->maps->obj)
+	{
 		if (!is_shared(bpf_map__name(map)))
 			continue;
 		err = pin_path(vp, bpf_map__name(map), path, sizeof(path));
@@ -381,9 +390,8 @@ void vsxd_vmport_close(struct vsxd_vmport *vp, bool keep)
 		}
 	}
 	if (!keep && vp->pin_dir[0])
-		bpf_object__for_each_map(map, vp->maps->obj)
-			if (is_own(bpf_map__name(map)))
-				bpf_map__unpin(map, NULL);
+		bpf_object__for_each_map(map, vp->maps->obj) if (is_own(bpf_map__name(map)))
+		    bpf_map__unpin(map, NULL);
 	vmport__destroy(vp->maps);
 	free(vp);
 }
@@ -397,14 +405,15 @@ int vsxd_vmport_remote_set(struct vsxd_vmport *vp, __u32 id, const struct vsx_tx
 
 	if (!id || id >= VSX_TX_MAX_REMOTES || !r->local || !r->remote || !r->dport || !r->ttl ||
 	    r->port_min > r->port_max ||
-	    (r->flags & ~(VSX_TX_R_VALID | VSX_TX_R_UDP_CSUM | VSX_TX_R_DF_SET |
-			  VSX_TX_R_TOS_INHERIT)))
+	    (r->flags &
+	     ~(VSX_TX_R_VALID | VSX_TX_R_UDP_CSUM | VSX_TX_R_DF_SET | VSX_TX_R_TOS_INHERIT)))
 		return -EINVAL;
 	if (r->uplink) {
 		err = vsx_xdp_target_check(r->uplink, why, sizeof(why));
 		if (err) {
-			log_err("remote %u: the uplink (ifindex %u) cannot take redirected frames: %s",
-				id, r->uplink, err == -EOPNOTSUPP ? why : strerror(-err));
+			log_err(
+			    "remote %u: the uplink (ifindex %u) cannot take redirected frames: %s",
+			    id, r->uplink, err == -EOPNOTSUPP ? why : strerror(-err));
 			return err == -ENODEV ? -ENODEV : -EOPNOTSUPP;
 		}
 	}
@@ -426,25 +435,8 @@ int vsxd_vmport_remote_del(struct vsxd_vmport *vp, __u32 id)
 	if (!id || id >= VSX_TX_MAX_REMOTES)
 		return -EINVAL;
 	return bpf_map_update_elem(bpf_map__fd(vp->maps->maps.vsx_tx_remote), &id, &none, 0)
-		       ? -errno
-		       : 0;
-}
-
-static bool key_ok(const struct vsx_tx_key *k)
-{
-	static const __be32 zero[4];
-
-	if (!k->port || k->port >= VSX_MAX_VM_PORTS || k->_pad)
-		return false;
-	if (k->kind == VSX_TX_KEY_DST)
-		return !k->nw_proto && !k->dl_type && !k->tp_src && !k->tp_dst &&
-		       !memcmp(k->nw_src, zero, sizeof(zero)) && !memcmp(k->nw_dst, zero, sizeof(zero));
-	if (k->kind != VSX_TX_KEY_FLOW)
-		return false;
-	if (k->dl_type == htons(0x0800))
-		return !k->nw_src[1] && !k->nw_src[2] && !k->nw_src[3] && !k->nw_dst[1] &&
-		       !k->nw_dst[2] && !k->nw_dst[3];
-	return k->dl_type == htons(0x86dd);
+		   ? -errno
+		   : 0;
 }
 
 static int zero_percpu(struct vsxd_vmport *vp, int fd, __u32 key, size_t value_size)
@@ -466,8 +458,8 @@ int vsxd_vmport_put(struct vsxd_vmport *vp, const struct vsx_tx_key *key,
 	struct vsx_tx_entry old;
 	int err;
 
-	if (!key_ok(key) || !e->remote || e->remote >= VSX_TX_MAX_REMOTES || !e->flow_id ||
-	    e->flow_id >= VSX_TX_MAX_FLOWS || (e->flags & ~(__u32)VSX_TX_F_RATE) ||
+	if (!vsx_tx_key_valid(key) || !e->remote || e->remote >= VSX_TX_MAX_REMOTES ||
+	    !e->flow_id || e->flow_id >= VSX_TX_MAX_FLOWS || (e->flags & ~(__u32)VSX_TX_F_RATE) ||
 	    ((e->flags & VSX_TX_F_RATE) && e->rate_id >= VSX_RATE_MAX_BUCKETS))
 		return -EINVAL;
 	if (bpf_map_lookup_elem(fd, key, &old) || old.flow_id != e->flow_id) {
@@ -563,9 +555,10 @@ int vsxd_vmport_rate_set(struct vsxd_vmport *vp, __u32 rate_id, const struct vsx
 		: vsx_rate_config(&b, 0, 0, 0, 0, 0);
 	if (err)
 		return -EINVAL;
-	return bpf_map_update_elem(bpf_map__fd(vp->maps->maps.vsx_tx_rate), &rate_id, &b, BPF_F_LOCK)
-		       ? -errno
-		       : 0;
+	return bpf_map_update_elem(bpf_map__fd(vp->maps->maps.vsx_tx_rate), &rate_id, &b,
+				   BPF_F_LOCK)
+		   ? -errno
+		   : 0;
 }
 
 int vsxd_vmport_port_write(struct vsxd_vmport *vp, __u32 port, const struct vsx_vm_port *p)

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "uplink.skel.h"
 #include "xdp_target.h"
+#include "offload_key.h"
 #include <vsx/rate.h>
 
 struct xdp_offload {
@@ -265,25 +266,6 @@ static int ofl_remote_del(void *ctx, __u32 id)
 	return err;
 }
 
-/* As vsxd/dp_vmport.c checks a TX key, before anything is written for it. */
-static bool tx_key_ok(const struct vsx_tx_key *k)
-{
-	static const __be32 zero[4];
-
-	if (!k->port || k->port >= VSX_MAX_VM_PORTS || k->_pad)
-		return false;
-	if (k->kind == VSX_TX_KEY_DST)
-		return !k->nw_proto && !k->dl_type && !k->tp_src && !k->tp_dst &&
-		       !memcmp(k->nw_src, zero, sizeof(zero)) &&
-		       !memcmp(k->nw_dst, zero, sizeof(zero));
-	if (k->kind != VSX_TX_KEY_FLOW)
-		return false;
-	if (k->dl_type == htons(0x0800))
-		return !k->nw_src[1] && !k->nw_src[2] && !k->nw_src[3] && !k->nw_dst[1] &&
-		       !k->nw_dst[2] && !k->nw_dst[3];
-	return k->dl_type == htons(0x86dd);
-}
-
 static int ofl_tx_put(void *ctx, const struct vsx_offload_tx_flow *f)
 {
 	struct xdp_offload *o = ofl_of(ctx);
@@ -294,7 +276,7 @@ static int ofl_tx_put(void *ctx, const struct vsx_offload_tx_flow *f)
 	if (!o->vp)
 		return -EOPNOTSUPP;
 	if (!port_ok(f->key.port) || !f->remote || f->remote >= VSX_TX_MAX_REMOTES || !f->flow_id ||
-	    f->flow_id >= VSX_TX_MAX_FLOWS || !tx_key_ok(&f->key))
+	    f->flow_id >= VSX_TX_MAX_FLOWS || !vsx_tx_key_valid(&f->key))
 		return -EINVAL;
 	err = vsxd_dp_port_get(o->dp, f->key.port, &port);
 	if (err)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rule.h"
+#include "offload_key.h"
 #include <arpa/inet.h>
 #include <vsx/rate.h>
 
@@ -410,22 +411,6 @@ static int ofl_port_del(void *ctx, __u32 port)
 	return 0;
 }
 
-/* As datapath.c's: the fields a key's kind does not use are zero; FLOW keys are IP. */
-static bool key_ok(const struct vsx_offload_key *k)
-{
-	static const __u8 zero[16];
-
-	if (k->_pad)
-		return false;
-	if (k->kind == VSX_OFFLOAD_KEY_FLOW)
-		return !memcmp(k->dl_dst, zero, 6) &&
-		       (k->dl_type == htons(0x0800) || k->dl_type == htons(0x86dd));
-	if (k->kind == VSX_OFFLOAD_KEY_VM)
-		return !k->nw_proto && !k->dl_type && !k->tp_src && !k->tp_dst &&
-		       !memcmp(k->nw_src, zero, 16) && !memcmp(k->nw_dst, zero, 16);
-	return false;
-}
-
 static struct dpd_offload_entry *entry_of(const struct vsx_dp_double *d,
 					  const struct vsx_offload_key *key)
 {
@@ -449,7 +434,7 @@ static int ofl_put(void *ctx, const struct vsx_offload_flow *f)
 	if (err)
 		return err;
 	if (!f->flow_id || f->flow_id > d->ocaps.table_size || !f->port ||
-	    f->port >= d->ocaps.max_ports || !key_ok(&f->key))
+	    f->port >= d->ocaps.max_ports || !vsx_offload_key_valid(&f->key))
 		return -EINVAL;
 	if (limited(&f->limit) && !d->ocaps.rate_limit)
 		return -EOPNOTSUPP;
@@ -486,7 +471,7 @@ static int ofl_del(void *ctx, const struct vsx_offload_key *key)
 
 	if (err)
 		return err;
-	if (!key_ok(key))
+	if (!vsx_offload_key_valid(key))
 		return -EINVAL;
 	e = entry_of(d, key);
 	if (!e)
@@ -558,25 +543,6 @@ static int ofl_remote_del(void *ctx, __u32 id)
 	return 0;
 }
 
-/* As vsxd/dp_vmport.c's: the fields a TX key's kind does not use are zero. */
-static bool tx_key_ok(const struct vsx_tx_key *k)
-{
-	static const __be32 zero[4];
-
-	if (!k->port || k->port >= VSX_MAX_VM_PORTS || k->_pad)
-		return false;
-	if (k->kind == VSX_TX_KEY_DST)
-		return !k->nw_proto && !k->dl_type && !k->tp_src && !k->tp_dst &&
-		       !memcmp(k->nw_src, zero, sizeof(zero)) &&
-		       !memcmp(k->nw_dst, zero, sizeof(zero));
-	if (k->kind != VSX_TX_KEY_FLOW)
-		return false;
-	if (k->dl_type == htons(0x0800))
-		return !k->nw_src[1] && !k->nw_src[2] && !k->nw_src[3] && !k->nw_dst[1] &&
-		       !k->nw_dst[2] && !k->nw_dst[3];
-	return k->dl_type == htons(0x86dd);
-}
-
 static struct dpd_tx_entry *tx_of(const struct vsx_dp_double *d, const struct vsx_tx_key *key)
 {
 	for (size_t i = 0; i < d->ocaps.tx_table_size; i++)
@@ -599,7 +565,7 @@ static int ofl_tx_put(void *ctx, const struct vsx_offload_tx_flow *f)
 	if (!f->key.port || f->key.port >= d->ocaps.max_ports || !f->remote ||
 	    f->remote >= d->ocaps.tx_remotes || !f->flow_id || f->flow_id > d->ocaps.tx_table_size)
 		return -EINVAL;
-	if (!tx_key_ok(&f->key))
+	if (!vsx_tx_key_valid(&f->key))
 		return -EINVAL;
 	if (!d->port_valid[f->key.port] || !d->remote_valid[f->remote])
 		return -ENOENT;
