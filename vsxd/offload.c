@@ -328,10 +328,6 @@ int vsxd_offload_init(struct vsxd *d)
 				 vm->port[0] ? "" : " port", vm->has_vni ? "" : " vni",
 				 vm->has_mac ? "" : " mac");
 	}
-	if (o->pol.enabled && d->conf.mode != VSX_MODE_VSX)
-		log_warn("offload: on, but steering mode %s does not fill the flow cache: no flow is "
-			 "seen, none offloaded, until mode vsx",
-			 vsxd_mode_name(d->conf.mode));
 	if (o->pol.enabled && !d->ofl.ops)
 		log_warn("offload: on, but the datapath has no offload provider: flows are tracked, "
 			 "none offloaded");
