@@ -125,7 +125,10 @@ test_udp_moves() {
 	diag "core 1's cpumap kthread per VM packet: normal path $on ns, fast path $off ns"
 	diag "fast run ($FAST): loss $(field fast loss_pct) %, out of order $(field fast out_of_order); slow run ($SLOW): loss $(field slow loss_pct) %, out of order $(field slow out_of_order)"
 	[ "$on" != na ] && [ "$off" != na ] || t_fail "too few samples on a path to compare CPU per packet: $on / $off"
-	[ "$off" -lt $((on * 8 / 10)) ] || t_fail "CPU per packet did not drop on the fast path: $on -> $off ns"
+	# At least 10 %: on veth the VM's own receive (its NAPI, IP, UDP, socket) runs in the same
+	# kthread on both paths and only the host's share goes, so the drop seen here ranged from
+	# 16 % (7286 -> 6086 ns, a CI run) to 55 %; an 8/10 bound failed that CI run.
+	[ "$off" -lt $((on * 9 / 10)) ] || t_fail "CPU per packet did not drop on the fast path: $on -> $off ns"
 	# Continuity: the flow's packet count never goes down across the moves, and ends at least
 	# at what the VM's iperf3 received in both runs (datagrams of 1400 bytes).
 	awk '$3 + 0 < m {print "packets went down at " $1 " ms: " m " -> " $3; bad = 1} {if ($3 + 0 > m) m = $3 + 0} END {exit bad}' "$f" >"$TD/cont" ||
