@@ -128,6 +128,7 @@ $(O)/bench/%: $(O)/bench/%.o $(BPF_TEST_LIB) $(LIBVSX)
 
 # libFuzzer targets: clang, sanitizers always on. The library is compiled once for all of them
 # (instrumented for coverage, fuzzer-no-link) into $(O)/fuzz/, so a new target costs one link.
+# A target's .d file makes headers prerequisites too: only sources and objects are linked.
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Ilib -I$(O)/include -MMD -MP \
 	       -fsanitize=address,undefined
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(O)/fuzz/%.o)
@@ -136,7 +137,7 @@ $(O)/fuzz/%.o: %.c | $(SKELS)
 	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 $(O)/tests/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS) | $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) $(LDLIBS) -o $@
 
 # Tests run from a sanitizer build of their own, so `make` and `make test` never mix objects.
 TEST_O := build/test
