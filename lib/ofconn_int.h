@@ -10,7 +10,9 @@
 #include <stddef.h>
 
 #include "ofconn_target.h"
-#include "ofp_conn.h"
+#include "ofconn_types.h"
+
+struct vsx_loop;
 
 struct vsx_tls_ctx;
 struct vsx_tls;

@@ -19,6 +19,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "ofconn_int.h"
+#include "ofp_conn.h"
 #include "ofp_tls.h"
 
 #define ACCEPT_BUDGET 64

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "errmsg.h"
-#include "ofp_conn.h"
 
 static int split_host_port(const char *s, char *host, size_t hostlen, char *port, char *err,
 			   size_t errlen, const char *target)

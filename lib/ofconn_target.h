@@ -12,6 +12,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+/* tcp:/ssl: targets without a port, and ptcp:/pssl: without one: the IANA OpenFlow port. */
+#define VSX_OFCONN_DEFAULT_PORT 6653
+
 enum vsx_oftarget_kind { VSX_OFT_TCP, VSX_OFT_SSL, VSX_OFT_UNIX };
 
 struct vsx_oftarget {

@@ -43,42 +43,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ofconn_types.h"
 #include "ofp.h"
 
 struct vsx_loop;
 struct vsx_ofconn;
 struct vsx_oflistener;
-
-struct vsx_tls_conf {
-	const char *key_file;  /* PEM private key */
-	const char *cert_file; /* PEM certificate */
-	const char *ca_file;   /* PEM CA certificate(s) the peer's certificate must chain to */
-};
-
-struct vsx_ofconn_cbs {
-	/* Negotiated: vsx_ofconn_version() is known. */
-	void (*on_up)(struct vsx_ofconn *c, void *ctx);
-	/* One decoded message other than HELLO, ECHO_REQUEST and ECHO_REPLY; raw/len are its
-	 * bytes (for error replies that quote the request). m is freed after the callback. */
-	void (*on_msg)(struct vsx_ofconn *c, const struct ofp_msg *m, const void *raw, size_t len,
-		       void *ctx);
-	/* The connection went down (why says how). An active one retries by itself; a passive
-	 * one is freed after this callback. */
-	void (*on_down)(struct vsx_ofconn *c, const char *why, void *ctx);
-};
-
-#define VSX_OFCONN_DEFAULT_PORT 6653
-#define VSX_OFCONN_DEFAULT_MAX_QUEUED (64u << 20)
-
-struct vsx_ofconn_conf {
-	__u32 versions;		       /* bit v: offer version v (OFP10 = 1, OFP13 = 4) */
-	unsigned int echo_interval_ms; /* quiet this long: ECHO_REQUEST; twice: down. 0 = off */
-	unsigned int backoff_min_ms;   /* active reconnects; 0: 1000 */
-	unsigned int backoff_max_ms;   /* 0: 8000 */
-	size_t max_queued;	       /* bytes waiting to be sent; 0: VSX_OFCONN_DEFAULT_MAX_QUEUED */
-	const struct vsx_tls_conf *tls; /* required for ssl: and pssl:; read at connect/listen */
-	const char *name;		/* in log lines ("controller", "tool", ...) */
-};
 
 /* Starts an active connection (connects now and on every loss). Errors here are about the
  * target's syntax or the TLS files; an unreachable peer is retried, not an error. */
@@ -88,8 +58,7 @@ int vsx_ofconn_connect(struct vsx_loop *loop, const char *target,
 
 /* Listens; every accepted connection gets cbs/ctx and is announced through on_accept (before
  * any of its callbacks; it is not negotiated yet). */
-typedef void (*vsx_oflistener_accept_cb)(struct vsx_oflistener *l, struct vsx_ofconn *c,
-					 void *ctx);
+typedef void (*vsx_oflistener_accept_cb)(struct vsx_oflistener *l, struct vsx_ofconn *c, void *ctx);
 int vsx_oflisten(struct vsx_loop *loop, const char *target, const struct vsx_ofconn_conf *conf,
 		 const struct vsx_ofconn_cbs *cbs, vsx_oflistener_accept_cb on_accept, void *ctx,
 		 struct vsx_oflistener **out, char *err, size_t errlen);

@@ -20,7 +20,6 @@
 #include <openssl/x509.h>
 
 #include "errmsg.h"
-#include "ofp_conn.h"
 
 struct vsx_tls_ctx {
 	SSL_CTX *ctx;

@@ -13,7 +13,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-struct vsx_tls_conf;
+/* The files of one end, all three required. */
+struct vsx_tls_conf {
+	const char *key_file;  /* PEM private key */
+	const char *cert_file; /* PEM certificate */
+	const char *ca_file;   /* PEM CA certificate(s) the peer's certificate must chain to */
+};
+
 struct vsx_tls_ctx;
 struct vsx_tls;
 
